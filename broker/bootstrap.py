@@ -1,0 +1,55 @@
+"""The one wiring point: settings (+ a clock) in, a ready ``Broker`` out.
+
+Tests and the CLI call ``build`` with their own settings and clock; nothing else constructs
+infrastructure, and nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from broker.app import BrokerApp
+from broker.clock import Clock, SystemClock
+from broker.config import Settings
+from broker.readmodel import camera_view, client_view
+from broker.readmodel.database import ReadModelDatabase, open_database
+from broker.readmodel.migrate import upgrade_to_head
+from broker.readmodel.projector import Handler, Projector
+
+
+@dataclass
+class Broker:
+    settings: Settings
+    clock: Clock
+    app: BrokerApp
+    readmodel: ReadModelDatabase
+    projector: Projector
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.readmodel.dispose()
+        self.app.close()
+
+
+def projection_handlers() -> dict[type, Handler]:
+    handlers: dict[type, Handler] = {}
+    for view_handlers in (camera_view.HANDLERS, client_view.HANDLERS):
+        handlers.update(view_handlers)
+    return handlers
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Broker:
+    clock = clock or SystemClock()
+    if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = BrokerApp(env=settings.eventsourcing_env(), clock=clock)
+    readmodel = open_database(settings.resolved_readmodel_url())
+    upgrade_to_head(readmodel.writer)
+    projector = Projector(app, readmodel, projection_handlers())
+    broker = Broker(settings=settings, clock=clock, app=app, readmodel=readmodel,
+                    projector=projector)
+    projector.catch_up()
+    return broker

@@ -1,0 +1,149 @@
+"""Settings from the environment (prefix ``BROKER_``), validated once at start.
+
+Invalid settings stop the process with one line naming the variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from broker.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "password", "secret", "postgres", "admin"})
+
+EventStoreKind = Literal["sqlite", "postgres"]
+BlobStoreKind = Literal["filesystem", "s3"]
+
+
+class Settings(BaseSettings):
+    """Everything the broker can be told; defaults give the embedded laptop deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="BROKER_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path("var")
+    keys_dir: Path = Path("keys")
+    policy_pack: Path = PROJECT_ROOT / "policies" / "kr-pipa.toml"
+
+    event_store: EventStoreKind = "sqlite"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = Field(default=5432, ge=1, le=65535)
+    postgres_dbname: str = "broker"
+    postgres_user: str = "broker"
+    postgres_password: SecretStr = SecretStr("")
+    postgres_pool_size: int = Field(default=5, ge=1, le=100)
+
+    readmodel_url: str | None = None
+    """SQLAlchemy URL; by default the read model lives beside the event store."""
+
+    blob_store: BlobStoreKind = "filesystem"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "footage"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+
+    max_clip_bytes: int = Field(default=4 * 1024**3, ge=1)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    scheduler_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        for name in ("postgres_password", "s3_secret_key"):
+            value: SecretStr = getattr(self, name)
+            if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"BROKER_{name.upper()} is a placeholder; set a real secret")
+        if self.blob_store == "s3" and not self.s3_endpoint_url:
+            raise ValueError("BROKER_S3_ENDPOINT_URL is required when BROKER_BLOB_STORE=s3")
+        return self
+
+    @property
+    def events_db_path(self) -> Path:
+        return self.data_dir / "events.db"
+
+    @property
+    def keystore_db_path(self) -> Path:
+        return self.data_dir / "keystore.db"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def postgres_conninfo(self) -> str:
+        """libpq key/value string; the password is only included when set."""
+        parts = {
+            "host": self.postgres_host,
+            "port": str(self.postgres_port),
+            "dbname": self.postgres_dbname,
+            "user": self.postgres_user,
+        }
+        password = self.postgres_password.get_secret_value()
+        if password:
+            parts["password"] = password
+        return " ".join(f"{key}={_quote_libpq(value)}" for key, value in parts.items())
+
+    def resolved_readmodel_url(self) -> str:
+        if self.readmodel_url:
+            return self.readmodel_url
+        if self.event_store == "postgres":
+            from sqlalchemy.engine import URL
+
+            return URL.create(
+                "postgresql+psycopg",
+                username=self.postgres_user,
+                password=self.postgres_password.get_secret_value() or None,
+                host=self.postgres_host,
+                port=self.postgres_port,
+                database=self.postgres_dbname,
+            ).render_as_string(hide_password=False)
+        return f"sqlite:///{(self.data_dir / 'readmodel.db').resolve()}"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment that selects the eventsourcing persistence module."""
+        if self.event_store == "postgres":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": self.postgres_dbname,
+                "POSTGRES_HOST": self.postgres_host,
+                "POSTGRES_PORT": str(self.postgres_port),
+                "POSTGRES_USER": self.postgres_user,
+                "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
+                "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+                "CREATE_TABLE": "y",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.events_db_path.resolve()),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "CREATE_TABLE": "y",
+        }
+
+
+def _quote_libpq(value: str) -> str:
+    if value and all(ch not in value for ch in " '\\"):
+        return value
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings or raise ``ConfigurationError`` with one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """First problem as ``BROKER_NAME: message``; the value is not echoed (it may be secret)."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if not location:
+        return message
+    return f"BROKER_{location[0].upper()}: {message}"

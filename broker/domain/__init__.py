@@ -1,0 +1,1 @@
+"""Aggregates and value objects: pure rules, no I/O, no clock reads (time is passed in)."""

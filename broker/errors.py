@@ -1,0 +1,64 @@
+"""The broker's exception tree; the API maps each class to exactly one HTTP status.
+
+    BrokerError                      500  something we did not expect
+    ├── InvalidInput                 422  well-formed but semantically wrong input
+    ├── NotFound                     404  unknown id, or an id the caller may not know about
+    ├── Conflict                     409  state does not allow the operation
+    ├── Gone                         410  existed, deleted for good (purged clip)
+    ├── PayloadTooLarge              413
+    ├── Unauthenticated              401  missing, malformed, unknown or revoked key
+    ├── Forbidden                    403  authenticated, but the role or grant does not allow it
+    └── ConfigurationError           (startup only) invalid settings, reported in one line
+"""
+
+from __future__ import annotations
+
+
+class BrokerError(Exception):
+    """Base of every error the broker raises on purpose."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class InvalidInput(BrokerError):
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(BrokerError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(BrokerError):
+    status = 409
+    title = "Conflict"
+
+
+class Gone(BrokerError):
+    status = 410
+    title = "Gone"
+
+
+class PayloadTooLarge(BrokerError):
+    status = 413
+    title = "Payload too large"
+
+
+class Unauthenticated(BrokerError):
+    status = 401
+    title = "Unauthenticated"
+
+
+class Forbidden(BrokerError):
+    status = 403
+    title = "Forbidden"
+
+
+class ConfigurationError(BrokerError):
+    title = "Invalid configuration"

@@ -1,0 +1,1 @@
+"""Query side: SQL tables derived from the event log by the projector."""

@@ -1,0 +1,200 @@
+"""Camera rows and the spatial index: "which cameras' coverage reaches this point?"."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, text, update
+
+from broker.domain.camera import Camera
+from broker.errors import InvalidInput
+from broker.geo import BoundingBox, bounding_boxes, haversine_m
+from broker.readmodel.projector import Handler
+from broker.readmodel.tables import cameras
+from broker.timefmt import rfc3339
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHit:
+    row: RowMapping
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Position in a nearest-first listing: resume strictly after (distance, id)."""
+
+    distance_m: float
+    camera_id: str
+
+    def encode(self) -> str:
+        raw = f"{self.distance_m!r}|{self.camera_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            distance, camera_id = raw.split("|", 1)
+            return cls(float(distance), camera_id)
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            raise InvalidInput("cursor is malformed") from None
+
+
+def coverage_box(lat: float, lon: float, coverage_m: float) -> BoundingBox:
+    """One box for the index; a coverage area straddling the antimeridian spans all longitudes."""
+    boxes = bounding_boxes(lat, lon, coverage_m)
+    if len(boxes) == 1:
+        return boxes[0]
+    return BoundingBox(boxes[0].min_lat, boxes[0].max_lat, -180.0, 180.0)
+
+
+# projection -------------------------------------------------------------------------------
+
+
+def _box_values(lat: float, lon: float, coverage_m: float) -> dict[str, float]:
+    box = coverage_box(lat, lon, coverage_m)
+    return {"min_lat": box.min_lat, "max_lat": box.max_lat,
+            "min_lon": box.min_lon, "max_lon": box.max_lon}
+
+
+def _index(conn: Connection, camera_id: str) -> None:
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL's GiST index follows the row by itself.
+    row = conn.execute(
+        select(cameras.c.row_id, cameras.c.status, cameras.c.min_lat, cameras.c.max_lat,
+               cameras.c.min_lon, cameras.c.max_lon).where(cameras.c.id == camera_id)
+    ).mappings().one()
+    conn.execute(text("DELETE FROM camera_rtree WHERE row_id = :row_id"), {"row_id": row["row_id"]})
+    if row["status"] == "active":
+        conn.execute(
+            text("INSERT INTO camera_rtree VALUES (:row_id, :min_lat, :max_lat, :min_lon, :max_lon)"),
+            dict(row),
+        )
+
+
+def on_registered(conn: Connection, event: Any) -> None:
+    camera_id = str(event.originator_id)
+    conn.execute(
+        insert(cameras).values(
+            id=camera_id, key=event.key, name=event.name, agency=event.agency,
+            purpose=event.purpose, purpose_category=event.purpose_category,
+            address=event.address, lat=event.lat, lon=event.lon, coverage_m=event.coverage_m,
+            retention_days=event.retention_days, installed=event.installed, status="active",
+            registered_at=event.at, updated_at=event.at,
+            **_box_values(event.lat, event.lon, event.coverage_m),
+        )
+    )
+    _index(conn, camera_id)
+
+
+def on_relocated(conn: Connection, event: Any) -> None:
+    camera_id = str(event.originator_id)
+    conn.execute(
+        update(cameras).where(cameras.c.id == camera_id).values(
+            lat=event.lat, lon=event.lon, coverage_m=event.coverage_m, updated_at=event.at,
+            **_box_values(event.lat, event.lon, event.coverage_m),
+        )
+    )
+    _index(conn, camera_id)
+
+
+def on_retention_changed(conn: Connection, event: Any) -> None:
+    conn.execute(
+        update(cameras).where(cameras.c.id == str(event.originator_id))
+        .values(retention_days=event.retention_days, updated_at=event.at)
+    )
+
+
+def on_decommissioned(conn: Connection, event: Any) -> None:
+    camera_id = str(event.originator_id)
+    conn.execute(
+        update(cameras).where(cameras.c.id == camera_id)
+        .values(status="decommissioned", updated_at=event.at)
+    )
+    _index(conn, camera_id)
+
+
+HANDLERS: dict[type, Handler] = {
+    Camera.Registered: on_registered,  # type: ignore[attr-defined]
+    Camera.Relocated: on_relocated,  # type: ignore[attr-defined]
+    Camera.RetentionChanged: on_retention_changed,  # type: ignore[attr-defined]
+    Camera.Decommissioned: on_decommissioned,  # type: ignore[attr-defined]
+}
+
+
+# queries ----------------------------------------------------------------------------------
+
+_SQLITE_PROBE = text(
+    "SELECT c.* FROM camera_rtree AS r JOIN cameras AS c ON c.row_id = r.row_id "
+    "WHERE r.max_lat >= :min_lat AND r.min_lat <= :max_lat "
+    "AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
+)
+_POSTGRES_PROBE = text(
+    "SELECT * FROM cameras WHERE status = 'active' "
+    "AND box(point(min_lon, min_lat), point(max_lon, max_lat)) "
+    "&& box(point(:min_lon, :min_lat), point(:max_lon, :max_lat))"
+)
+
+
+def cameras_near(
+    conn: Connection,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    *,
+    limit: int | None = None,
+    after: Cursor | None = None,
+) -> list[CameraHit]:
+    """Active cameras whose coverage circle reaches within ``radius_m`` of the point.
+
+    The index probe is a conservative box test; the exact great-circle test
+    ``distance <= radius_m + coverage_m`` decides. Ordered nearest first, ties by id.
+    """
+    probe = _SQLITE_PROBE if conn.dialect.name == "sqlite" else _POSTGRES_PROBE
+    found: dict[str, CameraHit] = {}
+    for box in bounding_boxes(lat, lon, radius_m):
+        params = {"min_lat": box.min_lat, "max_lat": box.max_lat,
+                  "min_lon": box.min_lon, "max_lon": box.max_lon}
+        for row in conn.execute(probe, params).mappings():
+            distance = haversine_m(lat, lon, row["lat"], row["lon"])
+            if distance <= radius_m + row["coverage_m"]:
+                found[row["id"]] = CameraHit(row=row, distance_m=distance)
+    hits = sorted(found.values(), key=lambda hit: (hit.distance_m, hit.row["id"]))
+    if after is not None:
+        hits = [h for h in hits if (h.distance_m, h.row["id"]) > (after.distance_m, after.camera_id)]
+    return hits if limit is None else hits[:limit]
+
+
+def get_camera_row(conn: Connection, camera_id: str) -> RowMapping | None:
+    return conn.execute(select(cameras).where(cameras.c.id == camera_id)).mappings().one_or_none()
+
+
+def camera_rows(conn: Connection, camera_ids: Sequence[str]) -> list[RowMapping]:
+    return list(conn.execute(select(cameras).where(cameras.c.id.in_(camera_ids))).mappings())
+
+
+def as_public(row: RowMapping, distance_m: float | None = None) -> dict[str, Any]:
+    """The v1 API shape of a camera."""
+    item: dict[str, Any] = {
+        "id": row["id"],
+        "key": row["key"],
+        "name": row["name"],
+        "agency": row["agency"],
+        "purpose": row["purpose"],
+        "purpose_category": row["purpose_category"],
+        "address": row["address"],
+        "location": {"lat": row["lat"], "lon": row["lon"]},
+        "coverage_m": row["coverage_m"],
+        "retention_days": row["retention_days"],
+        "installed": row["installed"],
+        "status": row["status"],
+        "registered_at": rfc3339(row["registered_at"]),
+    }
+    if distance_m is not None:
+        item["distance_m"] = round(distance_m, 2)
+    return item
