@@ -24,3 +24,65 @@ def postgres_database(postgres_server: postgres.PostgresServer) -> Iterator[tupl
     """A fresh, empty database on the test server: (server, dbname)."""
     with postgres.fresh_database(postgres_server) as dbname:
         yield postgres_server, dbname
+
+
+# A broker on real SQLite files in a temp dir, with a clock that only moves when told. ----------
+
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from broker.bootstrap import Broker, build  # noqa: E402
+from broker.clock import FixedClock  # noqa: E402
+from broker.config import Settings  # noqa: E402
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var", keys_dir=tmp_path / "keys")
+
+
+@pytest.fixture
+def broker(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Broker]:
+    instance = build(sqlite_settings, clock)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def postgres_settings(tmp_path: Path, server: postgres.PostgresServer, dbname: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        keys_dir=tmp_path / "keys",
+        event_store="postgres",
+        postgres_host=server.host,
+        postgres_port=server.port,
+        postgres_user=server.user,
+        postgres_dbname=dbname,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_broker(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Broker]:
+    """The same contract on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        settings = Settings(data_dir=tmp_path / "var", keys_dir=tmp_path / "keys")
+        instance = build(settings, clock)
+        try:
+            yield instance
+        finally:
+            instance.close()
+        return
+    server, dbname = request.getfixturevalue("postgres_database")
+    instance = build(postgres_settings(tmp_path, server, dbname), clock)
+    try:
+        yield instance
+    finally:
+        instance.close()

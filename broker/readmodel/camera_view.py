@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, text, update
+from sqlalchemy import Connection, RowMapping, Select, column, insert, select, table, text, update
 
 from broker.domain.camera import Camera
 from broker.errors import InvalidInput
@@ -129,16 +129,29 @@ HANDLERS: dict[type, Handler] = {
 
 # queries ----------------------------------------------------------------------------------
 
-_SQLITE_PROBE = text(
-    "SELECT c.* FROM camera_rtree AS r JOIN cameras AS c ON c.row_id = r.row_id "
-    "WHERE r.max_lat >= :min_lat AND r.min_lat <= :max_lat "
-    "AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
+# The R*Tree virtual table is created by the migration, outside the ORM metadata.
+camera_rtree = table(
+    "camera_rtree", column("row_id"), column("min_lat"), column("max_lat"),
+    column("min_lon"), column("max_lon"),
 )
-_POSTGRES_PROBE = text(
-    "SELECT * FROM cameras WHERE status = 'active' "
-    "AND box(point(min_lon, min_lat), point(max_lon, max_lat)) "
+_POSTGRES_BOX_OVERLAP = text(
+    "box(point(cameras.min_lon, cameras.min_lat), point(cameras.max_lon, cameras.max_lat)) "
     "&& box(point(:min_lon, :min_lat), point(:max_lon, :max_lat))"
 )
+
+
+def _probe(dialect: str, box: BoundingBox) -> Select[Any]:
+    if dialect == "sqlite":
+        r = camera_rtree.c
+        return select(cameras).join(camera_rtree, r.row_id == cameras.c.row_id).where(
+            r.max_lat >= box.min_lat, r.min_lat <= box.max_lat,
+            r.max_lon >= box.min_lon, r.min_lon <= box.max_lon,
+        )
+    return select(cameras).where(
+        cameras.c.status == "active",
+        _POSTGRES_BOX_OVERLAP.bindparams(min_lat=box.min_lat, max_lat=box.max_lat,
+                                         min_lon=box.min_lon, max_lon=box.max_lon),
+    )
 
 
 def cameras_near(
@@ -155,12 +168,9 @@ def cameras_near(
     The index probe is a conservative box test; the exact great-circle test
     ``distance <= radius_m + coverage_m`` decides. Ordered nearest first, ties by id.
     """
-    probe = _SQLITE_PROBE if conn.dialect.name == "sqlite" else _POSTGRES_PROBE
     found: dict[str, CameraHit] = {}
     for box in bounding_boxes(lat, lon, radius_m):
-        params = {"min_lat": box.min_lat, "max_lat": box.max_lat,
-                  "min_lon": box.min_lon, "max_lon": box.max_lon}
-        for row in conn.execute(probe, params).mappings():
+        for row in conn.execute(_probe(conn.dialect.name, box)).mappings():
             distance = haversine_m(lat, lon, row["lat"], row["lon"])
             if distance <= radius_m + row["coverage_m"]:
                 found[row["id"]] = CameraHit(row=row, distance_m=distance)

@@ -1,0 +1,38 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from broker import __version__
+from broker.api import metrics, problems
+from broker.api.routers import cameras, health
+from broker.bootstrap import Broker
+
+
+def create_app(broker: Broker, *, close_on_shutdown: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_on_shutdown:
+            broker.close()
+
+    app = FastAPI(title="footage-broker", version=__version__, lifespan=lifespan)
+    app.state.broker = broker
+    app.state.metrics = metrics.RequestMetrics()
+    problems.install(app)
+    metrics.install(app, app.state.metrics)
+    app.include_router(health.router)
+    app.include_router(cameras.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """``uvicorn --factory broker.api.main:app_from_environment``: settings from BROKER_*."""
+    from broker.bootstrap import build
+    from broker.config import load_settings
+
+    return create_app(build(load_settings()), close_on_shutdown=True)

@@ -1,0 +1,43 @@
+"""Request and response shapes at the edge; everything entering the API is validated here."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PurposeCategory = Literal[
+    "crime_prevention", "child_protection", "traffic_enforcement", "traffic_info",
+    "illegal_dumping", "facility", "disaster", "drone", "other",
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(StrictModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+    @field_validator("lat", "lon")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+
+class CameraCreate(StrictModel):
+    key: str | None = Field(default=None, min_length=1, max_length=200,
+                            description="stable external key; re-registering it is a conflict")
+    name: str = Field(min_length=1, max_length=200)
+    agency: str = Field(min_length=1, max_length=200)
+    purpose: str = Field(default="생활방범", max_length=100)
+    purpose_category: PurposeCategory = "crime_prevention"
+    address: str = Field(default="", max_length=500)
+    location: Location
+    coverage_m: float = Field(default=50.0, gt=0, le=5000)
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    installed: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")

@@ -1,0 +1,177 @@
+"""``broker``: the operator's command line (serve, demo, clients, cameras, ...)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from broker.bootstrap import Broker, build
+from broker.config import Settings, load_settings
+from broker.domain.roles import Role
+from broker.errors import BrokerError, ConfigurationError
+
+cli = typer.Typer(
+    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
+)
+clients_cli = typer.Typer(no_args_is_help=True, help="API clients and their keys.")
+cameras_cli = typer.Typer(no_args_is_help=True, help="The camera registry.")
+cli.add_typer(clients_cli, name="clients")
+cli.add_typer(cameras_cli, name="cameras")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@contextmanager
+def open_broker() -> Iterator[Broker]:
+    broker = build(settings())
+    try:
+        yield broker
+    finally:
+        broker.close()
+
+
+@cli.command()
+def init() -> None:
+    """Create the data directory (idempotent)."""
+    config = settings()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    with open_broker():
+        pass
+    out.print(f"data dir ready: {config.data_dir}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (BROKER_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (BROKER_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    config = settings()
+    # Build once in the parent so that migrations and configuration errors surface here.
+    build(config).close()
+    uvicorn.run(
+        "broker.api.main:app_from_environment",
+        factory=True,
+        host=host or config.host,
+        port=port or config.port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+@cli.command()
+def demo(
+    clients_file: Annotated[Path | None, typer.Option(help="where demo API keys go")] = None,
+) -> None:
+    """Load the Daejeon-like demo cameras and one client per role (idempotent)."""
+    from broker.demo import load_demo
+    from broker.readmodel.client_view import list_clients
+
+    config = settings()
+    target = clients_file or config.data_dir / "demo-clients.json"
+    with open_broker() as broker:
+        with broker.readmodel.reader.connect() as conn:
+            known = {row["id"] for row in list_clients(conn)}
+        summary = load_demo(broker.app, target, known)
+        broker.projector.catch_up()
+    out.print(
+        f"demo: {summary['cameras']} cameras ({summary['cameras_created']} new), "
+        f"{summary['clients_created']} clients created; keys in {target} (mode 0600)"
+    )
+
+
+@clients_cli.command("add")
+def clients_add(
+    role: Annotated[Role, typer.Option(help="the client's role")],
+    agency: Annotated[str, typer.Option(help="the agency the client acts for")],
+    name: Annotated[str | None, typer.Option(help="a label for the client")] = None,
+) -> None:
+    """Create a client and print its API key once (only its hash is stored)."""
+    with open_broker() as broker:
+        client_id, api_key = broker.app.register_client(
+            name=name or f"{agency} ({role.value})", role=role.value, agency=agency
+        )
+        broker.projector.catch_up()
+    out.print(f"client id: {client_id}")
+    out.print("api key (shown once, store it now):")
+    print(api_key)
+
+
+@clients_cli.command("list")
+def clients_list() -> None:
+    """List clients (never their keys)."""
+    from broker.readmodel.client_view import list_clients
+
+    with open_broker() as broker, broker.readmodel.reader.connect() as conn:
+        rows = list_clients(conn)
+    table = Table("id", "name", "role", "agency", "status")
+    for row in rows:
+        table.add_row(row["id"], row["name"], row["role"], row["agency"], row["status"])
+    out.print(table)
+
+
+@clients_cli.command("revoke")
+def clients_revoke(
+    client_id: str,
+    reason: Annotated[str, typer.Option(help="why the key is revoked")] = "revoked by operator",
+) -> None:
+    """Revoke a client's key; it is refused from the next request on."""
+    from broker.domain.client import client_uuid
+
+    with open_broker() as broker:
+        broker.app.revoke_client(client_uuid(client_id), reason)
+        broker.projector.catch_up()
+    out.print(f"revoked {client_id}")
+
+
+@cameras_cli.command("import")
+def cameras_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Import Korea's public CCTV standard data CSV (UTF-8, UTF-8 BOM or CP949) or English CSV."""
+    from broker.camera_import import import_cameras
+    from broker.importers.camera_csv import CsvFormatError
+
+    with open_broker() as broker:
+        try:
+            report = import_cameras(broker.app, file.read_bytes())
+        except CsvFormatError as exc:
+            raise BrokerError(str(exc)) from None
+        broker.projector.catch_up()
+    out.print(
+        f"{file.name} ({report.encoding}): {report.rows} rows; cameras created {report.created}, "
+        f"updated {report.updated}, unchanged {report.unchanged}; {len(report.errors)} bad rows"
+    )
+    for line, reason in report.errors:
+        err.print(f"  line {line}: {reason}", markup=False)
+
+
+def main() -> None:
+    try:
+        cli()
+    except ConfigurationError as exc:
+        err.print(f"configuration error: {exc.detail}", markup=False)
+        sys.exit(2)
+    except BrokerError as exc:
+        err.print(f"error: {exc.detail}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

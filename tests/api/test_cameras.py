@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from broker.domain.roles import Role
+from tests.api.conftest import bearer
+from tests.api.test_auth import assert_problem
+
+CITY_HALL = {"lat": 36.3504, "lon": 127.3845}
+
+
+def camera_body(**overrides):
+    body = {"name": "둔산동 방범 1", "agency": "대전광역시 서구청", "location": CITY_HALL}
+    body.update(overrides)
+    return body
+
+
+def test_operator_registers_and_anyone_authenticated_finds_it(api, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    created = api.post("/v1/cameras", json=camera_body(key="seo-1"), headers=operator)
+    assert created.status_code == 201, created.text
+    camera = created.json()
+    assert camera["location"] == CITY_HALL
+    assert camera["retention_days"] == 30 and camera["status"] == "active"
+    assert camera["registered_at"].endswith("Z")
+
+    found = api.get(
+        "/v1/cameras", params={"lat": 36.35, "lon": 127.3845, "radius_m": 100},
+        headers=bearer(keys[Role.FIRE]),
+    ).json()
+    assert [item["id"] for item in found["items"]] == [camera["id"]]
+    assert 40 < found["items"][0]["distance_m"] < 50
+    assert found["next_cursor"] is None
+    assert api.get(f"/v1/cameras/{camera['id']}", headers=operator).json()["id"] == camera["id"]
+
+
+def test_same_key_twice_is_a_conflict(api, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    assert api.post("/v1/cameras", json=camera_body(key="k"), headers=operator).status_code == 201
+    assert_problem(api.post("/v1/cameras", json=camera_body(key="k"), headers=operator), 409)
+
+
+def test_invalid_bodies_are_422_problems_naming_the_field(api, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    cases = [
+        camera_body(location={"lat": 91, "lon": 127}),
+        camera_body(coverage_m=0),
+        camera_body(retention_days=0),
+        camera_body(unexpected="field"),
+        camera_body(installed="June 2017"),
+        {"name": "no location", "agency": "x"},
+    ]
+    for body in cases:
+        problem = assert_problem(api.post("/v1/cameras", json=body, headers=operator), 422)
+        assert problem["errors"]
+
+
+def test_search_parameters_are_validated(api, keys):
+    police = bearer(keys[Role.POLICE])
+    for params in ({"lat": 36.35, "lon": 127.38}, {"lat": 99, "lon": 127.38, "radius_m": 10},
+                   {"lat": 36.35, "lon": 127.38, "radius_m": 0},
+                   {"lat": 36.35, "lon": 127.38, "radius_m": 10, "cursor": "%%%"}):
+        assert_problem(api.get("/v1/cameras", params=params, headers=police), 422)
+
+
+def test_unknown_camera_is_404(api, keys):
+    response = api.get("/v1/cameras/00000000-0000-0000-0000-000000000000",
+                       headers=bearer(keys[Role.POLICE]))
+    assert_problem(response, 404)
+
+
+def test_search_is_nearest_first_and_pages_with_a_cursor(api, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    for i in range(7):
+        location = {"lat": 36.35 + i * 0.0002, "lon": 127.38}
+        body = camera_body(key=f"c{i}", name=f"cam {i}", location=location)
+        assert api.post("/v1/cameras", json=body, headers=operator).status_code == 201
+    seen: list[str] = []
+    distances: list[float] = []
+    cursor = None
+    while True:
+        params = {"lat": 36.35, "lon": 127.38, "radius_m": 500, "limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        page = api.get("/v1/cameras", params=params, headers=operator).json()
+        seen += [item["name"] for item in page["items"]]
+        distances += [item["distance_m"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"cam {i}" for i in range(7)]
+    assert distances == sorted(distances)
+
+
+def test_decommissioned_cameras_leave_the_search(api, broker, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    camera = api.post("/v1/cameras", json=camera_body(key="gone"), headers=operator).json()
+    from uuid import UUID
+
+    broker.app.decommission_camera(UUID(camera["id"]), "removed from pole")
+    broker.projector.catch_up()
+    found = api.get("/v1/cameras", params={**CITY_HALL, "radius_m": 100}, headers=operator)
+    assert found.json()["items"] == []
+    assert api.get(f"/v1/cameras/{camera['id']}", headers=operator).json()["status"] == (
+        "decommissioned"
+    )
