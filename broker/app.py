@@ -117,7 +117,7 @@ class BrokerApp(Application[UUID]):
 
     def _get_camera_or_none(self, camera_id: UUID) -> Camera | None:
         try:
-            aggregate = self.repository.get(camera_id)
+            aggregate: object = self.repository.get(camera_id)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, Camera) else None

@@ -20,7 +20,9 @@ def postgres_server() -> Iterator[postgres.PostgresServer]:
 
 
 @pytest.fixture
-def postgres_database(postgres_server: postgres.PostgresServer) -> Iterator[tuple[postgres.PostgresServer, str]]:
+def postgres_database(
+    postgres_server: postgres.PostgresServer,
+) -> Iterator[tuple[postgres.PostgresServer, str]]:
     """A fresh, empty database on the test server: (server, dbname)."""
     with postgres.fresh_database(postgres_server) as dbname:
         yield postgres_server, dbname

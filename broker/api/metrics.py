@@ -53,7 +53,8 @@ class RequestMetrics:
                     )
                 total = self._totals[(method, route)]
                 lines.append(f'broker_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} {total}')
-                lines.append(f"broker_http_request_duration_seconds_sum{{{labels}}} {self._sums[(method, route)]}")
+                seconds = self._sums[(method, route)]
+                lines.append(f"broker_http_request_duration_seconds_sum{{{labels}}} {seconds}")
                 lines.append(f"broker_http_request_duration_seconds_count{{{labels}}} {total}")
         return "\n".join(lines) + "\n"
 
