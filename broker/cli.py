@@ -120,9 +120,10 @@ def clients_list() -> None:
 
     with open_broker() as broker, broker.readmodel.reader.connect() as conn:
         rows = list_clients(conn)
-    table = Table("id", "name", "role", "agency", "status")
+    table = Table("name", "role", "agency", "status")
+    table.add_column("id", no_wrap=True, min_width=36)
     for row in rows:
-        table.add_row(row["id"], row["name"], row["role"], row["agency"], row["status"])
+        table.add_row(row["name"], row["role"], row["agency"], row["status"], row["id"])
     out.print(table)
 
 
