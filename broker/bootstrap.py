@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from broker.app import BrokerApp
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
+from broker.policy import PolicyPack, load_pack
 from broker.readmodel import camera_view, client_view
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.migrate import upgrade_to_head
@@ -22,6 +23,7 @@ class Broker:
     settings: Settings
     clock: Clock
     app: BrokerApp
+    policy: PolicyPack
     readmodel: ReadModelDatabase
     projector: Projector
     _closed: bool = field(default=False, repr=False)
@@ -43,13 +45,14 @@ def projection_handlers() -> dict[type, Handler]:
 
 def build(settings: Settings, clock: Clock | None = None) -> Broker:
     clock = clock or SystemClock()
+    policy = load_pack(settings.policy_pack)
     if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = BrokerApp(env=settings.eventsourcing_env(), clock=clock)
     readmodel = open_database(settings.resolved_readmodel_url())
     upgrade_to_head(readmodel.writer)
     projector = Projector(app, readmodel, projection_handlers())
-    broker = Broker(settings=settings, clock=clock, app=app, readmodel=readmodel,
+    broker = Broker(settings=settings, clock=clock, app=app, policy=policy, readmodel=readmodel,
                     projector=projector)
     projector.catch_up()
     return broker

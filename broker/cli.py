@@ -24,9 +24,11 @@ clients_cli = typer.Typer(no_args_is_help=True, help="API clients and their keys
 cameras_cli = typer.Typer(no_args_is_help=True, help="The camera registry.")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(cameras_cli, name="cameras")
+policy_cli = typer.Typer(no_args_is_help=True, help="Legal-basis policy packs.")
+cli.add_typer(policy_cli, name="policy")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> Settings:
@@ -161,6 +163,16 @@ def cameras_import(
     )
     for line, reason in report.errors:
         err.print(f"  line {line}: {reason}", markup=False)
+
+
+@policy_cli.command("check")
+def policy_check(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="a policy pack (TOML)")],
+) -> None:
+    """Validate a pack and print its digest and bases (exit 1 with the offending field if invalid)."""
+    from broker.policy import describe, load_pack
+
+    print(describe(load_pack(file)))
 
 
 def main() -> None:

@@ -68,3 +68,14 @@ def test_cameras_import_reports_bad_rows(env, tmp_path):
     assert "created 2" in output and "1 bad rows" in output
     again = invoke("cameras", "import", str(csv_file))
     assert "created 0" in again and "unchanged 2" in again
+
+
+def test_policy_check_prints_the_digest_and_rejects_bad_packs(env, tmp_path):
+    from broker.config import PROJECT_ROOT
+
+    output = invoke("policy", "check", str(PROJECT_ROOT / "policies" / "kr-pipa.toml"))
+    assert "sha256:" in output and "crime_investigation" in output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\n')
+    result = runner.invoke(cli, ["policy", "check", str(bad)])
+    assert result.exit_code != 0
