@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import RecordConflictError as RecordConflict
 
 from broker import apikeys
 from broker.clock import Clock
 from broker.domain.camera import Camera, CameraSpec, camera_id_for
 from broker.domain.client import Client
-from broker.errors import Conflict, NotFound
+from broker.domain.hold import Hold
+from broker.domain.request import FootageRequest
+from broker.errors import Conflict, Forbidden, NotFound
+from broker.policy import (
+    CameraSite,
+    Decision,
+    EvaluationRequest,
+    PolicyPack,
+    approve_review,
+    deny_review,
+    evaluate,
+)
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
+SitesNear = Callable[[float, float, float], Sequence[CameraSite]]
+"""Cameras whose coverage reaches within a radius of a point (the read model's spatial index)."""
+A = TypeVar("A")
+SAVE_ATTEMPTS = 5
+
+
+def request_details(request: EvaluationRequest) -> dict[str, Any]:
+    """The request as the v1 API spells it; recorded verbatim in ``Submitted``."""
+    location = request.incident_location
+    details: dict[str, Any] = {
+        "legal_basis": request.legal_basis,
+        "mode": request.mode,
+        "incident": {
+            "reference": request.incident_reference,
+            "kind": request.incident_kind,
+            "location": {"lat": location.lat, "lon": location.lon} if location else None,
+            "occurred_at": request.occurred_at.isoformat() if request.occurred_at else None,
+        },
+        "radius_m": request.radius_m,
+        "window": {"start": request.window.start.isoformat(),
+                   "end": request.window.end.isoformat()},
+        "purpose": request.purpose,
+    }
+    for optional in ("claim_reference", "identity_proof", "consent_reference"):
+        value = getattr(request, optional)
+        if value is not None:
+            details[optional] = value
+    return details
 
 
 class BrokerApp(Application[UUID]):
@@ -22,9 +63,23 @@ class BrokerApp(Application[UUID]):
 
     name = "FootageBroker"
 
-    def __init__(self, env: Mapping[str, str], clock: Clock) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        clock: Clock,
+        policy: PolicyPack | None = None,
+        sites_near: SitesNear | None = None,
+    ) -> None:
         super().__init__(env)
         self.clock = clock
+        self._policy = policy
+        self._sites_near = sites_near
+
+    @property
+    def policy(self) -> PolicyPack:
+        if self._policy is None:
+            raise RuntimeError("BrokerApp was built without a policy pack")
+        return self._policy
 
     # cameras ------------------------------------------------------------------------------
 
@@ -110,7 +165,125 @@ class BrokerApp(Application[UUID]):
         client.revoke(reason, at=self.clock.now())
         self.save(client)
 
+    # footage requests ---------------------------------------------------------------------
+
+    def submit_footage_request(self, request: EvaluationRequest) -> FootageRequest:
+        """Record the request, evaluate it against the active pack, record the decision.
+
+        Submission and decision are saved together: there is never a request without its
+        decision, nor a decision without the request it judged.
+        """
+        now = self.clock.now()
+        footage_request = FootageRequest(
+            requester=request.requester.model_dump(mode="json"),
+            details=request_details(request), at=now,
+        )
+        sites: Sequence[CameraSite] = ()
+        if request.incident_location is not None and self._sites_near is not None:
+            sites = self._sites_near(request.incident_location.lat, request.incident_location.lon,
+                                     request.radius_m)
+        decision = evaluate(request, self.policy, sites, now,
+                            decision_id=f"dec_{footage_request.id.hex}")
+        footage_request.decide(decision.model_dump(mode="json"), at=now)
+        self.save(footage_request)
+        return footage_request
+
+    def get_footage_request(self, request_id: UUID) -> FootageRequest:
+        return self._get(request_id, FootageRequest, "request")
+
+    def review_footage_request(self, request_id: UUID, reviewer_client_id: str, approve: bool,
+                               reason: str) -> FootageRequest:
+        """A privacy officer settles a pending request; the pure review rules decide the grant."""
+
+        def settle(footage_request: FootageRequest) -> None:
+            if footage_request.decision is None:
+                raise Conflict(f"request {request_id} has no decision to review")
+            pending = Decision.model_validate(footage_request.decision)
+            now = self.clock.now()
+            if approve:
+                settled = approve_review(pending, self.policy, now, reviewer_client_id, reason)
+            else:
+                settled = deny_review(pending, now, reviewer_client_id, reason)
+            footage_request.review(settled.model_dump(mode="json"), reviewer_client_id, approve,
+                                   reason, at=now)
+
+        return self._update(request_id, FootageRequest, "request", settle)
+
+    def close_footage_request(self, request_id: UUID, by_client_id: str, reason: str,
+                              hold_ids: Sequence[UUID]) -> FootageRequest:
+        """Investigative use has ended: the grant ends and the case's holds are released, atomically."""
+        footage_request = self.get_footage_request(request_id)
+        if footage_request.client_id != by_client_id:
+            raise NotFound(f"no request {request_id}")
+        now = self.clock.now()
+        footage_request.close(by_client_id, reason, at=now)
+        released = []
+        for hold_id in hold_ids:
+            hold = self._get(hold_id, Hold, "hold")
+            if hold.is_active:
+                hold.release(by_client_id, f"request {request_id} closed: {reason}", at=now)
+                released.append(hold)
+        self.save(footage_request, *released)
+        return footage_request
+
+    def expire_grant(self, request_id: UUID) -> bool:
+        expired: list[bool] = []
+        self._update(request_id, FootageRequest, "request",
+                     lambda r: expired.append(r.expire(self.clock.now())))
+        return expired[0]
+
+    # holds --------------------------------------------------------------------------------
+
+    def place_hold(self, *, case_reference: str, camera_ids: list[str], start: datetime,
+                   end: datetime, placed_by: str, agency: str, request_id: UUID | None,
+                   reason: str) -> Hold:
+        if request_id is not None:
+            footage_request = self.get_footage_request(request_id)
+            if footage_request.client_id != placed_by:
+                raise NotFound(f"no request {request_id}")
+        for camera_id in camera_ids:
+            self.get_camera(UUID(camera_id))
+        hold = Hold.place(case_reference=case_reference, camera_ids=camera_ids, start=start,
+                          end=end, placed_by=placed_by, agency=agency,
+                          request_id=str(request_id) if request_id else None, reason=reason,
+                          at=self.clock.now())
+        self.save(hold)
+        return hold
+
+    def release_hold(self, hold_id: UUID, by_client_id: str, reason: str,
+                     may_release_any: bool) -> Hold:
+        hold = self._get(hold_id, Hold, "hold")
+        if hold.placed_by != by_client_id and not may_release_any:
+            raise Forbidden("only the client that placed a hold, or a privacy officer, may release it")
+        hold.release(by_client_id, reason, at=self.clock.now())
+        self.save(hold)
+        return hold
+
     # helpers ------------------------------------------------------------------------------
+
+    def _get(self, aggregate_id: UUID, kind: type[A], noun: str) -> A:
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {noun} {aggregate_id}") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"no {noun} {aggregate_id}")
+        return aggregate
+
+    def _update(self, aggregate_id: UUID, kind: type[A], noun: str,
+                mutate: Callable[[A], None]) -> A:
+        """Load, change, save; on a concurrent write (version conflict) reload and try again."""
+        for attempt in range(SAVE_ATTEMPTS):
+            aggregate = self._get(aggregate_id, kind, noun)
+            mutate(aggregate)
+            try:
+                self.save(aggregate)  # type: ignore[arg-type]
+            except RecordConflict:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise Conflict(f"{noun} {aggregate_id} is busy; try again") from None
+                continue
+            return aggregate
+        raise AssertionError("unreachable")
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from broker.app import BrokerApp
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
-from broker.policy import PolicyPack, load_pack
-from broker.readmodel import camera_view, client_view
+from broker.policy import CameraSite, PolicyPack, load_pack
+from broker.readmodel import camera_view, client_view, clip_view, request_view
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.migrate import upgrade_to_head
 from broker.readmodel.projector import Handler, Projector
@@ -38,7 +38,8 @@ class Broker:
 
 def projection_handlers() -> dict[type, Handler]:
     handlers: dict[type, Handler] = {}
-    for view_handlers in (camera_view.HANDLERS, client_view.HANDLERS):
+    for view_handlers in (camera_view.HANDLERS, client_view.HANDLERS, clip_view.HANDLERS,
+                          request_view.HANDLERS):
         handlers.update(view_handlers)
     return handlers
 
@@ -48,8 +49,17 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     policy = load_pack(settings.policy_pack)
     if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = BrokerApp(env=settings.eventsourcing_env(), clock=clock)
     readmodel = open_database(settings.resolved_readmodel_url())
+
+    def sites_near(lat: float, lon: float, radius_m: float) -> list[CameraSite]:
+        with readmodel.reader.connect() as conn:
+            hits = camera_view.cameras_near(conn, lat, lon, radius_m)
+        return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
+                           coverage_m=hit.row["coverage_m"], status=hit.row["status"])
+                for hit in hits]
+
+    app = BrokerApp(env=settings.eventsourcing_env(), clock=clock, policy=policy,
+                    sites_near=sites_near)
     upgrade_to_head(readmodel.writer)
     projector = Projector(app, readmodel, projection_handlers())
     broker = Broker(settings=settings, clock=clock, app=app, policy=policy, readmodel=readmodel,

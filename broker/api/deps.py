@@ -72,3 +72,8 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 OperatorDep = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+RequesterDep = Annotated[
+    Principal, Depends(require_roles(Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER))
+]
+PrivacyOfficerDep = Annotated[Principal, Depends(require_roles(Role.PRIVACY_OFFICER))]
+HoldKeeperDep = Annotated[Principal, Depends(require_roles(Role.POLICE, Role.PRIVACY_OFFICER))]

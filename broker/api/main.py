@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from broker import __version__
 from broker.api import metrics, problems
-from broker.api.routers import cameras, health, policy
+from broker.api.routers import cameras, health, policy, requests, reviews
 from broker.bootstrap import Broker
 
 
@@ -28,6 +28,8 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(health.router)
     app.include_router(cameras.router)
     app.include_router(policy.router)
+    app.include_router(requests.router)
+    app.include_router(reviews.router)
     return app
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from typing import Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 PurposeCategory = Literal[
     "crime_prevention", "child_protection", "traffic_enforcement", "traffic_info",
@@ -41,3 +42,47 @@ class CameraCreate(StrictModel):
     coverage_m: float = Field(default=50.0, gt=0, le=5000)
     retention_days: int = Field(default=30, ge=1, le=3650)
     installed: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+
+
+class Window(StrictModel):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class Incident(StrictModel):
+    reference: str | None = Field(default=None, max_length=200)
+    kind: str | None = Field(default=None, max_length=200)
+    location: Location | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class FootageRequestCreate(StrictModel):
+    """``POST /v1/requests``; rule violations are decisions (denied, with reasons), not 422s."""
+
+    legal_basis: str = Field(min_length=1, max_length=64)
+    incident: Incident
+    radius_m: float = Field(gt=0, le=50_000, allow_inf_nan=False)
+    window: Window
+    purpose: str | None = Field(default=None, max_length=2000)
+    mode: Literal["recorded", "live"] = "recorded"
+
+
+class CloseRequest(StrictModel):
+    reason: str = Field(default="investigative use ended", min_length=1, max_length=1000)
+
+
+class HoldCreate(StrictModel):
+    case_reference: str = Field(min_length=1, max_length=200)
+    camera_ids: list[UUID] = Field(min_length=1, max_length=1000)
+    window: Window
+    request_id: UUID | None = None
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class HoldRelease(StrictModel):
+    reason: str = Field(default="released", min_length=1, max_length=1000)
+
+
+class ReviewCreate(StrictModel):
+    decision: Literal["approve", "deny"]
+    reason: str = Field(min_length=1, max_length=2000)

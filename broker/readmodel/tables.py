@@ -62,3 +62,65 @@ clients = Table(
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
 )
+
+clips = Table(
+    "clips",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("camera_id", String(36), nullable=False),
+    Column("start", DateTime(timezone=True), nullable=False),
+    Column("end", DateTime(timezone=True), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("blob_id", String(64), nullable=False),
+    Column("ingested_by", String(36), nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("purged_at", DateTime(timezone=True)),
+    Column("purge_reason", String(16)),
+)
+
+footage_requests = Table(
+    "footage_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("client_id", String(36), nullable=False),
+    Column("agency", Text, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("legal_basis", String(64), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("decision", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("review_deadline", DateTime(timezone=True)),
+    Column("grant_id", String(36)),
+    Column("grant", Text),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_reference", Text, nullable=False),
+    Column("start", DateTime(timezone=True), nullable=False),
+    Column("end", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("placed_by", String(36), nullable=False),
+    Column("agency", Text, nullable=False),
+    Column("request_id", String(36)),
+    Column("reason", Text, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+)
+
+hold_cameras = Table(
+    "hold_cameras",
+    metadata,
+    Column("hold_id", String(36), primary_key=True),
+    Column("camera_id", String(36), primary_key=True),
+)

@@ -1,0 +1,54 @@
+"""Clip rows: what exists for which camera and window, and whether it has been purged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+
+from broker.domain.clip import Clip
+from broker.readmodel.projector import Handler
+from broker.readmodel.tables import clips
+from broker.timefmt import rfc3339
+
+
+def on_ingested(conn: Connection, event: Any) -> None:
+    conn.execute(
+        insert(clips).values(
+            id=str(event.originator_id), camera_id=event.camera_id, start=event.start,
+            end=event.end, size=event.size, sha256=event.sha256, key_id=event.key_id,
+            blob_id=event.blob_id, ingested_by=event.ingested_by, ingested_at=event.at,
+            status="available",
+        )
+    )
+
+
+def on_purged(conn: Connection, event: Any) -> None:
+    conn.execute(
+        update(clips).where(clips.c.id == str(event.originator_id))
+        .values(status="purged", purged_at=event.at, purge_reason=event.reason)
+    )
+
+
+HANDLERS: dict[type, Handler] = {
+    Clip.Ingested: on_ingested,  # type: ignore[attr-defined]
+    Clip.Purged: on_purged,  # type: ignore[attr-defined]
+}
+
+
+def get_clip_row(conn: Connection, clip_id: str) -> RowMapping | None:
+    return conn.execute(select(clips).where(clips.c.id == clip_id)).mappings().one_or_none()
+
+
+def as_public(row: RowMapping) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "camera_id": row["camera_id"],
+        "window": {"start": rfc3339(row["start"]), "end": rfc3339(row["end"])},
+        "size": row["size"],
+        "sha256": row["sha256"],
+        "status": row["status"],
+        "ingested_at": rfc3339(row["ingested_at"]),
+        "purged_at": rfc3339(row["purged_at"]) if row["purged_at"] else None,
+        "purge_reason": row["purge_reason"],
+    }

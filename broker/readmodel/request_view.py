@@ -1,0 +1,178 @@
+"""Footage requests, their decisions and grants, and legal holds, as the API reads them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, insert, select, update
+
+from broker.domain.hold import Hold
+from broker.domain.request import FootageRequest
+from broker.readmodel.projector import Handler
+from broker.readmodel.tables import footage_requests, hold_cameras, holds
+from broker.timefmt import rfc3339
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _request(event: Any) -> Any:
+    return footage_requests.c.id == str(event.originator_id)
+
+
+def on_submitted(conn: Connection, event: Any) -> None:
+    requester = event.requester
+    conn.execute(insert(footage_requests).values(
+        id=str(event.originator_id), client_id=requester["client_id"],
+        agency=requester["agency"], role=requester["role"],
+        legal_basis=event.details["legal_basis"], mode=event.details["mode"],
+        status="submitted", details=_dumps(event.details), submitted_at=event.at,
+    ))
+
+
+def on_decided(conn: Connection, event: Any) -> None:
+    decision = event.decision
+    deadline = decision.get("review_deadline")
+    conn.execute(update(footage_requests).where(_request(event)).values(
+        decision=_dumps(decision), decided_at=event.at,
+        review_deadline=datetime.fromisoformat(deadline) if deadline else None,
+        status="pending_review" if decision["outcome"] == "pending_review" else "submitted",
+    ))
+
+
+def on_reviewed(conn: Connection, event: Any) -> None:
+    conn.execute(update(footage_requests).where(_request(event)).values(
+        decision=_dumps(event.decision)))
+
+
+def on_granted(conn: Connection, event: Any) -> None:
+    grant = {"id": event.grant_id, "camera_ids": event.camera_ids, "window": event.window,
+             "expires_at": event.expires_at, "mask_third_parties": event.mask_third_parties,
+             "onward_transfer": event.onward_transfer, "restrictions": event.restrictions}
+    conn.execute(update(footage_requests).where(_request(event)).values(
+        status="granted", grant_id=event.grant_id, grant=_dumps(grant),
+        expires_at=datetime.fromisoformat(event.expires_at),
+    ))
+
+
+def _status(value: str) -> Handler:
+    def handler(conn: Connection, event: Any) -> None:
+        values: dict[str, Any] = {"status": value}
+        if value == "closed":
+            values["closed_at"] = event.at
+        conn.execute(update(footage_requests).where(_request(event)).values(**values))
+
+    return handler
+
+
+def on_hold_placed(conn: Connection, event: Any) -> None:
+    hold_id = str(event.originator_id)
+    conn.execute(insert(holds).values(
+        id=hold_id, case_reference=event.case_reference, start=event.start, end=event.end,
+        status="active", placed_by=event.placed_by, agency=event.agency,
+        request_id=event.request_id, reason=event.reason, placed_at=event.at,
+    ))
+    conn.execute(insert(hold_cameras), [{"hold_id": hold_id, "camera_id": camera_id}
+                                        for camera_id in event.camera_ids])
+
+
+def on_hold_released(conn: Connection, event: Any) -> None:
+    hold_id = str(event.originator_id)
+    conn.execute(update(holds).where(holds.c.id == hold_id)
+                 .values(status="released", released_at=event.at))
+
+
+HANDLERS: dict[type, Handler] = {
+    FootageRequest.Submitted: on_submitted,  # type: ignore[attr-defined]
+    FootageRequest.Decided: on_decided,  # type: ignore[attr-defined]
+    FootageRequest.Reviewed: on_reviewed,  # type: ignore[attr-defined]
+    FootageRequest.Granted: on_granted,  # type: ignore[attr-defined]
+    FootageRequest.Denied: _status("denied"),  # type: ignore[attr-defined]
+    FootageRequest.Closed: _status("closed"),  # type: ignore[attr-defined]
+    FootageRequest.Revoked: _status("revoked"),  # type: ignore[attr-defined]
+    FootageRequest.Expired: _status("expired"),  # type: ignore[attr-defined]
+    Hold.Placed: on_hold_placed,  # type: ignore[attr-defined]
+    Hold.Released: on_hold_released,  # type: ignore[attr-defined]
+}
+
+
+# queries ----------------------------------------------------------------------------------
+
+def get_request_row(conn: Connection, request_id: str) -> RowMapping | None:
+    query = select(footage_requests).where(footage_requests.c.id == request_id)
+    return conn.execute(query).mappings().one_or_none()
+
+
+def get_request_by_grant(conn: Connection, grant_id: str) -> RowMapping | None:
+    query = select(footage_requests).where(footage_requests.c.grant_id == grant_id)
+    return conn.execute(query).mappings().one_or_none()
+
+
+def pending_reviews(conn: Connection, limit: int = 100) -> list[RowMapping]:
+    query = (select(footage_requests).where(footage_requests.c.status == "pending_review")
+             .order_by(footage_requests.c.review_deadline, footage_requests.c.id).limit(limit))
+    return list(conn.execute(query).mappings())
+
+
+def active_hold_ids_for_request(conn: Connection, request_id: str) -> list[str]:
+    query = select(holds.c.id).where(holds.c.request_id == request_id, holds.c.status == "active")
+    return [row[0] for row in conn.execute(query)]
+
+
+def get_hold_row(conn: Connection, hold_id: str) -> RowMapping | None:
+    return conn.execute(select(holds).where(holds.c.id == hold_id)).mappings().one_or_none()
+
+
+def hold_camera_ids(conn: Connection, hold_id: str) -> list[str]:
+    query = select(hold_cameras.c.camera_id).where(hold_cameras.c.hold_id == hold_id)
+    return sorted(row[0] for row in conn.execute(query))
+
+
+def held(conn: Connection, camera_id: str, start: datetime, end: datetime) -> bool:
+    """Is any part of ``[start, end)`` of this camera under an active hold?"""
+    query = (
+        select(holds.c.id).join(hold_cameras, hold_cameras.c.hold_id == holds.c.id)
+        .where(hold_cameras.c.camera_id == camera_id, holds.c.status == "active",
+               and_(holds.c.start < end, holds.c.end > start))
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
+def request_public(row: RowMapping, live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    details = json.loads(row["details"])
+    grant = json.loads(row["grant"]) if row["grant"] else None
+    if grant is not None:
+        grant["status"] = "active" if row["status"] == "granted" else row["status"]
+        if live_tokens is not None:
+            grant["live_tokens"] = live_tokens
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "requester": {"client_id": row["client_id"], "agency": row["agency"], "role": row["role"]},
+        **details,
+        "submitted_at": rfc3339(row["submitted_at"]),
+        "decision": json.loads(row["decision"]) if row["decision"] else None,
+        "grant": grant,
+        "closed_at": rfc3339(row["closed_at"]) if row["closed_at"] else None,
+    }
+
+
+def hold_public(row: RowMapping, camera_ids: list[str]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "case_reference": row["case_reference"],
+        "camera_ids": camera_ids,
+        "window": {"start": rfc3339(row["start"]), "end": rfc3339(row["end"])},
+        "status": row["status"],
+        "request_id": row["request_id"],
+        "agency": row["agency"],
+        "reason": row["reason"],
+        "placed_at": rfc3339(row["placed_at"]),
+        "released_at": rfc3339(row["released_at"]) if row["released_at"] else None,
+    }
+
+
