@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from broker.vault.errors import IntegrityError
+from broker.vault.stream import (
+    MAX_CHUNK_SIZE,
+    MAX_HEADER_SIZE,
+    TAG_SIZE,
+    ReadAt,
+    StreamHeader,
+    Tally,
+    ciphertext_size,
+    decrypt_range,
+    decrypt_stream,
+    encrypt_stream,
+    parse_header,
+)
+
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
+KEY_ID = "6f1c3a52-8d4e-4b7a-9c1f-2a3b4c5d6e7f"
+CLIP = "0b7e6f0e-5a51-4d0c-8a25-0f2b9c7d1e3a"
+
+
+def encrypt(data: bytes, chunk_size: int, pieces: Iterable[bytes] | None = None) -> bytes:
+    return b"".join(encrypt_stream(KEY, KEY_ID, CLIP, pieces or [data], chunk_size))
+
+
+def cut(data: bytes, points: Iterable[int]) -> list[bytes]:
+    bounds = [0, *sorted(points), len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def split(ciphertext: bytes) -> tuple[bytes, list[bytes]]:
+    """The header and the ciphertext chunks of a stream."""
+    header = parse_header(ciphertext)
+    body = ciphertext[header.size :]
+    step = header.chunk_size + TAG_SIZE
+    return ciphertext[: header.size], [body[i : i + step] for i in range(0, len(body), step)]
+
+
+def decrypt_until_failure(ciphertext_pieces: Iterable[bytes], key: bytes = KEY, clip: str = CLIP) -> bytes:
+    """Plaintext released before the IntegrityError that must come."""
+    released = []
+    with pytest.raises(IntegrityError):
+        for plaintext in decrypt_stream(key, clip, ciphertext_pieces):
+            released.append(plaintext)
+    return b"".join(released)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A plaintext (from a seed, so failures print small), its chunk size and input cuts."""
+
+    chunk_size: int
+    size: int
+    seed: int
+    cuts: tuple[int, ...]
+    kinds: tuple[type, ...]
+
+    @cached_property
+    def data(self) -> bytes:
+        return random.Random(self.seed).randbytes(self.size)
+
+    @property
+    def pieces(self) -> list[bytes]:
+        pieces = cut(self.data, self.cuts)
+        return [self.kinds[i % len(self.kinds)](p) for i, p in enumerate(pieces)]
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    chunk_size = draw(
+        st.one_of(st.integers(1, 64), st.integers(65, 8192), st.sampled_from([65536, 1 << 20]))
+    )
+    size = draw(st.integers(0, min(300_000, chunk_size * 300)))
+    cuts = draw(st.lists(st.integers(0, size), max_size=12))
+    kinds = draw(st.lists(st.sampled_from([bytes, bytearray, memoryview]), min_size=1, max_size=3))
+    return Case(chunk_size, size, draw(st.integers(0, 2**32)), tuple(cuts), tuple(kinds))
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=cases(), cuts=st.lists(st.integers(0, 400_000), max_size=12))
+def test_round_trip_for_any_input_and_any_recutting(case: Case, cuts: list[int]) -> None:
+    ciphertext = encrypt(case.data, case.chunk_size, case.pieces)
+    assert len(ciphertext) == ciphertext_size(
+        case.size, key_id=KEY_ID, chunk_size=case.chunk_size
+    )
+    header = parse_header(ciphertext)
+    assert (header.key_id, header.chunk_size) == (KEY_ID, case.chunk_size)
+    assert header.plaintext_size(len(ciphertext)) == case.size
+    recut = cut(ciphertext, [c % (len(ciphertext) + 1) for c in cuts])
+    assert b"".join(decrypt_stream(KEY, CLIP, recut)) == case.data
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=cases(), bounds=st.tuples(st.floats(0, 1), st.floats(0, 1)))
+def test_any_range_equals_the_slice_and_reads_only_its_chunks(
+    case: Case, bounds: tuple[float, float]
+) -> None:
+    data, chunk_size = case.data, case.chunk_size
+    ciphertext = encrypt(data, chunk_size)
+    start, end = sorted(int(b * len(data)) for b in bounds)
+    reads: list[tuple[int, int]] = []
+
+    def read_at(offset: int, length: int) -> bytes:
+        reads.append((offset, length))
+        return ciphertext[offset : offset + length]
+
+    assert b"".join(decrypt_range(KEY, CLIP, read_at, len(data), start, end)) == data[start:end]
+    chunks_covered = 0 if start == end else (end - 1) // chunk_size - start // chunk_size + 1
+    assert sum(length for _, length in reads) <= (
+        (MAX_HEADER_SIZE if reads else 0) + chunks_covered * (chunk_size + TAG_SIZE)
+    )
+
+
+def test_empty_plaintext_is_one_authenticated_final_chunk() -> None:
+    ciphertext = encrypt(b"", 64)
+    header, chunks = split(ciphertext)
+    assert len(chunks) == 1 and len(chunks[0]) == TAG_SIZE
+    assert b"".join(decrypt_stream(KEY, CLIP, [ciphertext])) == b""
+    assert decrypt_until_failure([header]) == b""
+
+
+def test_output_is_bounded_and_lazy() -> None:
+    """Memory stays constant: an endless input still yields chunks one at a time."""
+    endless = itertools.repeat(b"x" * 1000)
+    output = encrypt_stream(KEY, KEY_ID, CLIP, endless, chunk_size=4096)
+    header, *chunks = itertools.islice(output, 4)
+    assert parse_header(header).chunk_size == 4096
+    assert [len(c) for c in chunks] == [4096 + TAG_SIZE] * 3
+
+
+def test_decryption_releases_verified_chunks_before_reading_everything() -> None:
+    data = random.Random(1).randbytes(10_000)
+    ciphertext = encrypt(data, 1000)
+
+    def then_fail() -> Iterator[bytes]:
+        yield ciphertext[:2500]
+        raise RuntimeError("connection lost")
+
+    output = decrypt_stream(KEY, CLIP, then_fail())
+    assert next(output) == data[:1000]
+    assert next(output) == data[1000:2000]
+    with pytest.raises(RuntimeError):
+        next(output)
+
+
+def test_nonce_prefix_is_random_per_stream() -> None:
+    first, second = (parse_header(encrypt(b"same", 64)) for _ in range(2))
+    assert first.nonce_prefix != second.nonce_prefix
+
+
+def test_tally_counts_and_hashes_what_streams_past() -> None:
+    tally = Tally()
+    pieces = [b"abc", b"", b"defg"]
+    assert list(tally.watch(pieces)) == pieces
+    assert (tally.size, tally.sha256) == (7, hashlib.sha256(b"abcdefg").hexdigest())
+
+
+class TestTampering:
+    """Every attack fails authentication and releases nothing beyond the verified chunks."""
+
+    DATA = random.Random(7).randbytes(100)
+    CHUNK = 16  # 6 full chunks and a last one of 4 bytes
+
+    @pytest.fixture
+    def stream(self) -> tuple[bytes, list[bytes]]:
+        return split(encrypt(self.DATA, self.CHUNK))
+
+    def released_is_verified_prefix(self, released: bytes) -> None:
+        assert self.DATA.startswith(released)
+        assert len(released) % self.CHUNK == 0 and len(released) < len(self.DATA)
+
+    def test_truncation_anywhere(self, stream: tuple[bytes, list[bytes]]) -> None:
+        ciphertext = stream[0] + b"".join(stream[1])
+        for length in range(len(ciphertext)):
+            self.released_is_verified_prefix(decrypt_until_failure([ciphertext[:length]]))
+
+    def test_every_single_bit_flip(self, stream: tuple[bytes, list[bytes]]) -> None:
+        ciphertext = bytearray(stream[0] + b"".join(stream[1]))
+        for bit in range(len(ciphertext) * 8):
+            ciphertext[bit // 8] ^= 1 << (bit % 8)
+            self.released_is_verified_prefix(decrypt_until_failure([bytes(ciphertext)]))
+            ciphertext[bit // 8] ^= 1 << (bit % 8)
+
+    @pytest.mark.parametrize("extra", [b"\x00", b"\x00" * TAG_SIZE, b"\x00" * 100])
+    def test_trailing_bytes_after_the_last_chunk(
+        self, stream: tuple[bytes, list[bytes]], extra: bytes
+    ) -> None:
+        header, chunks = stream
+        self.released_is_verified_prefix(decrypt_until_failure([header, *chunks, extra]))
+
+    def test_appending_a_whole_stream_or_a_chunk(self, stream: tuple[bytes, list[bytes]]) -> None:
+        header, chunks = stream
+        whole = header + b"".join(chunks)
+        for extra in (whole, chunks[0], chunks[-1]):
+            self.released_is_verified_prefix(decrypt_until_failure([whole, extra]))
+
+    def test_reordering_dropping_and_duplicating_chunks(
+        self, stream: tuple[bytes, list[bytes]]
+    ) -> None:
+        header, chunks = stream
+        variants = []
+        for i in range(len(chunks) - 1):
+            swapped = list(chunks)
+            swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+            variants.append(swapped)
+        for i in range(len(chunks)):
+            variants.append(chunks[:i] + chunks[i + 1 :])
+            variants.append(chunks[: i + 1] + chunks[i:])
+        for variant in variants:
+            self.released_is_verified_prefix(decrypt_until_failure([header, *variant]))
+
+    def test_splicing_chunks_or_header_of_another_stream(
+        self, stream: tuple[bytes, list[bytes]]
+    ) -> None:
+        header, chunks = stream
+        other_header, other_chunks = split(encrypt(self.DATA, self.CHUNK))
+        spliced = chunks[:2] + other_chunks[2:3] + chunks[3:]
+        self.released_is_verified_prefix(decrypt_until_failure([header, *spliced]))
+        assert decrypt_until_failure([other_header, *chunks]) == b""
+
+    def test_wrong_key_or_clip_id_releases_nothing(self, stream: tuple[bytes, list[bytes]]) -> None:
+        ciphertext = stream[0] + b"".join(stream[1])
+        assert decrypt_until_failure([ciphertext], key=OTHER_KEY) == b""
+        assert decrypt_until_failure([ciphertext], clip=CLIP.replace("0", "1")) == b""
+
+    @pytest.mark.parametrize(
+        "field",
+        ["magic", "version", "nonce_prefix", "chunk_size", "key_id", "key_id_length"],
+    )
+    def test_header_tampering(self, stream: tuple[bytes, list[bytes]], field: str) -> None:
+        header, chunks = stream
+        parsed = parse_header(header)
+        forged = {
+            "magic": b"FBV2" + header[4:],
+            "version": header[:4] + b"\x02" + header[5:],
+            "nonce_prefix": StreamHeader(KEY_ID, b"\x00" * 7, self.CHUNK).to_bytes(),
+            "chunk_size": StreamHeader(KEY_ID, parsed.nonce_prefix, self.CHUNK * 2).to_bytes(),
+            "key_id": StreamHeader(KEY_ID[::-1], parsed.nonce_prefix, self.CHUNK).to_bytes(),
+            "key_id_length": header[:16] + bytes([header[16] - 1]) + header[17:-1],
+        }[field]
+        assert decrypt_until_failure([forged, *chunks]) == b""
+
+    def test_noncanonical_empty_last_chunk_is_refused(self) -> None:
+        """Even the key holder cannot give one plaintext two encodings."""
+        data = self.DATA[: self.CHUNK * 2]
+        header, _ = split(encrypt(data, self.CHUNK))
+        parsed = parse_header(header)
+        aead, aad = AESGCM(KEY), header + CLIP.encode()
+
+        def nonce(counter: int, last: bool) -> bytes:
+            return struct.pack(">7sIB", parsed.nonce_prefix, counter, last)
+
+        forged = [aead.encrypt(nonce(i, False), data[i * 16 : i * 16 + 16], aad) for i in range(2)]
+        forged.append(aead.encrypt(nonce(2, True), b"", aad))
+        assert decrypt_until_failure([header, *forged]) == data
+
+    def test_range_reads_detect_tampering_and_a_wrong_size(
+        self, stream: tuple[bytes, list[bytes]]
+    ) -> None:
+        header, chunks = stream
+        ciphertext = header + b"".join(chunks)
+        size = len(self.DATA)
+
+        def reader(blob: bytes) -> ReadAt:
+            return lambda offset, length: blob[offset : offset + length]
+
+        flipped = bytearray(ciphertext)
+        flipped[len(header) + 2 * (self.CHUNK + TAG_SIZE) + 3] ^= 1
+        cases = [
+            (reader(bytes(flipped)), size, 32, 48),
+            (reader(ciphertext), size - 1, 90, size - 1),
+            (reader(ciphertext), size + 1, 90, size),
+            (reader(ciphertext[:-1]), size, 90, size),
+            (reader(ciphertext[:10]), size, 0, 1),
+        ]
+        for read_at, claimed_size, start, end in cases:
+            with pytest.raises(IntegrityError):
+                list(decrypt_range(KEY, CLIP, read_at, claimed_size, start, end))
+        with pytest.raises(IntegrityError):
+            list(decrypt_range(OTHER_KEY, CLIP, reader(ciphertext), size, 0, size))
+        untouched = list(decrypt_range(KEY, CLIP, reader(bytes(flipped)), size, 0, 32))
+        assert b"".join(untouched) == self.DATA[:32]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"key": b"short"},
+        {"chunk_size": 0},
+        {"chunk_size": MAX_CHUNK_SIZE + 1},
+        {"key_id": ""},
+        {"key_id": "k" * 256},
+    ],
+)
+def test_bad_arguments_are_refused_at_call_time(kwargs: dict[str, object]) -> None:
+    arguments: dict[str, object] = {"key": KEY, "key_id": KEY_ID, "clip_id": CLIP, "chunks": []}
+    with pytest.raises(ValueError):
+        encrypt_stream(**{**arguments, **kwargs})  # type: ignore[arg-type]
+
+
+def test_bad_ranges_are_refused() -> None:
+    ciphertext = encrypt(b"0123456789", 4)
+
+    def read_at(offset: int, length: int) -> bytes:
+        return ciphertext[offset : offset + length]
+
+    for start, end in [(-1, 2), (3, 2), (0, 11)]:
+        with pytest.raises(ValueError):
+            decrypt_range(KEY, CLIP, read_at, 10, start, end)
+    assert list(decrypt_range(KEY, CLIP, read_at, 10, 5, 5)) == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"",
+        b"FBV1",
+        StreamHeader(KEY_ID, bytes(7), 0).to_bytes(),
+        StreamHeader(KEY_ID, bytes(7), MAX_CHUNK_SIZE + 1).to_bytes(),
+        StreamHeader(KEY_ID, bytes(7), 64).to_bytes()[:-1],
+        StreamHeader(KEY_ID, bytes(7), 64).to_bytes()[:16] + b"\x00",
+        StreamHeader(KEY_ID, bytes(7), 64).to_bytes()[:16] + b"\x02\xff\xfe",
+    ],
+)
+def test_malformed_headers_are_integrity_errors(header: bytes) -> None:
+    with pytest.raises(IntegrityError):
+        parse_header(header)
+
+
+def test_sizes_that_no_plaintext_has_are_refused() -> None:
+    header = StreamHeader(KEY_ID, bytes(7), 16)
+    valid = {header.ciphertext_size(n) for n in range(100)}
+    for size in range(header.size, max(valid)):
+        if size in valid:
+            assert header.ciphertext_size(header.plaintext_size(size)) == size
+        else:
+            with pytest.raises(IntegrityError):
+                header.plaintext_size(size)
