@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError as RecordConflict
@@ -14,9 +14,10 @@ from broker import apikeys
 from broker.clock import Clock
 from broker.domain.camera import Camera, CameraSpec, camera_id_for
 from broker.domain.client import Client
+from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
-from broker.errors import Conflict, Forbidden, NotFound
+from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broker.policy import (
     CameraSite,
     Decision,
@@ -26,6 +27,7 @@ from broker.policy import (
     deny_review,
     evaluate,
 )
+from broker.vault.clipvault import ClipVault
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
 SitesNear = Callable[[float, float, float], Sequence[CameraSite]]
@@ -69,11 +71,21 @@ class BrokerApp(Application[UUID]):
         clock: Clock,
         policy: PolicyPack | None = None,
         sites_near: SitesNear | None = None,
+        vault: ClipVault | None = None,
+        max_clip_bytes: int = 4 * 1024**3,
     ) -> None:
         super().__init__(env)
         self.clock = clock
         self._policy = policy
         self._sites_near = sites_near
+        self._vault = vault
+        self.max_clip_bytes = max_clip_bytes
+
+    @property
+    def vault(self) -> ClipVault:
+        if self._vault is None:
+            raise RuntimeError("BrokerApp was built without a vault")
+        return self._vault
 
     @property
     def policy(self) -> PolicyPack:
@@ -164,6 +176,49 @@ class BrokerApp(Application[UUID]):
             raise NotFound(f"no client {client_id}")
         client.revoke(reason, at=self.clock.now())
         self.save(client)
+
+    # clips --------------------------------------------------------------------------------
+
+    def ingest_clip(self, *, camera_id: UUID, start: datetime, end: datetime,
+                    chunks: Iterable[bytes], ingested_by: str,
+                    idempotency_key: str | None = None) -> tuple[Clip, bool]:
+        """Encrypt a clip into the vault and record ``Clip.Ingested``; (clip, replayed).
+
+        Everything is checked before the first byte is read. A retry with the same
+        Idempotency-Key returns the clip that landed, without storing the body again. If the
+        event cannot be recorded, the stored ciphertext and its key are destroyed.
+        """
+        now = self.clock.now()
+        camera = self._get_camera_or_none(camera_id)
+        if camera is None:
+            raise InvalidInput(f"unknown camera {camera_id}")
+        if not camera.is_active:
+            raise Conflict(f"camera {camera_id} is decommissioned")
+        check_window(start, end, now)
+        if idempotency_key is not None:
+            clip_id = clip_id_for_idempotency_key(ingested_by, idempotency_key)
+            landed = self._get_or_none(clip_id, Clip)
+            if landed is not None:
+                return landed, True
+        else:
+            clip_id = uuid4()
+        stored = self.vault.store(str(clip_id), chunks, self.max_clip_bytes)
+        clip = Clip(id=clip_id, camera_id=str(camera_id), start=start, end=end, size=stored.size,
+                    sha256=stored.sha256, key_id=stored.key_id, blob_id=stored.blob_id,
+                    ingested_by=ingested_by, at=self.clock.now())
+        try:
+            self.save(clip)
+        except RecordConflict:
+            # A concurrent retry with the same Idempotency-Key won the race: keep its copy.
+            self.vault.destroy(stored.key_id, stored.blob_id)
+            return self._get(clip_id, Clip, "clip"), True
+        except BaseException:
+            self.vault.destroy(stored.key_id, stored.blob_id)
+            raise
+        return clip, False
+
+    def get_clip(self, clip_id: UUID) -> Clip:
+        return self._get(clip_id, Clip, "clip")
 
     # footage requests ---------------------------------------------------------------------
 
@@ -269,6 +324,13 @@ class BrokerApp(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise NotFound(f"no {noun} {aggregate_id}")
         return aggregate
+
+    def _get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
 
     def _update(self, aggregate_id: UUID, kind: type[A], noun: str,
                 mutate: Callable[[A], None]) -> A:

@@ -16,6 +16,10 @@ from broker.readmodel import camera_view, client_view, clip_view, request_view
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.migrate import upgrade_to_head
 from broker.readmodel.projector import Handler, Projector
+from broker.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.vault.clipvault import ClipVault
+from broker.vault.kek import KeyFile, load_keyring
+from broker.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Broker:
     clock: Clock
     app: BrokerApp
     policy: PolicyPack
+    vault: ClipVault
     readmodel: ReadModelDatabase
     projector: Projector
     _closed: bool = field(default=False, repr=False)
@@ -33,6 +38,7 @@ class Broker:
             return
         self._closed = True
         self.readmodel.dispose()
+        self.vault.close()
         self.app.close()
 
 
@@ -44,11 +50,33 @@ def projection_handlers() -> dict[type, Handler]:
     return handlers
 
 
+def open_keystore(settings: Settings) -> Keystore:
+    keyring = KeyFile(settings.keys_dir)
+    if settings.event_store == "postgres":
+        return PostgresKeystore(settings.postgres_conninfo(), keyring)
+    return SQLiteKeystore(settings.keystore_db_path, keyring)
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    if settings.blob_store == "s3":
+        from broker.vault.blobs import S3BlobStore
+
+        assert settings.s3_endpoint_url is not None  # enforced by Settings
+        return S3BlobStore(
+            bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
+            access_key=settings.s3_access_key.get_secret_value(),
+            secret_key=settings.s3_secret_key.get_secret_value(), region=settings.s3_region,
+        )
+    return FilesystemBlobStore(settings.blobs_dir)
+
+
 def build(settings: Settings, clock: Clock | None = None) -> Broker:
     clock = clock or SystemClock()
     policy = load_pack(settings.policy_pack)
+    load_keyring(settings.keys_dir)  # fail now, in one line, if keys are missing or exposed
     if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    vault = ClipVault(open_keystore(settings), open_blob_store(settings))
     readmodel = open_database(settings.resolved_readmodel_url())
 
     def sites_near(lat: float, lon: float, radius_m: float) -> list[CameraSite]:
@@ -59,10 +87,10 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                 for hit in hits]
 
     app = BrokerApp(env=settings.eventsourcing_env(), clock=clock, policy=policy,
-                    sites_near=sites_near)
+                    sites_near=sites_near, vault=vault, max_clip_bytes=settings.max_clip_bytes)
     upgrade_to_head(readmodel.writer)
     projector = Projector(app, readmodel, projection_handlers())
-    broker = Broker(settings=settings, clock=clock, app=app, policy=policy, readmodel=readmodel,
-                    projector=projector)
+    broker = Broker(settings=settings, clock=clock, app=app, policy=policy, vault=vault,
+                    readmodel=readmodel, projector=projector)
     projector.catch_up()
     return broker

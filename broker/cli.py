@@ -26,6 +26,8 @@ cli.add_typer(clients_cli, name="clients")
 cli.add_typer(cameras_cli, name="cameras")
 policy_cli = typer.Typer(no_args_is_help=True, help="Legal-basis policy packs.")
 cli.add_typer(policy_cli, name="policy")
+keys_cli = typer.Typer(no_args_is_help=True, help="Key-encryption and signing keys in keys/.")
+cli.add_typer(keys_cli, name="keys")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -46,12 +48,97 @@ def open_broker() -> Iterator[Broker]:
 
 @cli.command()
 def init() -> None:
-    """Create the data directory (idempotent)."""
+    """Create keys (if absent), the data directory and the read-model schema (idempotent)."""
     config = settings()
+    _ensure_keys(config)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     with open_broker():
         pass
-    out.print(f"data dir ready: {config.data_dir}")
+    out.print(f"ready: data in {config.data_dir}, keys in {config.keys_dir}")
+
+
+def _ensure_keys(config: Settings) -> bool:
+    from broker.vault import kek
+
+    created = False
+    if not kek.kek_path(config.keys_dir).exists():
+        kek.init_keyfile(config.keys_dir)
+        created = True
+    kek.load_keyring(config.keys_dir)
+    kek.load_or_create_signing_key(config.keys_dir)
+    return created
+
+
+@keys_cli.command("init")
+def keys_init() -> None:
+    """Create the key-encryption-key file and the signing key (mode 0600); never overwrites."""
+    config = settings()
+    created = _ensure_keys(config)
+    out.print(f"keys {'created' if created else 'already present'} in {config.keys_dir}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(min=1, help="data keys re-wrapped per transaction")] = 500,
+    remove_unused: Annotated[bool, typer.Option(help="drop retired KEK versions nothing uses")] = False,
+) -> None:
+    """Add a KEK version and re-wrap every data key (resumable after a crash)."""
+    from broker.bootstrap import open_keystore
+    from broker.vault.rotation import rotate
+
+    config = settings()
+    keystore = open_keystore(config)
+    try:
+        report = rotate(keystore, config.keys_dir, batch_size, remove_unused=remove_unused)
+    finally:
+        keystore.close()
+    out.print(f"active KEK version {report.active} ({'resumed' if report.resumed else 'new'}): "
+              f"{report.rewrapped} data keys re-wrapped, retired {list(report.retired)}, "
+              f"removed {list(report.removed)}, {report.remaining} left on old versions")
+
+
+@keys_cli.command("public")
+def keys_public() -> None:
+    """Print the broker's Ed25519 public key (PEM) and its key id, for offline verification."""
+    from broker.vault import kek
+
+    info = kek.export_public_key(kek.load_or_create_signing_key(settings().keys_dir))
+    out.print(f"key id: {info.key_id}")
+    print(info.pem, end="")
+
+
+@cli.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    camera: Annotated[str, typer.Option(help="camera id")],
+    start: Annotated[str, typer.Option(help="window start, RFC 3339 with zone")],
+    end: Annotated[str, typer.Option(help="window end (exclusive), RFC 3339 with zone")],
+    idempotency_key: Annotated[str | None, typer.Option(help="makes retries safe")] = None,
+) -> None:
+    """Encrypt a clip file into the vault (streamed; constant memory)."""
+    from datetime import datetime
+    from uuid import UUID
+
+    from broker.errors import InvalidInput
+
+    try:
+        camera_id = UUID(camera)
+        window = (datetime.fromisoformat(start), datetime.fromisoformat(end))
+    except ValueError as exc:
+        raise InvalidInput(f"bad --camera, --start or --end: {exc}") from None
+
+    def chunks() -> Iterator[bytes]:
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+
+    with open_broker() as broker:
+        clip, replayed = broker.app.ingest_clip(
+            camera_id=camera_id, start=window[0], end=window[1], chunks=chunks(),
+            ingested_by="cli", idempotency_key=idempotency_key)
+        broker.projector.catch_up()
+    out.print(f"clip {clip.id}: {clip.size} bytes, sha256 {clip.sha256}"
+              f"{' (already ingested)' if replayed else ''}")
 
 
 @cli.command()

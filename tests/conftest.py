@@ -46,8 +46,18 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", keys_dir=tmp_path / "keys")
+def keys_dir(tmp_path: Path) -> Path:
+    """A fresh key-encryption-key file, as `broker keys init` makes it."""
+    from broker.vault.kek import init_keyfile
+
+    directory = tmp_path / "keys"
+    init_keyfile(directory)
+    return directory
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, keys_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var", keys_dir=keys_dir)
 
 
 @pytest.fixture
@@ -59,10 +69,11 @@ def broker(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Broker]:
         instance.close()
 
 
-def postgres_settings(tmp_path: Path, server: postgres.PostgresServer, dbname: str) -> Settings:
+def postgres_settings(tmp_path: Path, keys_dir: Path, server: postgres.PostgresServer,
+                      dbname: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "var",
-        keys_dir=tmp_path / "keys",
+        keys_dir=keys_dir,
         event_store="postgres",
         postgres_host=server.host,
         postgres_port=server.port,
@@ -72,10 +83,11 @@ def postgres_settings(tmp_path: Path, server: postgres.PostgresServer, dbname: s
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def any_broker(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Broker]:
+def any_broker(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path,
+               clock: FixedClock) -> Iterator[Broker]:
     """The same contract on the embedded default and on PostgreSQL."""
     if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path / "var", keys_dir=tmp_path / "keys")
+        settings = Settings(data_dir=tmp_path / "var", keys_dir=keys_dir)
         instance = build(settings, clock)
         try:
             yield instance
@@ -83,7 +95,7 @@ def any_broker(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
             instance.close()
         return
     server, dbname = request.getfixturevalue("postgres_database")
-    instance = build(postgres_settings(tmp_path, server, dbname), clock)
+    instance = build(postgres_settings(tmp_path, keys_dir, server, dbname), clock)
     try:
         yield instance
     finally:

@@ -17,6 +17,7 @@ runner = CliRunner()
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("BROKER_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("BROKER_KEYS_DIR", str(tmp_path / "keys"))
+    invoke("keys", "init")
     return tmp_path
 
 
@@ -79,3 +80,47 @@ def test_policy_check_prints_the_digest_and_rejects_bad_packs(env, tmp_path):
     bad.write_text('id = "x"\n')
     result = runner.invoke(cli, ["policy", "check", str(bad)])
     assert result.exit_code != 0
+
+
+def test_keys_init_is_idempotent_and_private(env):
+    keys = env / "keys"
+    assert stat.S_IMODE((keys / "kek.json").stat().st_mode) == 0o600
+    assert "already present" in invoke("keys", "init")
+    assert "key id:" in invoke("keys", "public")
+
+
+def test_exposed_key_file_refuses_to_start(env):
+    (env / "keys" / "kek.json").chmod(0o644)
+    result = runner.invoke(cli, ["clients", "list"])
+    assert result.exit_code != 0
+    assert "kek.json" in str(result.exception)
+
+
+def test_ingest_and_rotate_keep_the_clip_readable(env, tmp_path):
+    from broker.bootstrap import build
+    from broker.config import load_settings
+
+    invoke("demo")
+    settings = load_settings()
+    broker = build(settings)
+    with broker.readmodel.reader.connect() as conn:
+        from broker.readmodel.camera_view import cameras_near
+
+        camera_id = cameras_near(conn, 36.3504, 127.3845, 10)[0].row["id"]
+    broker.close()
+    clip_file = tmp_path / "clip.mp4"
+    clip_file.write_bytes(b"\x00\x01video" * 100_000)
+    output = invoke("ingest", str(clip_file), "--camera", camera_id,
+                    "--start", "2026-01-01T00:00:00+09:00", "--end", "2026-01-01T00:01:00+09:00")
+    clip_id = output.split("clip ")[1].split(":")[0]
+    rotated = invoke("keys", "rotate")
+    assert "1 data keys re-wrapped" in rotated
+    broker = build(settings)
+    try:
+        from uuid import UUID
+
+        clip = broker.app.get_clip(UUID(clip_id))
+        data = b"".join(broker.vault.read(clip_id, clip.key_id, clip.blob_id, clip.size))
+        assert data == clip_file.read_bytes()
+    finally:
+        broker.close()

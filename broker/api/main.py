@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from broker import __version__
 from broker.api import metrics, problems
-from broker.api.routers import cameras, health, policy, requests, reviews
+from broker.api.routers import cameras, clips, health, policy, requests, reviews
 from broker.bootstrap import Broker
 
 
@@ -27,6 +27,7 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False) -> FastAPI:
     metrics.install(app, app.state.metrics)
     app.include_router(health.router)
     app.include_router(cameras.router)
+    app.include_router(clips.router)
     app.include_router(policy.router)
     app.include_router(requests.router)
     app.include_router(reviews.router)

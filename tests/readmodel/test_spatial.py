@@ -14,6 +14,7 @@ from broker.config import Settings
 from broker.domain.camera import CameraSpec
 from broker.geo import haversine_m
 from broker.readmodel.camera_view import cameras_near
+from broker.vault.kek import init_keyfile
 
 lats = st.floats(min_value=-80, max_value=80, allow_nan=False)
 lons = st.floats(min_value=-180, max_value=180, allow_nan=False)
@@ -44,7 +45,9 @@ def scenario(draw):
 def test_index_matches_brute_force(tmp_path_factory, data):
     points, coverages, (qlat, qlon), radius = data
     root: Path = tmp_path_factory.mktemp("spatial")
-    broker = build(Settings(data_dir=root / "var"), FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    init_keyfile(root / "keys")
+    broker = build(Settings(data_dir=root / "var", keys_dir=root / "keys"),
+                   FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
     try:
         specs = [
             CameraSpec(key=f"k{i}", name=f"c{i}", agency="a", purpose="p",

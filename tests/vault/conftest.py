@@ -40,13 +40,6 @@ def s3_client(s3_server: seaweed.SeaweedS3) -> Iterator[Any]:
     client.close()
 
 
-@pytest.fixture
-def keys_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "keys"
-    kek.init_keyfile(directory)
-    return directory
-
-
 @dataclass
 class KeystoreBackend:
     """Opens keystores (of a given class, for crash-injecting subclasses) on one storage."""

@@ -1,0 +1,167 @@
+"""Ingest through the real ASGI app: ciphertext only at rest, byte-exact back, clean failures."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from broker.bootstrap import build
+from broker.config import Settings
+from broker.domain.roles import Role
+from broker.vault.errors import KeyShreddedError
+from tests.api.conftest import bearer
+from tests.api.helpers import add_cameras
+from tests.api.test_auth import assert_problem
+from tests.conftest import T0
+
+MARKER = b"PLAINTEXT-MARKER-6f1c2e"
+
+
+def params(camera_id: str, start_minutes_ago: int = 10, end_minutes_ago: int = 9) -> dict[str, str]:
+    return {"camera_id": camera_id,
+            "start": (T0 - timedelta(minutes=start_minutes_ago)).isoformat(),
+            "end": (T0 - timedelta(minutes=end_minutes_ago)).isoformat()}
+
+
+def footage(size: int = 3 * 1024 * 1024 + 17) -> bytes:
+    body = bytearray(os.urandom(size))
+    body[1000:1000 + len(MARKER)] = MARKER
+    body[-len(MARKER):] = MARKER
+    return bytes(body)
+
+
+def stored_keys(broker) -> int:
+    return sum(broker.vault.keystore.count_by_kek_version().values())
+
+
+def stored_blobs(broker) -> int:
+    return len(list(broker.vault.blobs.iter_ids()))
+
+
+def test_ingested_clip_rests_only_as_ciphertext_and_reads_back_exactly(api, broker, keys, tmp_path):
+    camera = add_cameras(broker, count=1)[0]
+    body = footage()
+    response = api.post("/v1/clips", params=params(camera), content=body,
+                        headers=bearer(keys[Role.OPERATOR]))
+    assert response.status_code == 201, response.text
+    clip = response.json()
+    assert clip["size"] == len(body)
+    assert clip["sha256"] == hashlib.sha256(body).hexdigest()
+    assert response.headers["location"] == f"/v1/clips/{clip['id']}"
+
+    for path in Path(tmp_path).rglob("*"):
+        if path.is_file():
+            assert MARKER not in path.read_bytes(), f"plaintext found in {path}"
+
+    aggregate = broker.app.get_clip(UUID(clip["id"]))
+    read = b"".join(broker.vault.read(clip["id"], aggregate.key_id, aggregate.blob_id, aggregate.size))
+    assert read == body
+    part = b"".join(broker.vault.read(clip["id"], aggregate.key_id, aggregate.blob_id,
+                                      aggregate.size, 1_048_570, 2_097_160))
+    assert part == body[1_048_570:2_097_160]
+
+    broker.vault.destroy(aggregate.key_id, aggregate.blob_id)
+    with pytest.raises(KeyShreddedError):
+        broker.vault.read(clip["id"], aggregate.key_id, aggregate.blob_id, aggregate.size)
+    assert stored_blobs(broker) == 0
+
+
+def test_window_and_camera_may_come_as_headers(api, broker, keys):
+    camera = add_cameras(broker, count=1)[0]
+    p = params(camera)
+    headers = {**bearer(keys[Role.OPERATOR]), "X-Camera-Id": p["camera_id"],
+               "X-Clip-Start": p["start"], "X-Clip-End": p["end"]}
+    assert api.post("/v1/clips", content=b"video", headers=headers).status_code == 201
+
+
+def test_idempotency_key_makes_retries_safe(api, broker, keys):
+    camera = add_cameras(broker, count=1)[0]
+    headers = {**bearer(keys[Role.OPERATOR]), "Idempotency-Key": "vms-7781-seg-42"}
+    first = api.post("/v1/clips", params=params(camera), content=b"segment", headers=headers)
+    again = api.post("/v1/clips", params=params(camera), content=b"segment", headers=headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    assert first.json()["id"] == again.json()["id"]
+    assert stored_blobs(broker) == 1 and stored_keys(broker) == 1
+
+
+def test_ingest_errors_are_problems_and_leave_nothing_behind(api, broker, keys):
+    cameras = add_cameras(broker, count=2)
+    broker.app.decommission_camera(UUID(cameras[1]), "removed")
+    broker.projector.catch_up()
+    operator = bearer(keys[Role.OPERATOR])
+    cases = [
+        (params("00000000-0000-0000-0000-00000000abcd"), b"x", 422),
+        (params(cameras[1]), b"x", 409),
+        (params(cameras[0], 5, 6), b"x", 422),  # end before start
+        (params(cameras[0], 5, 5), b"x", 422),  # empty window
+        (params(cameras[0], 1, -1), b"x", 422),  # ends in the future
+        (params(cameras[0], 60 * 48, 60), b"x", 422),  # longer than a day
+        (params(cameras[0]), b"", 422),  # empty body
+        ({"camera_id": cameras[0]}, b"x", 422),  # window missing
+        ({**params(cameras[0]), "start": "2026-11-20T08:00:00"}, b"x", 422),  # no zone
+    ]
+    for query, body, status in cases:
+        assert_problem(api.post("/v1/clips", params=query, content=body, headers=operator), status)
+    assert_problem(api.post("/v1/clips", params=params(cameras[0]), content=b"x",
+                            headers=bearer(keys[Role.POLICE])), 403)
+    assert stored_blobs(broker) == 0 and stored_keys(broker) == 0
+
+
+def test_bodies_over_the_maximum_are_413_even_when_streamed(sqlite_settings: Settings, clock):
+    from fastapi.testclient import TestClient
+
+    from broker.api.main import create_app
+
+    small = build(sqlite_settings.model_copy(update={"max_clip_bytes": 1000}), clock)
+    try:
+        camera = add_cameras(small, count=1)[0]
+        _, key = small.app.register_client(name="op", role="operator", agency="센터")
+        small.projector.catch_up()
+        with TestClient(create_app(small), raise_server_exceptions=False) as client:
+            declared = client.post("/v1/clips", params=params(camera), content=b"x" * 1001,
+                                   headers=bearer(key))
+            assert_problem(declared, 413)
+            chunked = client.post("/v1/clips", params=params(camera),
+                                  content=(b"x" * 300 for _ in range(4)), headers=bearer(key))
+            assert_problem(chunked, 413)
+        assert stored_blobs(small) == 0 and stored_keys(small) == 0
+    finally:
+        small.close()
+
+
+def test_failure_mid_stream_leaves_no_blob_and_no_key(broker):
+    camera = UUID(add_cameras(broker, count=1)[0])
+
+    def broken_feed():
+        yield b"a" * 2_000_000
+        raise OSError("camera link dropped")
+
+    with pytest.raises(OSError):
+        broker.app.ingest_clip(camera_id=camera, start=T0 - timedelta(minutes=2),
+                               end=T0 - timedelta(minutes=1), chunks=broken_feed(),
+                               ingested_by="vms")
+    assert stored_blobs(broker) == 0 and stored_keys(broker) == 0
+
+
+def test_losing_an_idempotent_race_discards_the_losers_copy(broker):
+    camera = UUID(add_cameras(broker, count=1)[0])
+    window = {"start": T0 - timedelta(minutes=2), "end": T0 - timedelta(minutes=1)}
+    winner = []
+
+    def feed_that_races():
+        yield b"first half "
+        # While this body streams, a retry with the same key lands first.
+        winner.append(broker.app.ingest_clip(camera_id=camera, **window, chunks=[b"retry"],
+                                             ingested_by="vms", idempotency_key="k1")[0])
+        yield b"second half"
+
+    clip, replayed = broker.app.ingest_clip(camera_id=camera, **window, chunks=feed_that_races(),
+                                            ingested_by="vms", idempotency_key="k1")
+    assert replayed and clip.id == winner[0].id and clip.size == len(b"retry")
+    assert stored_blobs(broker) == 1 and stored_keys(broker) == 1
