@@ -14,6 +14,7 @@ from broker import apikeys
 from broker.clock import Clock
 from broker.domain.camera import Camera, CameraSpec, camera_id_for
 from broker.domain.client import Client
+from broker.domain.errors import DomainConflict
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
@@ -280,6 +281,31 @@ class BrokerApp(Application[UUID]):
                 released.append(hold)
         self.save(footage_request, *released)
         return footage_request
+
+    def usable_grant(self, request_id: UUID) -> dict[str, Any]:
+        """The grant of a request, if it may be used now; 403 (expired, revoked, closed) if not."""
+        footage_request = self.get_footage_request(request_id)
+        try:
+            return footage_request.require_usable_grant(self.clock.now())
+        except DomainConflict as exc:
+            raise Forbidden(exc.detail) from None
+
+    def record_view(self, request_id: UUID, clip_id: str, byte_range: str | None,
+                    client_id: str) -> None:
+        """Recorded before the first byte leaves: there is no unrecorded view."""
+        self._use_grant(request_id, lambda r: r.record_view(clip_id, byte_range, client_id,
+                                                            at=self.clock.now()))
+
+    def record_export(self, request_id: UUID, export_id: str, clip_ids: list[str],
+                      manifest_sha256: str, client_id: str) -> None:
+        self._use_grant(request_id, lambda r: r.record_export(export_id, clip_ids, manifest_sha256,
+                                                              client_id, at=self.clock.now()))
+
+    def _use_grant(self, request_id: UUID, use: Callable[[FootageRequest], None]) -> None:
+        try:
+            self._update(request_id, FootageRequest, "request", use)
+        except DomainConflict as exc:
+            raise Forbidden(exc.detail) from None
 
     def expire_grant(self, request_id: UUID) -> bool:
         expired: list[bool] = []

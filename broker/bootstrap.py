@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from broker.app import BrokerApp
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
@@ -18,7 +20,7 @@ from broker.readmodel.migrate import upgrade_to_head
 from broker.readmodel.projector import Handler, Projector
 from broker.vault.blobs import BlobStore, FilesystemBlobStore
 from broker.vault.clipvault import ClipVault
-from broker.vault.kek import KeyFile, load_keyring
+from broker.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
 from broker.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
 
 
@@ -29,6 +31,7 @@ class Broker:
     app: BrokerApp
     policy: PolicyPack
     vault: ClipVault
+    signing_key: Ed25519PrivateKey = field(repr=False)
     readmodel: ReadModelDatabase
     projector: Projector
     _closed: bool = field(default=False, repr=False)
@@ -74,6 +77,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     clock = clock or SystemClock()
     policy = load_pack(settings.policy_pack)
     load_keyring(settings.keys_dir)  # fail now, in one line, if keys are missing or exposed
+    signing_key = load_or_create_signing_key(settings.keys_dir)
     if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     vault = ClipVault(open_keystore(settings), open_blob_store(settings))
@@ -91,6 +95,6 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     upgrade_to_head(readmodel.writer)
     projector = Projector(app, readmodel, projection_handlers())
     broker = Broker(settings=settings, clock=clock, app=app, policy=policy, vault=vault,
-                    readmodel=readmodel, projector=projector)
+                    signing_key=signing_key, readmodel=readmodel, projector=projector)
     projector.catch_up()
     return broker

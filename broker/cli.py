@@ -252,6 +252,40 @@ def cameras_import(
         err.print(f"  line {line}: {reason}", markup=False)
 
 
+export_cli = typer.Typer(no_args_is_help=True, help="Signed evidence packages.")
+cli.add_typer(export_cli, name="export")
+
+
+@export_cli.command("verify")
+def export_verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    public_key: Annotated[Path | None, typer.Option(
+        help="the broker's public key (PEM, from GET /v1/keys/public); default: this broker's")] = None,
+) -> None:
+    """Check an export offline: manifest signature, then every clip's SHA-256 and size."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from broker.evidence import verify_package
+    from broker.vault import kek
+
+    if public_key is not None:
+        key = load_pem_public_key(public_key.read_bytes())
+        if not isinstance(key, Ed25519PublicKey):
+            raise BrokerError(f"{public_key} is not an Ed25519 public key")
+    else:
+        key = kek.load_or_create_signing_key(settings().keys_dir).public_key()
+    check = verify_package(file, key)
+    if not check.ok:
+        for problem in check.problems:
+            err.print(f"FAIL {problem}", markup=False)
+        raise typer.Exit(1)
+    manifest = check.manifest or {}
+    out.print(f"OK {file.name}: {len(manifest.get('clips', []))} clips, signed by key "
+              f"{manifest.get('signing_key_id')}, legal basis {manifest.get('legal_basis', {}).get('id')}, "
+              f"recipient {manifest.get('recipient', {}).get('agency')}", markup=False)
+
+
 @policy_cli.command("check")
 def policy_check(
     file: Annotated[Path, typer.Argument(dir_okay=False, help="a policy pack (TOML)")],

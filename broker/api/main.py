@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from broker import __version__
 from broker.api import metrics, problems
-from broker.api.routers import cameras, clips, health, policy, requests, reviews
+from broker.api.routers import cameras, clips, grants, health, policy, requests, reviews
 from broker.bootstrap import Broker
 
 
@@ -31,6 +31,7 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(policy.router)
     app.include_router(requests.router)
     app.include_router(reviews.router)
+    app.include_router(grants.router)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
@@ -52,3 +54,15 @@ def as_public(row: RowMapping) -> dict[str, Any]:
         "purged_at": rfc3339(row["purged_at"]) if row["purged_at"] else None,
         "purge_reason": row["purge_reason"],
     }
+
+
+def clips_in_scope(conn: Connection, camera_ids: Sequence[str], start: datetime,
+                   end: datetime) -> list[RowMapping]:
+    """Clips of these cameras lying wholly inside ``[start, end)``: a grant never covers a
+    minute outside its window, and clip bytes cannot be cut by time, so edge clips stay out."""
+    query = (
+        select(clips)
+        .where(clips.c.camera_id.in_(list(camera_ids)), clips.c.start >= start, clips.c.end <= end)
+        .order_by(clips.c.start, clips.c.camera_id, clips.c.id)
+    )
+    return list(conn.execute(query).mappings())
