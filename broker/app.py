@@ -14,8 +14,8 @@ from broker import apikeys
 from broker.clock import Clock
 from broker.domain.camera import Camera, CameraSpec, camera_id_for
 from broker.domain.client import Client
-from broker.domain.errors import DomainConflict
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
+from broker.domain.errors import DomainConflict
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
 from broker.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -13,7 +13,7 @@ from pydantic import Field
 from sqlalchemy import RowMapping
 
 from broker import evidence, live_tokens
-from broker.api.deps import BrokerDep, OperatorDep, Principal, PrincipalDep, RequesterDep
+from broker.api.deps import BrokerDep, OperatorDep, Principal, RequesterDep
 from broker.api.ranges import parse_range
 from broker.api.schemas import StrictModel
 from broker.errors import Forbidden, Gone, InvalidInput, NotFound
@@ -42,7 +42,7 @@ def public_keys(broker: BrokerDep) -> dict[str, Any]:
 
 @router.get("/grants/{grant_id}/clips")
 def grant_clips(grant_id: UUID, broker: BrokerDep, principal: RequesterDep) -> dict[str, Any]:
-    row, grant = _grant(broker, grant_id, principal)
+    _, grant = _grant(broker, grant_id, principal)
     with broker.readmodel.reader.connect() as conn:
         rows = _in_scope(conn, grant)
     items = []
