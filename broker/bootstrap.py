@@ -85,7 +85,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
 
     def sites_near(lat: float, lon: float, radius_m: float) -> list[CameraSite]:
         with readmodel.reader.connect() as conn:
-            hits = camera_view.cameras_near(conn, lat, lon, radius_m)
+            hits = camera_view.cameras_near(conn, lat, lon, radius_m,
+                                            columns=camera_view.SITE_COLUMNS)
         return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
                            coverage_m=hit.row["coverage_m"], status=hit.row["status"])
                 for hit in hits]

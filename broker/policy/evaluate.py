@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from broker.geo import haversine_m
 from broker.policy.decision import Decision, Outcome, Reason, Scope
-from broker.policy.digest import canonical_json, sha256_digest
+from broker.policy.digest import sha256_digest
 from broker.policy.pack import LegalBasis, PolicyPack, pack_digest
 from broker.policy.request import CameraSite, EvaluationRequest, GeoPoint, TimeWindow
 from broker.policy.values import to_utc
@@ -337,8 +337,14 @@ def _check_cameras(request: EvaluationRequest, reach: list[tuple[float, str]]) -
 
 def _cameras_digest(cameras: Sequence[CameraSite]) -> str:
     """Digest of the camera set, order-blind like the scope itself."""
-    rows = sorted((camera.model_dump(mode="json") for camera in cameras), key=canonical_json)
-    return sha256_digest(rows)
+    rows = sorted(
+        (camera.camera_id, camera.lat, camera.lon, camera.coverage_m, camera.status)
+        for camera in cameras
+    )
+    return sha256_digest(
+        [{"camera_id": c, "lat": lat, "lon": lon, "coverage_m": cov, "status": st}
+         for c, lat, lon, cov, st in rows]
+    )
 
 
 def _iso(moment: datetime) -> str:

@@ -140,14 +140,18 @@ _POSTGRES_BOX_OVERLAP = text(
 )
 
 
-def _probe(dialect: str, box: BoundingBox) -> Select[Any]:
+SITE_COLUMNS = (cameras.c.id, cameras.c.lat, cameras.c.lon, cameras.c.coverage_m, cameras.c.status)
+"""What a policy scope needs of a camera; a narrow probe is several times cheaper per hit."""
+
+
+def _probe(dialect: str, box: BoundingBox, columns: Sequence[Any]) -> Select[Any]:
     if dialect == "sqlite":
         r = camera_rtree.c
-        return select(cameras).join(camera_rtree, r.row_id == cameras.c.row_id).where(
+        return select(*columns).join(camera_rtree, r.row_id == cameras.c.row_id).where(
             r.max_lat >= box.min_lat, r.min_lat <= box.max_lat,
             r.max_lon >= box.min_lon, r.min_lon <= box.max_lon,
         )
-    return select(cameras).where(
+    return select(*columns).where(
         cameras.c.status == "active",
         _POSTGRES_BOX_OVERLAP.bindparams(min_lat=box.min_lat, max_lat=box.max_lat,
                                          min_lon=box.min_lon, max_lon=box.max_lon),
@@ -162,6 +166,7 @@ def cameras_near(
     *,
     limit: int | None = None,
     after: Cursor | None = None,
+    columns: Sequence[Any] = (cameras,),
 ) -> list[CameraHit]:
     """Active cameras whose coverage circle reaches within ``radius_m`` of the point.
 
@@ -170,7 +175,7 @@ def cameras_near(
     """
     found: dict[str, CameraHit] = {}
     for box in bounding_boxes(lat, lon, radius_m):
-        for row in conn.execute(_probe(conn.dialect.name, box)).mappings():
+        for row in conn.execute(_probe(conn.dialect.name, box, columns)).mappings():
             distance = haversine_m(lat, lon, row["lat"], row["lon"])
             if distance <= radius_m + row["coverage_m"]:
                 found[row["id"]] = CameraHit(row=row, distance_m=distance)
