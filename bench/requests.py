@@ -150,7 +150,8 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "broker.api.main:app_from_environment",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-access-log", "--workers", str(args.workers)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+             "--no-access-log", "--workers", str(args.workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_ready(url)
