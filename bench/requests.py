@@ -144,8 +144,8 @@ def main() -> None:
         data = Path(tmp)
         key = prepare(data, args.cameras)
         port = free_port()
-        env = {**os.environ, "BROKER_DATA_DIR": str(data / "var"),
-               "BROKER_KEYS_DIR": str(data / "keys")}
+        env = {**os.environ, "BROKER_SCHEDULER_ENABLED": "false",
+               "BROKER_DATA_DIR": str(data / "var"), "BROKER_KEYS_DIR": str(data / "keys")}
         log = (data / "server.log").open("w")
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "broker.api.main:app_from_environment",

@@ -18,6 +18,7 @@ from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.errors import DomainConflict
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
+from broker.domain.retention import PurgeItem
 from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broker.policy import (
     CameraSite,
@@ -221,6 +222,41 @@ class BrokerApp(Application[UUID]):
     def get_clip(self, clip_id: UUID) -> Clip:
         return self._get(clip_id, Clip, "clip")
 
+    def purge_clips(self, items: Sequence[PurgeItem]) -> int:
+        """Destroy the footage, then record ``Clip.Purged``; returns how many this call recorded.
+
+        Order matters for crash safety: key shredded (unreadable at once), blob deleted, event
+        recorded. Killed anywhere, the clip is still "available" in the log, so the next run
+        repeats the idempotent steps and records the event. Another worker purging the same
+        clips concurrently loses nothing: each clip gets exactly one ``Purged`` (version check).
+        """
+        now = self.clock.now()
+        reasons = {item.clip_id: item.reason for item in items}
+        clips = [clip for clip in (self._get_or_none(UUID(item.clip_id), Clip) for item in items)
+                 if clip is not None and not clip.is_purged]
+        if not clips:
+            return 0
+        self.vault.destroy_many([(clip.key_id, clip.blob_id) for clip in clips])
+        for clip in clips:
+            clip.purge(reasons[str(clip.id)], at=now)
+        try:
+            self.save(*clips)
+            return len(clips)
+        except RecordConflict:
+            pass  # someone else recorded some of them: settle clip by clip
+        recorded = 0
+        for clip in clips:
+            fresh = self._get(clip.id, Clip, "clip")
+            if fresh.is_purged:
+                continue
+            fresh.purge(reasons[str(clip.id)], at=now)
+            try:
+                self.save(fresh)
+                recorded += 1
+            except RecordConflict:
+                continue
+        return recorded
+
     # footage requests ---------------------------------------------------------------------
 
     def submit_footage_request(self, request: EvaluationRequest) -> FootageRequest:
@@ -308,10 +344,25 @@ class BrokerApp(Application[UUID]):
             raise Forbidden(exc.detail) from None
 
     def expire_grant(self, request_id: UUID) -> bool:
-        expired: list[bool] = []
-        self._update(request_id, FootageRequest, "request",
-                     lambda r: expired.append(r.expire(self.clock.now())))
-        return expired[0]
+        """Record ``Expired`` if the grant's lifetime has passed; False if nothing to do."""
+        footage_request = self.get_footage_request(request_id)
+        if not footage_request.expire(self.clock.now()):
+            return False
+        try:
+            self.save(footage_request)
+        except RecordConflict:
+            return False  # changed meanwhile (closed, expired by another worker): next sweep
+        return True
+
+    def flag_overdue_review(self, request_id: UUID) -> bool:
+        footage_request = self.get_footage_request(request_id)
+        if not footage_request.flag_overdue(self.clock.now()):
+            return False
+        try:
+            self.save(footage_request)
+        except RecordConflict:
+            return False
+        return True
 
     # holds --------------------------------------------------------------------------------
 

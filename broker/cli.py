@@ -69,6 +69,52 @@ def _ensure_keys(config: Settings) -> bool:
     return created
 
 
+@cli.command()
+def worker() -> None:
+    """Run the scheduled jobs (purge, grant expiry, review deadlines) in the foreground."""
+    from broker.jobs import build_scheduler
+
+    with open_broker() as broker:
+        out.print("worker: purge every 10 min, grant expiry every minute, review deadlines hourly")
+        build_scheduler(broker, blocking=True).start()
+
+
+@cli.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would go; change nothing")] = False,
+    as_of: Annotated[str | None, typer.Option(help="judge at this time (RFC 3339); dry runs only")] = None,
+) -> None:
+    """Purge footage past its retention that no active hold covers (or list it with --dry-run)."""
+    from datetime import datetime
+
+    from broker.errors import InvalidInput
+    from broker.purge import run_purge
+
+    moment = None
+    if as_of is not None:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise InvalidInput(f"--as-of {as_of!r} is not an RFC 3339 time") from None
+        if moment.tzinfo is None:
+            raise InvalidInput("--as-of needs a timezone (e.g. 2026-12-01T00:00:00+09:00)")
+    with open_broker() as broker:
+        try:
+            report = run_purge(broker, as_of=moment, dry_run=dry_run)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    table = Table("clip", "camera", "window end", "due", "verdict", title=(
+        f"{'would purge' if dry_run else 'purge'} as of {report.as_of.isoformat()}"))
+    for verdict in report.verdicts:
+        clip = verdict.clip
+        what = verdict.reason or f"kept: hold {', '.join(verdict.held_by)}"
+        table.add_row(clip.clip_id, clip.camera_id, clip.end.isoformat(), clip.due_at.isoformat(), what)
+    out.print(table)
+    due = sum(1 for v in report.verdicts if v.reason)
+    out.print(f"{due} due, {report.kept_by_hold} kept by holds" +
+              ("" if dry_run else f", {report.purged} purged"))
+
+
 @keys_cli.command("init")
 def keys_init() -> None:
     """Create the key-encryption-key file and the signing key (mode 0600); never overwrites."""

@@ -100,3 +100,29 @@ def any_broker(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path,
         yield instance
     finally:
         instance.close()
+
+
+# The real ASGI app over that broker, and one API key per role. -----------------------------
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from broker.api.main import create_app  # noqa: E402
+from broker.domain.roles import Role  # noqa: E402
+
+
+@pytest.fixture
+def api(broker: Broker) -> Iterator[TestClient]:
+    with TestClient(create_app(broker), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def keys(broker: Broker) -> dict[Role, str]:
+    """One API key per role, created through the application like `broker clients add`."""
+    issued = {}
+    for role in Role:
+        _, key = broker.app.register_client(name=f"test {role.value}", role=role.value,
+                                            agency=f"agency of {role.value}")
+        issued[role] = key
+    broker.projector.catch_up()
+    return issued

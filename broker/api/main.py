@@ -13,10 +13,19 @@ from broker.api.routers import cameras, clips, grants, health, policy, requests,
 from broker.bootstrap import Broker
 
 
-def create_app(broker: Broker, *, close_on_shutdown: bool = False) -> FastAPI:
+def create_app(broker: Broker, *, close_on_shutdown: bool = False,
+               run_scheduler: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if run_scheduler:
+            from broker.jobs import build_scheduler
+
+            scheduler = build_scheduler(broker)
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
         if close_on_shutdown:
             broker.close()
 
@@ -40,4 +49,6 @@ def app_from_environment() -> FastAPI:
     from broker.bootstrap import build
     from broker.config import load_settings
 
-    return create_app(build(load_settings()), close_on_shutdown=True)
+    settings = load_settings()
+    return create_app(build(settings), close_on_shutdown=True,
+                      run_scheduler=settings.scheduler_enabled)

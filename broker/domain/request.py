@@ -48,6 +48,7 @@ class FootageRequest(Aggregate):
         self.exports: list[str] = []
         self.views = 0
         self.closed_at: datetime | None = None
+        self.overdue_at: datetime | None = None
 
     @property
     def grant_id(self) -> UUID:
@@ -118,6 +119,20 @@ class FootageRequest(Aggregate):
     @event("Denied", topic=topic("FootageRequest.Denied"))
     def _denied(self, reasons: list[str], at: datetime) -> None:
         self.status = DENIED
+
+    def flag_overdue(self, at: datetime) -> bool:
+        """Once a pending review passes its legal deadline, say so (once); never grant."""
+        if self.status != PENDING_REVIEW or self.overdue_at is not None or self.decision is None:
+            return False
+        deadline = self.decision.get("review_deadline")
+        if deadline is None or at <= datetime.fromisoformat(deadline):
+            return False
+        self._review_overdue(deadline=deadline, at=at)
+        return True
+
+    @event("ReviewOverdue", topic=topic("FootageRequest.ReviewOverdue"))
+    def _review_overdue(self, deadline: str, at: datetime) -> None:
+        self.overdue_at = at
 
     # use of the grant ---------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 from broker.domain.clip import Clip
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import clips
-from broker.timefmt import rfc3339
+from broker.timefmt import as_utc, rfc3339
 
 
 def on_ingested(conn: Connection, event: Any) -> None:
@@ -66,3 +66,28 @@ def clips_in_scope(conn: Connection, camera_ids: Sequence[str], start: datetime,
         .order_by(clips.c.start, clips.c.camera_id, clips.c.id)
     )
     return list(conn.execute(query).mappings())
+
+
+def expired_candidates(conn: Connection, now: datetime, min_retention_days: int = 1) -> list[Any]:
+    """Available clips old enough that some retention could have passed, with their camera's
+    retention; the exact rule is applied by ``broker.domain.retention``."""
+    from datetime import timedelta
+
+    from broker.domain.retention import ClipAge
+    from broker.readmodel.tables import cameras
+
+    query = (
+        select(clips.c.id, clips.c.camera_id, clips.c.start, clips.c.end, cameras.c.retention_days)
+        .join(cameras, cameras.c.id == clips.c.camera_id)
+        .where(clips.c.status == "available",
+               clips.c.end <= now - timedelta(days=min_retention_days))
+    )
+    return [ClipAge(clip_id=row[0], camera_id=row[1], start=as_utc(row[2]), end=as_utc(row[3]),
+                    retention_days=int(row[4]))
+            for row in conn.execute(query)]
+
+
+def storage_of(conn: Connection, clip_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """clip id -> (key id, blob id), for the clips about to be purged."""
+    query = select(clips.c.id, clips.c.key_id, clips.c.blob_id).where(clips.c.id.in_(list(clip_ids)))
+    return {row[0]: (row[1], row[2]) for row in conn.execute(query)}

@@ -12,7 +12,7 @@ from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import footage_requests, hold_cameras, holds
-from broker.timefmt import rfc3339
+from broker.timefmt import as_utc, rfc3339
 
 
 def _dumps(value: object) -> str:
@@ -68,6 +68,10 @@ def _status(value: str) -> Handler:
     return handler
 
 
+def on_review_overdue(conn: Connection, event: Any) -> None:
+    conn.execute(update(footage_requests).where(_request(event)).values(overdue_at=event.at))
+
+
 def on_hold_placed(conn: Connection, event: Any) -> None:
     hold_id = str(event.originator_id)
     conn.execute(insert(holds).values(
@@ -94,6 +98,7 @@ HANDLERS: dict[type, Handler] = {
     FootageRequest.Closed: _status("closed"),  # type: ignore[attr-defined]
     FootageRequest.Revoked: _status("revoked"),  # type: ignore[attr-defined]
     FootageRequest.Expired: _status("expired"),  # type: ignore[attr-defined]
+    FootageRequest.ReviewOverdue: on_review_overdue,  # type: ignore[attr-defined]
     Hold.Placed: on_hold_placed,  # type: ignore[attr-defined]
     Hold.Released: on_hold_released,  # type: ignore[attr-defined]
 }
@@ -158,6 +163,7 @@ def request_public(row: RowMapping, live_tokens: list[dict[str, Any]] | None = N
         "decision": json.loads(row["decision"]) if row["decision"] else None,
         "grant": grant,
         "closed_at": rfc3339(row["closed_at"]) if row["closed_at"] else None,
+        "review_overdue_since": rfc3339(row["overdue_at"]) if row["overdue_at"] else None,
     }
 
 
@@ -176,3 +182,29 @@ def hold_public(row: RowMapping, camera_ids: list[str]) -> dict[str, Any]:
     }
 
 
+
+
+def hold_spans(conn: Connection) -> list[Any]:
+    """Every hold with its cameras, active or released (released ones explain "after use")."""
+    from broker.domain.retention import HoldSpan
+
+    cameras_by_hold: dict[str, set[str]] = {}
+    for hold_id, camera_id in conn.execute(select(hold_cameras.c.hold_id, hold_cameras.c.camera_id)):
+        cameras_by_hold.setdefault(hold_id, set()).add(camera_id)
+    return [HoldSpan(hold_id=row["id"], camera_ids=frozenset(cameras_by_hold.get(row["id"], ())),
+                     start=as_utc(row["start"]), end=as_utc(row["end"]),
+                     active=row["status"] == "active")
+            for row in conn.execute(select(holds)).mappings()]
+
+
+def granted_past_expiry(conn: Connection, now: datetime) -> list[str]:
+    query = select(footage_requests.c.id).where(footage_requests.c.status == "granted",
+                                                footage_requests.c.expires_at <= now)
+    return [row[0] for row in conn.execute(query)]
+
+
+def pending_past_deadline(conn: Connection, now: datetime) -> list[str]:
+    query = select(footage_requests.c.id).where(footage_requests.c.status == "pending_review",
+                                                footage_requests.c.review_deadline < now,
+                                                footage_requests.c.overdue_at.is_(None))
+    return [row[0] for row in conn.execute(query)]

@@ -100,6 +100,7 @@ footage_requests = Table(
     Column("grant", Text),
     Column("expires_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
+    Column("overdue_at", DateTime(timezone=True)),
 )
 
 holds = Table(

@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -46,6 +46,10 @@ class BlobStore(Protocol):
 
     def delete(self, blob_id: str) -> bool:
         """Remove the blob; False if there was none."""
+        ...
+
+    def delete_many(self, blob_ids: Sequence[str]) -> int:
+        """Remove a batch (purge); returns how many existed. Idempotent like ``delete``."""
         ...
 
     def exists(self, blob_id: str) -> bool: ...
@@ -135,6 +139,22 @@ class FilesystemBlobStore:
             return False
         _fsync_dir(path.parent)
         return True
+
+    def delete_many(self, blob_ids: Sequence[str]) -> int:
+        """Unlink the batch, then make it durable with one fsync per touched directory."""
+        removed = 0
+        directories: set[Path] = set()
+        for blob_id in blob_ids:
+            path = self._path(blob_id)
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed += 1
+            directories.add(path.parent)
+        for directory in directories:
+            _fsync_dir(directory)
+        return removed
 
     def exists(self, blob_id: str) -> bool:
         return self._path(blob_id).is_file()
@@ -333,6 +353,18 @@ class S3BlobStore:
         existed = self.exists(blob_id)
         self._client.delete_object(Bucket=self.bucket, Key=self._key(blob_id))
         return existed
+
+    def delete_many(self, blob_ids: Sequence[str]) -> int:
+        """DeleteObjects in batches of 1,000 (the S3 limit); counts the blobs that existed."""
+        removed = 0
+        for start in range(0, len(blob_ids), 1000):
+            batch = list(blob_ids[start : start + 1000])
+            removed += sum(1 for blob_id in batch if self.exists(blob_id))
+            self._client.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": self._key(b)} for b in batch], "Quiet": True},
+            )
+        return removed
 
     def exists(self, blob_id: str) -> bool:
         try:

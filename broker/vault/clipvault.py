@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
@@ -72,6 +72,13 @@ class ClipVault:
         self.keystore.shred(key_id)
         with contextlib.suppress(ValueError):
             self.blobs.delete(blob_id)
+
+    def destroy_many(self, locations: Sequence[tuple[str, str]]) -> None:
+        """``destroy`` for a batch: one keystore transaction, one blob-store sweep."""
+        if not locations:
+            return
+        self.keystore.shred_many([key_id for key_id, _ in locations])
+        self.blobs.delete_many([blob_id for _, blob_id in locations])
 
     def close(self) -> None:
         self.keystore.close()

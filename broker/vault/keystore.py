@@ -17,7 +17,7 @@ import os
 import sqlite3
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -51,6 +51,10 @@ class Keystore(Protocol):
 
     def shred(self, key_id: str) -> bool:
         """Delete the key for good; False if there was nothing to delete."""
+        ...
+
+    def shred_many(self, key_ids: Sequence[str]) -> int:
+        """Shred a batch in one transaction; returns how many keys existed."""
         ...
 
     def exists(self, key_id: str) -> bool: ...
@@ -146,6 +150,19 @@ class SQLiteKeystore(_WrappingKeystore):
                 # secure_delete zeroed the page; also drop the old page images from the WAL.
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         return cursor.rowcount == 1
+
+    def shred_many(self, key_ids: Sequence[str]) -> int:
+        if not key_ids:
+            return 0
+        with self._lock:
+            with self._transaction():
+                cursor = self._conn.executemany(
+                    "DELETE FROM data_keys WHERE key_id = ?", [(key_id,) for key_id in key_ids]
+                )
+            shredded = cursor.rowcount
+            if shredded:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        return int(shredded)
 
     def exists(self, key_id: str) -> bool:
         with self._lock:
@@ -253,6 +270,15 @@ class PostgresKeystore(_WrappingKeystore):
         with self._pool.connection() as conn:
             cursor = conn.execute("DELETE FROM broker_data_keys WHERE key_id = %s", (key_id,))
         return cursor.rowcount == 1
+
+    def shred_many(self, key_ids: Sequence[str]) -> int:
+        if not key_ids:
+            return 0
+        with self._pool.connection() as conn:
+            cursor = conn.execute(
+                "DELETE FROM broker_data_keys WHERE key_id = ANY(%s)", (list(key_ids),)
+            )
+        return cursor.rowcount
 
     def exists(self, key_id: str) -> bool:
         with self._pool.connection() as conn:

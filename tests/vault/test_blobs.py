@@ -207,3 +207,12 @@ class TestFilesystem:
         iterators = [store.iter_chunks(blob_id) for _ in range(10)]
         assert len(os.listdir("/proc/self/fd")) == before
         assert [b"".join(i) for i in iterators] == [b"x"] * 10
+
+
+def test_delete_many_removes_a_batch_and_is_idempotent(blob_store: BlobStore) -> None:
+    ids = [str(uuid.uuid4()) for _ in range(5)]
+    for blob_id in ids[:4]:
+        blob_store.put(blob_id, [b"x" * 10])
+    assert blob_store.delete_many(ids) == 4
+    assert not any(blob_store.exists(blob_id) for blob_id in ids)
+    assert blob_store.delete_many(ids) == 0

@@ -194,3 +194,12 @@ class TestSQLiteFile:
         assert key not in self.on_disk(store) and wrapped in self.on_disk(store)
         store.shred(key_id)
         assert wrapped not in self.on_disk(store)
+
+
+def test_shred_many_is_one_batch_and_idempotent(keystore: Keystore) -> None:
+    ids = [f"clip-{i}" for i in range(6)]
+    for key_id in ids[:5]:
+        keystore.create_key(key_id)
+    assert keystore.shred_many(ids) == 5
+    assert not any(keystore.exists(key_id) for key_id in ids)
+    assert keystore.shred_many(ids) == 0

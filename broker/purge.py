@@ -1,0 +1,81 @@
+"""Retention sweeps: purge expired footage, expire grants, flag overdue reviews.
+
+Planning reads the read model and applies the pure rules of ``broker.domain.retention``;
+execution goes through the application, which records every change as an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from broker.bootstrap import Broker
+from broker.domain.retention import PurgeItem, Verdict, judge
+from broker.readmodel import clip_view, request_view
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class PurgeReport:
+    as_of: datetime
+    dry_run: bool
+    purged: int = 0
+    kept_by_hold: int = 0
+    verdicts: list[Verdict] = field(default_factory=list)
+
+
+def plan(broker: Broker, as_of: datetime) -> list[Verdict]:
+    broker.projector.catch_up()
+    with broker.readmodel.reader.connect() as conn:
+        clips = clip_view.expired_candidates(conn, as_of)
+        holds = request_view.hold_spans(conn)
+    return judge(clips, holds, as_of)
+
+
+def run_purge(broker: Broker, *, as_of: datetime | None = None, dry_run: bool = False,
+              batch_size: int = BATCH_SIZE) -> PurgeReport:
+    """Purge every clip whose retention has passed and no active hold covers.
+
+    ``as_of`` other than now is for dry runs ("what would go on the 1st?"): a real purge never
+    runs ahead of the clock.
+    """
+    now = broker.clock.now()
+    if as_of is not None and as_of > now and not dry_run:
+        raise ValueError("a real purge cannot run ahead of the clock; use --dry-run")
+    moment = as_of or now
+    verdicts = plan(broker, moment)
+    report = PurgeReport(as_of=moment, dry_run=dry_run, verdicts=verdicts,
+                         kept_by_hold=sum(1 for v in verdicts if v.reason is None))
+    if dry_run:
+        return report
+    due = [v for v in verdicts if v.reason is not None]
+    for start in range(0, len(due), batch_size):
+        batch = due[start : start + batch_size]
+        # A hold may have been placed since planning: judge the batch again, just before.
+        with broker.readmodel.reader.connect() as conn:
+            holds = request_view.hold_spans(conn)
+        still_due = [PurgeItem(v.clip.clip_id, v.reason, v.clip.due_at)
+                     for v in judge([v.clip for v in batch], holds, moment) if v.reason]
+        report.purged += broker.app.purge_clips(still_due)
+    broker.projector.catch_up()
+    return report
+
+
+def expire_grants(broker: Broker) -> int:
+    broker.projector.catch_up()
+    with broker.readmodel.reader.connect() as conn:
+        due = request_view.granted_past_expiry(conn, broker.clock.now())
+    expired = sum(1 for request_id in due if broker.app.expire_grant(UUID(request_id)))
+    broker.projector.catch_up()
+    return expired
+
+
+def flag_overdue_reviews(broker: Broker) -> int:
+    broker.projector.catch_up()
+    with broker.readmodel.reader.connect() as conn:
+        due = request_view.pending_past_deadline(conn, broker.clock.now())
+    flagged = sum(1 for request_id in due if broker.app.flag_overdue_review(UUID(request_id)))
+    broker.projector.catch_up()
+    return flagged
