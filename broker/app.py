@@ -20,6 +20,7 @@ from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
 from broker.domain.retention import PurgeItem
 from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from broker.personal_data import PersonalData, subject_key_id
 from broker.policy import (
     CameraSite,
     Decision,
@@ -38,28 +39,35 @@ A = TypeVar("A")
 SAVE_ATTEMPTS = 5
 
 
-def request_details(request: EvaluationRequest) -> dict[str, Any]:
-    """The request as the v1 API spells it; recorded verbatim in ``Submitted``."""
+PERSONAL_CONTEXT = "FootageRequest.personal"
+
+
+def request_details(request: EvaluationRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request as the v1 API spells it, split in two: what may stand in the event in the
+    clear, and personal data (caller location, free text about persons, identity references)
+    that is sealed under the subject's key."""
     location = request.incident_location
-    details: dict[str, Any] = {
+    public: dict[str, Any] = {
         "legal_basis": request.legal_basis,
         "mode": request.mode,
         "incident": {
             "reference": request.incident_reference,
             "kind": request.incident_kind,
-            "location": {"lat": location.lat, "lon": location.lon} if location else None,
             "occurred_at": request.occurred_at.isoformat() if request.occurred_at else None,
         },
         "radius_m": request.radius_m,
         "window": {"start": request.window.start.isoformat(),
                    "end": request.window.end.isoformat()},
+    }
+    personal: dict[str, Any] = {
+        "incident_location": {"lat": location.lat, "lon": location.lon} if location else None,
         "purpose": request.purpose,
     }
     for optional in ("claim_reference", "identity_proof", "consent_reference"):
         value = getattr(request, optional)
         if value is not None:
-            details[optional] = value
-    return details
+            personal[optional] = value
+    return public, personal
 
 
 class BrokerApp(Application[UUID]):
@@ -82,6 +90,10 @@ class BrokerApp(Application[UUID]):
         self._sites_near = sites_near
         self._vault = vault
         self.max_clip_bytes = max_clip_bytes
+
+    @property
+    def personal_data(self) -> PersonalData:
+        return PersonalData(self.vault.keystore)
 
     @property
     def vault(self) -> ClipVault:
@@ -266,9 +278,13 @@ class BrokerApp(Application[UUID]):
         decision, nor a decision without the request it judged.
         """
         now = self.clock.now()
+        request_id = uuid4()
+        public, personal = request_details(request)
+        key_id = subject_key_id("footage_request", request_id)
         footage_request = FootageRequest(
-            requester=request.requester.model_dump(mode="json"),
-            details=request_details(request), at=now,
+            id=request_id, requester=request.requester.model_dump(mode="json"), details=public,
+            sealed_personal_data=self.personal_data.seal(key_id, personal, PERSONAL_CONTEXT),
+            subject_key_id=key_id, at=now,
         )
         sites: Sequence[CameraSite] = ()
         if request.incident_location is not None and self._sites_near is not None:
@@ -279,6 +295,19 @@ class BrokerApp(Application[UUID]):
         footage_request.decide(decision.model_dump(mode="json"), at=now)
         self.save(footage_request)
         return footage_request
+
+    def erase_personal_data(self, request_id: UUID) -> bool:
+        """Shred the subject key, then record the erasure; idempotent and crash-safe."""
+        footage_request = self.get_footage_request(request_id)
+        if footage_request.subject_key_id is None or footage_request.personal_data_erased_at:
+            return False
+        self.personal_data.erase(footage_request.subject_key_id)
+        footage_request.erase_personal_data(at=self.clock.now())
+        try:
+            self.save(footage_request)
+        except RecordConflict:
+            return False  # changed meanwhile; the next sweep records it
+        return True
 
     def get_footage_request(self, request_id: UUID) -> FootageRequest:
         return self._get(request_id, FootageRequest, "request")

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from broker.app import BrokerApp
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
+from broker.personal_data import PersonalData
 from broker.policy import CameraSite, PolicyPack, load_pack
 from broker.readmodel import camera_view, client_view, clip_view, request_view
 from broker.readmodel.database import ReadModelDatabase, open_database
@@ -45,10 +46,10 @@ class Broker:
         self.app.close()
 
 
-def projection_handlers() -> dict[type, Handler]:
+def projection_handlers(personal_data: PersonalData) -> dict[type, Handler]:
     handlers: dict[type, Handler] = {}
     for view_handlers in (camera_view.HANDLERS, client_view.HANDLERS, clip_view.HANDLERS,
-                          request_view.HANDLERS):
+                          request_view.handlers(personal_data)):
         handlers.update(view_handlers)
     return handlers
 
@@ -94,7 +95,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     app = BrokerApp(env=settings.eventsourcing_env(), clock=clock, policy=policy,
                     sites_near=sites_near, vault=vault, max_clip_bytes=settings.max_clip_bytes)
     upgrade_to_head(readmodel.writer)
-    projector = Projector(app, readmodel, projection_handlers())
+    projector = Projector(app, readmodel, projection_handlers(PersonalData(vault.keystore)))
     broker = Broker(settings=settings, clock=clock, app=app, policy=policy, vault=vault,
                     signing_key=signing_key, readmodel=readmodel, projector=projector)
     projector.catch_up()

@@ -1,4 +1,4 @@
-"""Scheduled jobs (APScheduler 3): purge, grant expiry, review-deadline sweep.
+"""Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure.
 
 Run inside ``broker serve`` (one node) or as ``broker worker``. However many processes run a
 scheduler, each job runs in at most one of them at a time: a PostgreSQL advisory lock at
@@ -22,7 +22,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from broker.bootstrap import Broker
-from broker.purge import expire_grants, flag_overdue_reviews, run_purge
+from broker.purge import erase_personal_data, expire_grants, flag_overdue_reviews, run_purge
 
 logger = logging.getLogger("broker.jobs")
 
@@ -38,6 +38,7 @@ JOBS = (
     JobSpec("purge", 10, lambda broker: run_purge(broker).purged),
     JobSpec("expire_grants", 1, expire_grants),
     JobSpec("review_deadlines", 60, flag_overdue_reviews),
+    JobSpec("erase_personal_data", 24 * 60, erase_personal_data),
 )
 
 

@@ -79,3 +79,16 @@ def flag_overdue_reviews(broker: Broker) -> int:
     flagged = sum(1 for request_id in due if broker.app.flag_overdue_review(UUID(request_id)))
     broker.projector.catch_up()
     return flagged
+
+
+def erase_personal_data(broker: Broker) -> int:
+    """Shred the subject keys of requests older than the pack's record retention."""
+    broker.projector.catch_up()
+    with broker.readmodel.reader.connect() as conn:
+        due = request_view.personal_data_past_retention(
+            conn, broker.clock.now(), broker.policy.record_retention_days)
+    erased = sum(1 for request_id in due if broker.app.erase_personal_data(UUID(request_id)))
+    broker.projector.catch_up()
+    if erased:
+        broker.readmodel.compact_wal()
+    return erased

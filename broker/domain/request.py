@@ -38,9 +38,20 @@ class FootageRequest(Aggregate):
         TOPIC = topic("FootageRequest.Event")
 
     @event("Submitted", topic=topic("FootageRequest.Submitted"))
-    def __init__(self, requester: dict[str, Any], details: dict[str, Any], at: datetime) -> None:
+    def __init__(
+        self,
+        id: UUID,  # eventsourcing takes the aggregate id from this parameter
+        requester: dict[str, Any],
+        details: dict[str, Any],
+        sealed_personal_data: str | None,
+        subject_key_id: str | None,
+        at: datetime,
+    ) -> None:
+        """``details`` holds no personal data; that is in ``sealed_personal_data``."""
         self.requester = requester
         self.details = details
+        self.subject_key_id = subject_key_id
+        self.personal_data_erased_at: datetime | None = None
         self.submitted_at = at
         self.status = SUBMITTED
         self.decision: dict[str, Any] | None = None
@@ -133,6 +144,16 @@ class FootageRequest(Aggregate):
     @event("ReviewOverdue", topic=topic("FootageRequest.ReviewOverdue"))
     def _review_overdue(self, deadline: str, at: datetime) -> None:
         self.overdue_at = at
+
+    def erase_personal_data(self, at: datetime) -> None:
+        """Record that the subject key was shredded: the sealed data is gone for good."""
+        if self.subject_key_id is None or self.personal_data_erased_at is not None:
+            raise DomainConflict(f"request {self.id} holds no personal data to erase")
+        self._personal_data_erased(subject_key_id=self.subject_key_id, at=at)
+
+    @event("PersonalDataErased", topic=topic("FootageRequest.PersonalDataErased"))
+    def _personal_data_erased(self, subject_key_id: str, at: datetime) -> None:
+        self.personal_data_erased_at = at
 
     # use of the grant ---------------------------------------------------------------------
 

@@ -21,6 +21,16 @@ class ReadModelDatabase:
     def dialect(self) -> str:
         return self.writer.dialect.name
 
+    def compact_wal(self) -> None:
+        """Fold the WAL into the database and truncate it, so overwritten rows leave no copy."""
+        if self.dialect != "sqlite":
+            return
+        raw = self.writer.raw_connection()  # outside any transaction: checkpoints need that
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            raw.close()
+
     def dispose(self) -> None:
         self.writer.dispose()
         self.reader.dispose()
@@ -45,6 +55,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Erased personal data must not linger in freed pages of the read model either.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

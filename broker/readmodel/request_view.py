@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping, and_, insert, select, update
 
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
+from broker.personal_data import PersonalData
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import footage_requests, hold_cameras, holds
 from broker.timefmt import as_utc, rfc3339
@@ -23,14 +24,48 @@ def _request(event: Any) -> Any:
     return footage_requests.c.id == str(event.originator_id)
 
 
-def on_submitted(conn: Connection, event: Any) -> None:
-    requester = event.requester
-    conn.execute(insert(footage_requests).values(
-        id=str(event.originator_id), client_id=requester["client_id"],
-        agency=requester["agency"], role=requester["role"],
-        legal_basis=event.details["legal_basis"], mode=event.details["mode"],
-        status="submitted", details=_dumps(event.details), submitted_at=event.at,
-    ))
+PERSONAL_CONTEXT = "FootageRequest.personal"
+ERASED: dict[str, Any] = {"incident_location": None, "purpose": None}
+
+
+def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> dict[str, Any]:
+    """The API shape: public details plus the opened personal data, or a mark that it is gone."""
+    merged = json.loads(json.dumps(details))
+    opened = personal if personal is not None else ERASED
+    merged["incident"]["location"] = opened.get("incident_location")
+    merged["purpose"] = opened.get("purpose")
+    for optional in ("claim_reference", "identity_proof", "consent_reference"):
+        if optional in opened:
+            merged[optional] = opened[optional]
+    merged["personal_data"] = "present" if personal is not None else "erased"
+    return merged
+
+
+def submitted_handler(personal_data: PersonalData) -> Handler:
+    def on_submitted(conn: Connection, event: Any) -> None:
+        requester = event.requester
+        personal = None
+        if event.sealed_personal_data is not None:
+            personal = personal_data.open(event.subject_key_id, event.sealed_personal_data,
+                                          PERSONAL_CONTEXT)
+        conn.execute(insert(footage_requests).values(
+            id=str(event.originator_id), client_id=requester["client_id"],
+            agency=requester["agency"], role=requester["role"],
+            legal_basis=event.details["legal_basis"], mode=event.details["mode"],
+            status="submitted", details=_dumps(with_personal(event.details, personal)),
+            submitted_at=event.at,
+            personal_erased_at=None if personal is not None else event.at,
+        ))
+
+    return on_submitted
+
+
+def on_personal_data_erased(conn: Connection, event: Any) -> None:
+    """Drop the read model's plaintext copy too: the key is gone, so must every copy be."""
+    row = conn.execute(select(footage_requests.c.details).where(_request(event))).one()
+    details = json.loads(row[0])
+    conn.execute(update(footage_requests).where(_request(event)).values(
+        details=_dumps(with_personal(details, None)), personal_erased_at=event.at))
 
 
 def on_decided(conn: Connection, event: Any) -> None:
@@ -89,8 +124,13 @@ def on_hold_released(conn: Connection, event: Any) -> None:
                  .values(status="released", released_at=event.at))
 
 
+def handlers(personal_data: PersonalData) -> dict[type, Handler]:
+    return {FootageRequest.Submitted: submitted_handler(personal_data),  # type: ignore[attr-defined]
+            **HANDLERS}
+
+
 HANDLERS: dict[type, Handler] = {
-    FootageRequest.Submitted: on_submitted,  # type: ignore[attr-defined]
+    FootageRequest.PersonalDataErased: on_personal_data_erased,  # type: ignore[attr-defined]
     FootageRequest.Decided: on_decided,  # type: ignore[attr-defined]
     FootageRequest.Reviewed: on_reviewed,  # type: ignore[attr-defined]
     FootageRequest.Granted: on_granted,  # type: ignore[attr-defined]
@@ -207,4 +247,14 @@ def pending_past_deadline(conn: Connection, now: datetime) -> list[str]:
     query = select(footage_requests.c.id).where(footage_requests.c.status == "pending_review",
                                                 footage_requests.c.review_deadline < now,
                                                 footage_requests.c.overdue_at.is_(None))
+    return [row[0] for row in conn.execute(query)]
+
+
+def personal_data_past_retention(conn: Connection, now: datetime, record_retention_days: int) -> list[str]:
+    from datetime import timedelta
+
+    query = select(footage_requests.c.id).where(
+        footage_requests.c.personal_erased_at.is_(None),
+        footage_requests.c.submitted_at <= now - timedelta(days=record_retention_days),
+    )
     return [row[0] for row in conn.execute(query)]

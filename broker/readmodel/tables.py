@@ -101,6 +101,7 @@ footage_requests = Table(
     Column("expires_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("overdue_at", DateTime(timezone=True)),
+    Column("personal_erased_at", DateTime(timezone=True)),
 )
 
 holds = Table(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from broker.bootstrap import projection_handlers
+from broker.personal_data import PersonalData
 from broker.domain.camera import CameraSpec
 from broker.readmodel.camera_view import cameras_near
 from broker.readmodel.projector import Projector
@@ -32,7 +33,7 @@ class Boom(RuntimeError):
 def test_crash_mid_batch_rolls_back_and_resumes_exactly_once(any_broker):
     broker = any_broker
     broker.app.upsert_cameras([spec(i) for i in range(10)])
-    handlers = projection_handlers()
+    handlers = projection_handlers(PersonalData(broker.vault.keystore))
     seen: list[str] = []
     original = next(h for t, h in handlers.items() if t.__name__ == "Registered"
                     and "Camera" in t.__qualname__)
@@ -81,7 +82,7 @@ def test_reimport_is_idempotent(any_broker):
 def test_concurrent_projectors_apply_each_event_once(any_broker):
     broker = any_broker
     broker.app.upsert_cameras([spec(i) for i in range(300)])
-    projectors = [Projector(broker.app, broker.readmodel, projection_handlers(), batch_size=25)
+    projectors = [Projector(broker.app, broker.readmodel, projection_handlers(PersonalData(broker.vault.keystore)), batch_size=25)
                   for _ in range(4)]
     errors: list[BaseException] = []
 
