@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from broker.bootstrap import projection_handlers
-from broker.personal_data import PersonalData
 from broker.domain.camera import CameraSpec
+from broker.personal_data import PersonalData
 from broker.readmodel.camera_view import cameras_near
 from broker.readmodel.projector import Projector
 from broker.readmodel.tables import cameras
@@ -82,7 +82,8 @@ def test_reimport_is_idempotent(any_broker):
 def test_concurrent_projectors_apply_each_event_once(any_broker):
     broker = any_broker
     broker.app.upsert_cameras([spec(i) for i in range(300)])
-    projectors = [Projector(broker.app, broker.readmodel, projection_handlers(PersonalData(broker.vault.keystore)), batch_size=25)
+    handlers = projection_handlers(PersonalData(broker.vault.keystore))
+    projectors = [Projector(broker.app, broker.readmodel, handlers, batch_size=25)
                   for _ in range(4)]
     errors: list[BaseException] = []
 
