@@ -7,6 +7,7 @@ infrastructure, and nothing is built at import time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -15,7 +16,8 @@ from broker.clock import Clock, SystemClock
 from broker.config import Settings
 from broker.personal_data import PersonalData
 from broker.policy import CameraSite, PolicyPack, load_pack
-from broker.readmodel import camera_view, client_view, clip_view, request_view
+from broker.readmodel import camera_view, client_view, clip_view, ledger_view, request_view
+from broker.readmodel.audit_view import AuditTrail
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.migrate import upgrade_to_head
 from broker.readmodel.projector import Handler, Projector
@@ -47,11 +49,22 @@ class Broker:
 
 
 def projection_handlers(personal_data: PersonalData) -> dict[type, Handler]:
+    """One handler per event type; views that react to the same type are chained in order."""
     handlers: dict[type, Handler] = {}
     for view_handlers in (camera_view.HANDLERS, client_view.HANDLERS, clip_view.HANDLERS,
-                          request_view.handlers(personal_data)):
-        handlers.update(view_handlers)
+                          request_view.handlers(personal_data), ledger_view.HANDLERS):
+        for event_type, handler in view_handlers.items():
+            earlier = handlers.get(event_type)
+            handlers[event_type] = handler if earlier is None else _chain(earlier, handler)
     return handlers
+
+
+def _chain(first: Handler, second: Handler) -> Handler:
+    def both(conn: Any, event: Any) -> None:
+        first(conn, event)
+        second(conn, event)
+
+    return both
 
 
 def open_keystore(settings: Settings) -> Keystore:
@@ -95,7 +108,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     app = BrokerApp(env=settings.eventsourcing_env(), clock=clock, policy=policy,
                     sites_near=sites_near, vault=vault, max_clip_bytes=settings.max_clip_bytes)
     upgrade_to_head(readmodel.writer)
-    projector = Projector(app, readmodel, projection_handlers(PersonalData(vault.keystore)))
+    projector = Projector(app, readmodel, projection_handlers(PersonalData(vault.keystore)),
+                          observers=[AuditTrail()])
     broker = Broker(settings=settings, clock=clock, app=app, policy=policy, vault=vault,
                     signing_key=signing_key, readmodel=readmodel, projector=projector)
     projector.catch_up()

@@ -8,8 +8,8 @@ Concurrent projectors (several API workers) serialise on the position row.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from eventsourcing.application import Application
 from sqlalchemy import Connection, insert, select, update
@@ -18,6 +18,16 @@ from broker.readmodel.database import ReadModelDatabase
 from broker.readmodel.tables import projection_positions
 
 Handler = Callable[[Connection, Any], None]
+
+
+class Observer(Protocol):
+    """Sees every notification (whatever its type) and writes at the end of the batch."""
+
+    def observe(self, conn: Connection, notification: Any, event: Any) -> None: ...
+
+    def flush(self, conn: Connection) -> None: ...
+
+    def reset(self) -> None: ...
 
 
 class Projector:
@@ -29,7 +39,9 @@ class Projector:
         *,
         name: str = "readmodel",
         batch_size: int = 500,
+        observers: Sequence[Observer] = (),
     ) -> None:
+        self._observers = tuple(observers)
         self._app = app
         self._db = db
         self._handlers = dict(handlers)
@@ -60,6 +72,14 @@ class Projector:
         return int(value or 0)
 
     def _project_batch(self) -> int:
+        try:
+            return self._project_batch_once()
+        except BaseException:
+            for observer in self._observers:
+                observer.reset()  # the transaction rolled back: so must their batch state
+            raise
+
+    def _project_batch_once(self) -> int:
         with self._db.writer.begin() as conn:
             position = self._lock_position(conn)
             notifications = self._app.recorder.select_notifications(
@@ -70,7 +90,11 @@ class Projector:
                 handler = self._handlers.get(type(domain_event))
                 if handler is not None:
                     handler(conn, domain_event)
+                for observer in self._observers:
+                    observer.observe(conn, notification, domain_event)
                 position = notification.id
+            for observer in self._observers:
+                observer.flush(conn)
             if notifications:
                 conn.execute(
                     update(projection_positions)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -125,4 +126,79 @@ hold_cameras = Table(
     metadata,
     Column("hold_id", String(36), primary_key=True),
     Column("camera_id", String(36), primary_key=True),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("notification_id", BigInteger, nullable=False, unique=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("actor_client_id", String(36)),
+    Column("actor_role", String(32)),
+    Column("actor_agency", Text),
+    Column("request_id", String(36)),
+    Column("grant_id", String(36)),
+    Column("clip_id", String(36)),
+    Column("legal_basis", String(64)),
+    Column("outcome", String(32)),
+    Column("detail", Text),
+)
+
+audit_event_cameras = Table(
+    "audit_event_cameras",
+    metadata,
+    Column("camera_id", String(36), primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+)
+
+audit_leaves = Table(
+    "audit_leaves",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("notification_id", BigInteger, nullable=False, unique=True),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+audit_tree = Table(
+    "audit_tree",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("state", LargeBinary, nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("signed_note", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+provisions = Table(
+    "provisions",
+    metadata,
+    Column("grant_id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False),
+    Column("recipient_client_id", String(36), nullable=False),
+    Column("recipient_agency", Text, nullable=False),
+    Column("recipient_role", String(32), nullable=False),
+    Column("legal_basis", String(64), nullable=False),
+    Column("citation", Text),
+    Column("purpose", Text, nullable=False),
+    Column("camera_ids", Text, nullable=False),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("window_end", DateTime(timezone=True), nullable=False),
+    Column("provided_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("views", Integer, nullable=False),
+    Column("exports", Integer, nullable=False),
+    Column("restrictions", Text, nullable=False),
+    Column("onward_transfer", String(32), nullable=False),
 )

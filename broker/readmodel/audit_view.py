@@ -1,0 +1,234 @@
+"""The audit trail as privacy officers query it, and the Merkle tree that makes it tamper-evident.
+
+Every stored event (in notification order) becomes one ``audit_events`` row and one Merkle
+leaf. Leaf bytes are the stored record itself (originator id, version, topic, state), so
+``broker audit verify`` can recompute them from the event store alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from broker.merkle import BuilderState, TreeBuilder, leaf_hash
+from broker.readmodel.tables import (
+    audit_event_cameras,
+    audit_events,
+    audit_leaves,
+    audit_tree,
+    clients,
+    clips,
+    footage_requests,
+)
+
+
+def leaf_bytes(originator_id: object, originator_version: int, topic: str, state: bytes) -> bytes:
+    """Canonical bytes of one stored event; no field but ``state`` can hold a newline."""
+    return f"{originator_id}\n{originator_version}\n{topic}\n".encode() + bytes(state)
+
+
+@dataclass
+class Facts:
+    event_type: str
+    aggregate_id: str
+    at: datetime
+    actor_client_id: str | None = None
+    actor_role: str | None = None
+    actor_agency: str | None = None
+    request_id: str | None = None
+    grant_id: str | None = None
+    clip_id: str | None = None
+    legal_basis: str | None = None
+    outcome: str | None = None
+    camera_ids: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditTrail:
+    """Projector observer: sees every notification of a batch, writes rows and leaves at flush."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+        self._cameras: list[dict[str, Any]] = []
+        self._leaves: list[dict[str, Any]] = []
+        self._tree: TreeBuilder | None = None
+        self._clients: dict[str, tuple[str, str]] = {}
+        self._bases: dict[str, str] = {}
+        self._clip_cameras: dict[str, str] = {}
+
+    def observe(self, conn: Connection, notification: Any, event: Any) -> None:
+        if self._tree is None:
+            self._tree = _load_tree(conn)
+        position = self._tree.size
+        digest = leaf_hash(leaf_bytes(notification.originator_id, notification.originator_version,
+                                      notification.topic, notification.state))
+        self._tree.append(digest)
+        self._leaves.append({"position": position, "notification_id": notification.id,
+                             "leaf_hash": digest})
+        facts = self._facts(conn, event)
+        if facts.actor_client_id and facts.actor_role is None:
+            facts.actor_role, facts.actor_agency = self._client(conn, facts.actor_client_id)
+        if facts.request_id and facts.legal_basis is None:
+            facts.legal_basis = self._basis(conn, facts.request_id)
+        self._rows.append({
+            "position": position, "notification_id": notification.id, "at": facts.at,
+            "event_type": facts.event_type, "aggregate_id": facts.aggregate_id,
+            "actor_client_id": facts.actor_client_id, "actor_role": facts.actor_role,
+            "actor_agency": facts.actor_agency, "request_id": facts.request_id,
+            "grant_id": facts.grant_id, "clip_id": facts.clip_id, "legal_basis": facts.legal_basis,
+            "outcome": facts.outcome,
+            "detail": json.dumps(facts.detail, ensure_ascii=False, sort_keys=True) if facts.detail else None,
+        })
+        self._cameras.extend({"camera_id": camera_id, "position": position}
+                             for camera_id in dict.fromkeys(facts.camera_ids))
+
+    def flush(self, conn: Connection) -> None:
+        if self._leaves:
+            conn.execute(insert(audit_leaves), self._leaves)
+            conn.execute(insert(audit_events), self._rows)
+            if self._cameras:
+                conn.execute(insert(audit_event_cameras), self._cameras)
+            assert self._tree is not None
+            conn.execute(update(audit_tree).where(audit_tree.c.id == 1).values(
+                size=self._tree.size, state=self._tree.state().to_bytes()))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the batch (after a flush, or after a rollback: the tree is reloaded)."""
+        self._rows, self._cameras, self._leaves, self._tree = [], [], [], None
+
+    # facts ----------------------------------------------------------------------------------
+
+    def _client(self, conn: Connection, client_id: str) -> tuple[str | None, str | None]:
+        if client_id not in self._clients:
+            row = conn.execute(select(clients.c.role, clients.c.agency)
+                               .where(clients.c.id == client_id)).first()
+            if row is None:
+                return None, None
+            self._clients[client_id] = (row[0], row[1])
+        return self._clients[client_id]
+
+    def _basis(self, conn: Connection, request_id: str) -> str | None:
+        if request_id not in self._bases:
+            row = conn.execute(select(footage_requests.c.legal_basis)
+                               .where(footage_requests.c.id == request_id)).first()
+            if row is None:
+                return None
+            self._bases[request_id] = row[0]
+        return self._bases[request_id]
+
+    def _camera_of(self, conn: Connection, clip_id: str) -> str | None:
+        if clip_id not in self._clip_cameras:
+            row = conn.execute(select(clips.c.camera_id).where(clips.c.id == clip_id)).first()
+            if row is None:
+                return None
+            self._clip_cameras[clip_id] = row[0]
+        return self._clip_cameras[clip_id]
+
+    def _facts(self, conn: Connection, event: Any) -> Facts:
+        event_type = str(getattr(type(event), "TOPIC", type(event).__qualname__)).split(":", 1)[-1]
+        kind, _, name = event_type.partition(".")
+        aggregate_id = str(event.originator_id)
+        facts = Facts(event_type=event_type, aggregate_id=aggregate_id,
+                      at=getattr(event, "at", None) or event.timestamp)
+        if kind == "Camera":
+            facts.camera_ids = [aggregate_id]
+        elif kind == "Client":
+            facts.detail = {"client_id": aggregate_id}
+            if name == "Registered":
+                facts.detail.update(role=event.role, agency=event.agency)
+        elif kind == "Clip":
+            facts.clip_id = aggregate_id
+            if name == "Ingested":
+                facts.actor_client_id = event.ingested_by
+                facts.camera_ids = [event.camera_id]
+                self._clip_cameras[aggregate_id] = event.camera_id
+            else:
+                camera = self._camera_of(conn, aggregate_id)
+                facts.camera_ids = [camera] if camera else []
+                facts.outcome = event.reason
+        elif kind == "FootageRequest":
+            self._request_facts(conn, event, name, facts)
+        elif kind == "Hold":
+            facts.request_id = getattr(event, "request_id", None)
+            if name == "Placed":
+                facts.actor_client_id = event.placed_by
+                facts.camera_ids = list(event.camera_ids)
+                facts.detail = {"case_reference": event.case_reference}
+            else:
+                facts.actor_client_id = event.by
+        elif kind == "AuditAccess":
+            facts.actor_client_id = event.client_id
+            facts.actor_role, facts.actor_agency = event.role, event.agency
+            facts.detail = {"what": event.what, "filters": event.filters}
+        return facts
+
+    def _request_facts(self, conn: Connection, event: Any, name: str, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        if name == "Submitted":
+            requester = event.requester
+            facts.actor_client_id = requester["client_id"]
+            facts.actor_role, facts.actor_agency = requester["role"], requester["agency"]
+            facts.legal_basis = event.details["legal_basis"]
+            self._bases[facts.request_id] = facts.legal_basis
+        elif name in ("Decided", "Reviewed"):
+            facts.outcome = event.decision["outcome"]
+            facts.detail = {"decision_id": event.decision["decision_id"],
+                            "pack_digest": event.decision["pack_digest"]}
+            if name == "Reviewed":
+                facts.actor_client_id = event.reviewer
+        elif name == "Granted":
+            facts.grant_id = event.grant_id
+            facts.camera_ids = list(event.camera_ids)
+            facts.outcome = "granted"
+            facts.detail = {"window": event.window, "expires_at": event.expires_at}
+        elif name == "Denied":
+            facts.outcome = "denied"
+        elif name == "Viewed":
+            facts.actor_client_id = event.client_id
+            facts.grant_id = event.grant_id
+            facts.clip_id = event.clip_id
+            camera = self._camera_of(conn, event.clip_id)
+            facts.camera_ids = [camera] if camera else []
+            facts.detail = {"byte_range": event.byte_range}
+        elif name == "Exported":
+            facts.actor_client_id = event.client_id
+            facts.grant_id = event.grant_id
+            facts.camera_ids = [c for c in (self._camera_of(conn, clip) for clip in event.clip_ids) if c]
+            facts.detail = {"export_id": event.export_id, "clips": len(event.clip_ids),
+                            "manifest_sha256": event.manifest_sha256}
+        elif name in ("Closed", "Revoked"):
+            facts.actor_client_id = event.by
+            facts.outcome = name.lower()
+        elif name in ("Expired", "ReviewOverdue", "PersonalDataErased"):
+            facts.outcome = name.lower()
+
+
+def _load_tree(conn: Connection) -> TreeBuilder:
+    row = conn.execute(select(audit_tree.c.state).where(audit_tree.c.id == 1)).first()
+    if row is None:
+        conn.execute(insert(audit_tree).values(id=1, size=0, state=TreeBuilder().state().to_bytes()))
+        return TreeBuilder()
+    return TreeBuilder.restore(BuilderState.from_bytes(bytes(row[0])))
+
+
+def tree_head(conn: Connection) -> tuple[int, bytes]:
+    row = conn.execute(select(audit_tree.c.state).where(audit_tree.c.id == 1)).first()
+    tree = TreeBuilder() if row is None else TreeBuilder.restore(BuilderState.from_bytes(bytes(row[0])))
+    return tree.size, tree.root()
+
+
+def stored_leaves(conn: Connection, start: int, limit: int) -> Sequence[Any]:
+    query = (select(audit_leaves.c.position, audit_leaves.c.notification_id, audit_leaves.c.leaf_hash)
+             .where(audit_leaves.c.position >= start).order_by(audit_leaves.c.position).limit(limit))
+    return list(conn.execute(query))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
