@@ -22,12 +22,12 @@ from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from broker.bootstrap import build  # noqa: E402
-from broker.clock import FixedClock  # noqa: E402
-from broker.config import Settings  # noqa: E402
-from broker.domain.camera import CameraSpec  # noqa: E402
-from broker.purge import run_purge  # noqa: E402
-from broker.vault.kek import init_keyfile  # noqa: E402
+from broker.bootstrap import build
+from broker.clock import FixedClock
+from broker.config import Settings
+from broker.domain.camera import CameraSpec
+from broker.purge import run_purge
+from broker.vault.kek import init_keyfile
 
 
 def rss_mib() -> float:

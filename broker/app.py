@@ -12,6 +12,7 @@ from eventsourcing.persistence import RecordConflictError as RecordConflict
 
 from broker import apikeys
 from broker.clock import Clock
+from broker.domain.audit import AuditAccess
 from broker.domain.camera import Camera, CameraSpec, camera_id_for
 from broker.domain.client import Client
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
@@ -392,6 +393,14 @@ class BrokerApp(Application[UUID]):
         except RecordConflict:
             return False
         return True
+
+    # audit --------------------------------------------------------------------------------
+
+    def record_audit_access(self, *, client_id: str, role: str, agency: str, what: str,
+                            filters: dict[str, Any]) -> None:
+        """Looking at the trail is part of the trail: recorded before the answer is given."""
+        self.save(AuditAccess(client_id=client_id, role=role, agency=agency, what=what,
+                              filters=filters, at=self.clock.now()))
 
     # holds --------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -296,6 +296,159 @@ def cameras_import(
     )
     for line, reason in report.errors:
         err.print(f"  line {line}: {reason}", markup=False)
+
+
+audit_cli = typer.Typer(no_args_is_help=True, help="The audit trail, ledger and tamper evidence.")
+cli.add_typer(audit_cli, name="audit")
+
+
+def _cli_actor() -> dict[str, str]:
+    import getpass
+
+    return {"client_id": f"cli:{getpass.getuser()}", "role": "cli", "agency": "local shell"}
+
+
+def _aware(value: str | None, option: str) -> Any:
+    from datetime import datetime
+
+    from broker.errors import InvalidInput
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option} {value!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{option} needs a timezone, e.g. 2026-11-01T00:00:00+09:00")
+    return moment
+
+
+@audit_cli.command("query")
+def audit_query_command(
+    camera: Annotated[str | None, typer.Option(help="camera id")] = None,
+    agency: Annotated[str | None, typer.Option(help="actor agency")] = None,
+    client: Annotated[str | None, typer.Option(help="actor client id")] = None,
+    request: Annotated[str | None, typer.Option(help="footage request id")] = None,
+    event_type: Annotated[str | None, typer.Option(help="e.g. FootageRequest.Viewed")] = None,
+    legal_basis: Annotated[str | None, typer.Option(help="legal basis id")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="RFC 3339, inclusive")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="RFC 3339, exclusive")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Who did what, when, on which basis: the same filters as GET /v1/audit/events."""
+    import json as jsonlib
+
+    from broker import csvout
+    from broker.readmodel import audit_query
+
+    flt = audit_query.AuditFilter(camera_id=camera, agency=agency, client_id=client,
+                                  request_id=request, event_type=event_type,
+                                  legal_basis=legal_basis, start=_aware(start, "--from"),
+                                  end=_aware(end, "--to"))
+    with open_broker() as broker:
+        broker.app.record_audit_access(**_cli_actor(), what="audit.events",
+                                       filters=flt.as_record())
+        broker.projector.catch_up()
+        with broker.readmodel.reader.connect() as conn:
+            items, _ = audit_query.query_events(conn, flt, limit=limit)
+    if fmt == "json":
+        print(jsonlib.dumps(items, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        sys.stdout.buffer.write(csvout.render(audit_query.CSV_COLUMNS,
+                                              [audit_query.csv_row(i) for i in items]))
+    else:
+        table = Table("pos", "at", "event", "actor", "agency", "basis", "cameras", "outcome")
+        for item in items:
+            table.add_row(str(item["position"]), item["at"], item["event_type"],
+                          item["actor"]["client_id"] or "", item["actor"]["agency"] or "",
+                          item["legal_basis"] or "", " ".join(c[:8] for c in item["camera_ids"]),
+                          item["outcome"] or "")
+        out.print(table)
+
+
+@audit_cli.command("ledger")
+def audit_ledger(
+    start: Annotated[str | None, typer.Option("--from", help="RFC 3339, inclusive")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="RFC 3339, exclusive")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+) -> None:
+    """The provision ledger (PIPA Art. 18(4)-(5), Enforcement Decree Art. 15)."""
+    import json as jsonlib
+
+    from broker import csvout
+    from broker.readmodel import ledger_view
+
+    window = (_aware(start, "--from"), _aware(end, "--to"))
+    with open_broker() as broker:
+        broker.app.record_audit_access(**_cli_actor(), what="audit.ledger",
+                                       filters={k: v for k, v in (("from", start), ("to", end)) if v})
+        broker.projector.catch_up()
+        with broker.readmodel.reader.connect() as conn:
+            rows = ledger_view.ledger_rows(conn, *window)
+    if fmt == "json":
+        print(jsonlib.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.buffer.write(csvout.render(
+            ledger_view.LEDGER_COLUMNS, [[str(r[c]) for c in ledger_view.LEDGER_COLUMNS] for r in rows]))
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    public_key: Annotated[Path | None, typer.Option(help="verify checkpoints with this PEM key")] = None,
+) -> None:
+    """Recompute the Merkle tree from the event store; exit 1 at the first divergence."""
+    from broker import audit
+
+    key = _load_public_key(public_key) if public_key else None
+    with open_broker() as broker:
+        report = audit.verify_chain(broker, key)
+    if report.ok:
+        out.print(f"OK: {report.events_checked} events verified, tree size {report.tree_size}, "
+                  f"{report.checkpoints_verified} signed checkpoints match; "
+                  f"{report.events_not_yet_in_tree} newer events not yet in the tree")
+        return
+    err.print(f"FAIL: {report.reason}", markup=False)
+    if report.first_bad_event:
+        err.print(f"first divergent stored event: {report.first_bad_event}", markup=False)
+    raise typer.Exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the current tree head now (the scheduler does this every 10 minutes)."""
+    from broker import audit
+
+    with open_broker() as broker:
+        note = audit.checkpoint(broker)
+    print(note or "the log is empty: nothing to sign")
+
+
+@audit_cli.command("export-checkpoints")
+def audit_export_checkpoints(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="where to write the JSON")],
+) -> None:
+    """Signed checkpoints and the public key, for an outside party to verify offline."""
+    import json as jsonlib
+
+    from broker import audit
+
+    with open_broker() as broker:
+        payload = {"key_name": audit.KEY_NAME, "public_key_raw_base64": audit.public_key_b64(broker),
+                   "checkpoints": audit.signed_checkpoints(broker)}
+    file.write_text(jsonlib.dumps(payload, indent=2), encoding="utf-8")
+    out.print(f"{len(payload['checkpoints'])} checkpoints written to {file}")
+
+
+def _load_public_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    key = load_pem_public_key(path.read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise BrokerError(f"{path} is not an Ed25519 public key")
+    return key
 
 
 export_cli = typer.Typer(no_args_is_help=True, help="Signed evidence packages.")

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from broker.audit import checkpoint
 from broker.bootstrap import Broker
 from broker.purge import erase_personal_data, expire_grants, flag_overdue_reviews, run_purge
 
@@ -39,6 +40,7 @@ JOBS = (
     JobSpec("expire_grants", 1, expire_grants),
     JobSpec("review_deadlines", 60, flag_overdue_reviews),
     JobSpec("erase_personal_data", 24 * 60, erase_personal_data),
+    JobSpec("audit_checkpoint", 10, lambda broker: checkpoint(broker) is not None),
 )
 
 

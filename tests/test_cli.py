@@ -124,3 +124,22 @@ def test_ingest_and_rotate_keep_the_clip_readable(env, tmp_path):
         assert data == clip_file.read_bytes()
     finally:
         broker.close()
+
+
+def test_audit_commands(env, tmp_path):
+    invoke("demo")
+    import json as jsonlib
+
+    items = jsonlib.loads(invoke("audit", "query", "--event-type", "Camera.Registered",
+                                 "--limit", "3", "--format", "json"))
+    assert [item["event_type"] for item in items] == ["Camera.Registered"] * 3
+    assert "pos" in invoke("audit", "query", "--limit", "3")
+    csv_out = invoke("audit", "query", "--format", "csv", "--limit", "2")
+    assert csv_out.lstrip("\ufeff").startswith("position,at,event_type")
+    verified = invoke("audit", "verify")
+    assert verified.startswith("OK:")
+    assert "footage-broker.invalid/audit" in invoke("audit", "checkpoint")
+    target = tmp_path / "checkpoints.json"
+    invoke("audit", "export-checkpoints", str(target))
+    assert "public_key_raw_base64" in target.read_text()
+    assert invoke("audit", "ledger").lstrip("\ufeff").startswith("provided_at,file_name")

@@ -76,4 +76,5 @@ RequesterDep = Annotated[
     Principal, Depends(require_roles(Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER))
 ]
 PrivacyOfficerDep = Annotated[Principal, Depends(require_roles(Role.PRIVACY_OFFICER))]
+OversightDep = Annotated[Principal, Depends(require_roles(Role.PRIVACY_OFFICER, Role.AUDITOR))]
 HoldKeeperDep = Annotated[Principal, Depends(require_roles(Role.POLICE, Role.PRIVACY_OFFICER))]

@@ -15,7 +15,8 @@ def test_jobs_coalesce_and_never_overlap(broker):
     scheduler.start(paused=True)  # job defaults are applied when the scheduler starts
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {"purge", "expire_grants", "review_deadlines", "erase_personal_data"}
+    assert set(jobs) == {"purge", "expire_grants", "review_deadlines", "erase_personal_data",
+                         "audit_checkpoint"}
     assert jobs["purge"].trigger.interval == timedelta(minutes=10)
     assert jobs["expire_grants"].trigger.interval == timedelta(minutes=1)
     assert jobs["review_deadlines"].trigger.interval == timedelta(hours=1)
