@@ -18,7 +18,8 @@ from sqlalchemy import insert, select
 
 from broker.bootstrap import Broker
 from broker.merkle import Checkpoint, CheckpointError, sign_checkpoint, verify_checkpoint, verify_log
-from broker.readmodel.audit_view import leaf_bytes, stored_leaves, tree_head
+from broker.eventstore import read_raw
+from broker.readmodel.audit_view import leaf_bytes, tree_head
 from broker.readmodel.tables import audit_checkpoints
 
 ORIGIN = "footage-broker.invalid/audit"
@@ -99,7 +100,7 @@ def verify_chain(broker: Broker, public_key: Ed25519PublicKey | None = None) -> 
     pending = _count_after(broker, seen.get("last_notification_id", 0)) if result.ok else 0
     bad_event = None
     if result.first_bad_position is not None:
-        bad_event = seen.get(result.first_bad_position)
+        bad_event = _describe(seen.get("last"), result.first_bad_position)
     return _report(result.ok, result.events_checked, tree_size, pending, result.checked_checkpoints,
                    result.first_bad_position, bad_event, result.reason, notes)
 
@@ -108,40 +109,59 @@ Entry = tuple[int, bytes, bytes | None]
 
 
 def _entries(broker: Broker, tree_size: int, seen: dict[Any, Any]) -> Iterator[Entry]:
-    """(position, leaf bytes now in the store, leaf hash recorded when it was projected)."""
+    """(position, leaf bytes now in the store, leaf hash recorded when it was projected).
+
+    ``seen["last"]`` keeps the latest raw event and position, to name a divergent one.
+    """
     recorder = broker.app.recorder
     position = 0
     start = 1
-    with broker.readmodel.reader.connect() as conn:
+    raw = broker.readmodel.reader.raw_connection()
+    try:
+        cursor = raw.cursor()
         while position < tree_size:
             try:
-                notifications = recorder.select_notifications(start=start, limit=BATCH)
+                rows = read_raw(recorder, start, BATCH)
             except (ValueError, TypeError) as exc:
-                # A row the store itself cannot decode is tampering too; name the batch.
                 raise MalformedStore(position, f"stored events from position {position} on "
                                      f"cannot be read ({type(exc).__name__})") from None
-            if not notifications:
+            if not rows:
                 return
-            recorded = {row[0]: (row[1], bytes(row[2]))
-                        for row in stored_leaves(conn, position, len(notifications))}
-            for notification in notifications:
+            cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (position, len(rows)))
+            recorded = {pos: (notification_id, bytes(digest))
+                        for pos, notification_id, digest in cursor.fetchall()}
+            for row in rows:
                 if position >= tree_size:
                     return
-                seen.pop(position - 1, None)
-                seen["last_notification_id"] = notification.id
-                seen[position] = {"notification_id": notification.id,
-                                  "originator_id": str(notification.originator_id),
-                                  "originator_version": notification.originator_version,
-                                  "topic": notification.topic}
+                notification_id, originator_id, version, topic, state = row
+                seen["last"] = (position, row, recorded.get(position))
                 stored = recorded.get(position)
-                stored_hash = stored[1] if stored is not None else None
-                if stored is not None and stored[0] != notification.id:
-                    seen[position]["recorded_notification_id"] = stored[0]
-                yield (position, leaf_bytes(notification.originator_id,
-                                            notification.originator_version, notification.topic,
-                                            notification.state), stored_hash)
+                yield (position, leaf_bytes(originator_id, version, topic, state),
+                       stored[1] if stored is not None else None)
                 position += 1
-            start = notifications[-1].id + 1
+            start = rows[-1][0] + 1
+            seen["last_notification_id"] = rows[-1][0]
+    finally:
+        raw.close()
+
+
+_LEAVES_SQL = ("SELECT position, notification_id, leaf_hash FROM audit_leaves "
+               "WHERE position >= {mark} ORDER BY position LIMIT {mark}")
+
+
+def _mark(broker: Broker) -> str:
+    return "?" if broker.readmodel.dialect == "sqlite" else "%s"
+
+
+def _describe(last: tuple[int, Any, Any] | None, position: int) -> dict[str, Any] | None:
+    if last is None or last[0] != position:
+        return None
+    _, (notification_id, originator_id, version, topic, _state), stored = last
+    described = {"notification_id": notification_id, "originator_id": originator_id,
+                 "originator_version": version, "topic": topic}
+    if stored is not None and stored[0] != notification_id:
+        described["recorded_notification_id"] = stored[0]
+    return described
 
 
 def _count_after(broker: Broker, notification_id: int) -> int:
@@ -150,11 +170,11 @@ def _count_after(broker: Broker, notification_id: int) -> int:
     count = 0
     start = notification_id + 1
     while True:
-        batch = broker.app.recorder.select_notifications(start=start, limit=BATCH)
+        batch = read_raw(broker.app.recorder, start, BATCH)
         if not batch:
             return count
         count += len(batch)
-        start = batch[-1].id + 1
+        start = batch[-1][0] + 1
 
 
 def _report(ok: bool, checked: int, size: int, pending: int, verified: int, bad: int | None,

@@ -1,16 +1,23 @@
-"""Filtered, paginated reads of the audit trail ("who viewed camera X last week, on what basis")."""
+"""Filtered, paginated reads of the audit trail ("who viewed camera X last week, on what basis").
+
+Pages run in (time, position) order with a keyset cursor; every filter column has an index
+that leads with it and continues with (time, position), so a page is one index range scan.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, and_, or_, select
 
+from broker.errors import InvalidInput
 from broker.readmodel.tables import audit_event_cameras, audit_events
-from broker.timefmt import rfc3339
+from broker.timefmt import as_utc, rfc3339
 
 
 @dataclass(frozen=True)
@@ -30,52 +37,54 @@ class AuditFilter:
                 for key, value in asdict(self).items() if value is not None}
 
 
-def _position_bounds(conn: Connection, flt: AuditFilter) -> tuple[int | None, int | None]:
-    """Every event at or after ``start`` has a position >= the smallest such position (and
-    likewise for ``end``), so a time range becomes a position range the other indexes serve."""
-    low = high = None
-    if flt.start is not None:
-        low = conn.execute(select(func.min(audit_events.c.position))
-                           .where(audit_events.c.at >= flt.start)).scalar_one_or_none()
-        if low is None:
-            return 0, -1
-    if flt.end is not None:
-        high = conn.execute(select(func.max(audit_events.c.position))
-                            .where(audit_events.c.at < flt.end)).scalar_one_or_none()
-        if high is None:
-            return 0, -1
-    return low, high
+@dataclass(frozen=True)
+class AuditCursor:
+    at: datetime
+    position: int
+
+    def encode(self) -> str:
+        return base64.urlsafe_b64encode(f"{as_utc(self.at).isoformat()}|{self.position}".encode()
+                                        ).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> AuditCursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            at, position = raw.split("|")
+            return cls(datetime.fromisoformat(at), int(position))
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            raise InvalidInput("cursor is malformed") from None
 
 
-def build_query(conn: Connection, flt: AuditFilter, *, after: int | None, limit: int) -> Select[Any]:
-    a = audit_events.c
-    query = select(audit_events)
+def build_query(flt: AuditFilter, *, after: AuditCursor | None, limit: int) -> Select[Any]:
+    e = audit_events.c
     if flt.camera_id is not None:
-        query = query.join(audit_event_cameras, audit_event_cameras.c.position == a.position).where(
-            audit_event_cameras.c.camera_id == flt.camera_id)
-    for column, value in ((a.actor_agency, flt.agency), (a.actor_client_id, flt.client_id),
-                          (a.request_id, flt.request_id), (a.event_type, flt.event_type),
-                          (a.legal_basis, flt.legal_basis)):
+        # Drive from the camera index; its own (at, position) order is the page order.
+        c = audit_event_cameras.c
+        at, position = c.at, c.position
+        query = (select(audit_events).select_from(audit_event_cameras)
+                 .join(audit_events, e.position == c.position).where(c.camera_id == flt.camera_id))
+    else:
+        at, position = e.at, e.position
+        query = select(audit_events)
+    for column, value in ((e.actor_agency, flt.agency), (e.actor_client_id, flt.client_id),
+                          (e.request_id, flt.request_id), (e.event_type, flt.event_type),
+                          (e.legal_basis, flt.legal_basis)):
         if value is not None:
             query = query.where(column == value)
-    low, high = _position_bounds(conn, flt)
-    if low is not None:
-        query = query.where(a.position >= low)
-    if high is not None:
-        query = query.where(a.position <= high)
     if flt.start is not None:
-        query = query.where(a.at >= flt.start)
+        query = query.where(at >= flt.start)
     if flt.end is not None:
-        query = query.where(a.at < flt.end)
+        query = query.where(at < flt.end)
     if after is not None:
-        query = query.where(a.position > after)
-    return query.order_by(a.position).limit(limit)
+        query = query.where(or_(at > after.at, and_(at == after.at, position > after.position)))
+    return query.order_by(at, position).limit(limit)
 
 
-def query_events(conn: Connection, flt: AuditFilter, *, after: int | None = None,
-                 limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of matching events in log order, and the cursor of the next page (or None)."""
-    rows = list(conn.execute(build_query(conn, flt, after=after, limit=limit + 1)).mappings())
+def query_events(conn: Connection, flt: AuditFilter, *, after: AuditCursor | None = None,
+                 limit: int = 100) -> tuple[list[dict[str, Any]], AuditCursor | None]:
+    """A page of matching events in time order, and the cursor of the next page (or None)."""
+    rows = list(conn.execute(build_query(flt, after=after, limit=limit + 1)).mappings())
     page = rows[:limit]
     cameras: dict[int, list[str]] = {}
     if page:
@@ -85,7 +94,8 @@ def query_events(conn: Connection, flt: AuditFilter, *, after: int | None = None
                 .where(audit_event_cameras.c.position.in_(positions))):
             cameras.setdefault(position, []).append(camera_id)
     items = [as_public(row, sorted(cameras.get(row["position"], []))) for row in page]
-    return items, (page[-1]["position"] if len(rows) > limit else None)
+    next_cursor = AuditCursor(page[-1]["at"], page[-1]["position"]) if len(rows) > limit else None
+    return items, next_cursor
 
 
 def as_public(row: Any, camera_ids: list[str]) -> dict[str, Any]:

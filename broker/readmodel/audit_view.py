@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -29,8 +30,14 @@ from broker.readmodel.tables import (
 
 
 def leaf_bytes(originator_id: object, originator_version: int, topic: str, state: bytes) -> bytes:
-    """Canonical bytes of one stored event; no field but ``state`` can hold a newline."""
-    return f"{originator_id}\n{originator_version}\n{topic}\n".encode() + bytes(state)
+    """Canonical bytes of one stored event; no field but ``state`` can hold a newline.
+
+    The originator id is written as 32 lower-case hex digits, however the store keeps it
+    (SQLite: text, PostgreSQL: uuid).
+    """
+    canonical = originator_id.hex if isinstance(originator_id, UUID) else (
+        str(originator_id).replace("-", "").lower())
+    return f"{canonical}\n{originator_version}\n{topic}\n".encode() + bytes(state)
 
 
 @dataclass
@@ -85,7 +92,7 @@ class AuditTrail:
             "outcome": facts.outcome,
             "detail": json.dumps(facts.detail, ensure_ascii=False, sort_keys=True) if facts.detail else None,
         })
-        self._cameras.extend({"camera_id": camera_id, "position": position}
+        self._cameras.extend({"camera_id": camera_id, "at": facts.at, "position": position}
                              for camera_id in dict.fromkeys(facts.camera_ids))
 
     def flush(self, conn: Connection) -> None:

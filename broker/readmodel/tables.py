@@ -151,6 +151,7 @@ audit_event_cameras = Table(
     "audit_event_cameras",
     metadata,
     Column("camera_id", String(36), primary_key=True),
+    Column("at", DateTime(timezone=True), primary_key=True),
     Column("position", BigInteger, primary_key=True),
 )
 

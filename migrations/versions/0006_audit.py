@@ -35,13 +35,15 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(32)),
         sa.Column("detail", sa.Text),
     )
-    # Every filter has an index that yields rows in log order, so a page is an index range.
-    for column in ("at", "event_type", "actor_client_id", "actor_agency", "request_id",
-                   "legal_basis"):
-        op.create_index(f"audit_events_by_{column}", "audit_events", [column, "position"])
+    # Every filter has an index yielding rows in (time, position) order, with a time range
+    # as part of the index range: a page is one index range scan, whatever the log's size.
+    op.create_index("audit_events_by_time", "audit_events", ["at", "position"])
+    for column in ("event_type", "actor_client_id", "actor_agency", "request_id", "legal_basis"):
+        op.create_index(f"audit_events_by_{column}", "audit_events", [column, "at", "position"])
     op.create_table(
         "audit_event_cameras",
         sa.Column("camera_id", sa.String(36), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True), primary_key=True),
         sa.Column("position", sa.BigInteger, primary_key=True),
     )
     op.create_table(

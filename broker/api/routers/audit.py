@@ -38,7 +38,7 @@ def audit_events(
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[int | None, Query(ge=0)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Format = "json",
 ) -> Any:
     if start and end and end <= start:
@@ -51,14 +51,16 @@ def audit_events(
     _record(broker, principal, "audit.events", {**flt.as_record(), "format": format})
     broker.projector.catch_up()
     with broker.readmodel.reader.connect() as conn:
-        items, next_cursor = audit_query.query_events(conn, flt, after=cursor, limit=limit)
+        after = audit_query.AuditCursor.decode(cursor) if cursor else None
+        items, next_page = audit_query.query_events(conn, flt, after=after, limit=limit)
+    next_cursor = next_page.encode() if next_page is not None else None
     if format == "csv":
         body = csvout.render(audit_query.CSV_COLUMNS, [audit_query.csv_row(i) for i in items])
         headers = {"Content-Disposition": 'attachment; filename="audit-events.csv"'}
         if next_cursor is not None:
-            headers["X-Next-Cursor"] = str(next_cursor)
+            headers["X-Next-Cursor"] = next_cursor
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    return {"items": items, "next_cursor": str(next_cursor) if next_cursor is not None else None}
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/v1/audit/ledger")
