@@ -23,7 +23,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -82,7 +81,6 @@ def generate(broker, clock: FixedClock, events: int, rng: random.Random) -> tupl
         produced = broker.app.recorder.max_notification_id() or 0
         if produced % 50_000 < VIEWS_PER_REQUEST + 3:
             broker.projector.catch_up()
-    started = time.perf_counter()
     broker.projector.catch_up()
     return cameras, clients
 

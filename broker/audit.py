@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import insert, select
 
 from broker.bootstrap import Broker
-from broker.merkle import Checkpoint, CheckpointError, sign_checkpoint, verify_checkpoint, verify_log
 from broker.eventstore import read_raw
+from broker.merkle import Checkpoint, CheckpointError, sign_checkpoint, verify_checkpoint, verify_log
 from broker.readmodel.audit_view import leaf_bytes, tree_head
 from broker.readmodel.tables import audit_checkpoints
 
@@ -133,7 +133,7 @@ def _entries(broker: Broker, tree_size: int, seen: dict[Any, Any]) -> Iterator[E
             for row in rows:
                 if position >= tree_size:
                     return
-                notification_id, originator_id, version, topic, state = row
+                _, originator_id, version, topic, state = row
                 seen["last"] = (position, row, recorded.get(position))
                 stored = recorded.get(position)
                 yield (position, leaf_bytes(originator_id, version, topic, state),

@@ -37,7 +37,7 @@ def test_edited_row_is_named_on_postgres(postgres_database, tmp_path, keys_dir, 
         audit.checkpoint(broker)
         table = broker.app.recorder.events_table_name
         with psycopg.connect(server.conninfo(dbname), autocommit=True) as conn:
-            conn.execute(f'UPDATE "{table}" SET state = state || \'\\x20\'::bytea '  # noqa: S608
+            conn.execute(f'UPDATE "{table}" SET state = state || \'\\x20\'::bytea '
                          "WHERE notification_id = (SELECT min(notification_id) + 6 FROM "
                          f'"{table}")')
         report = audit.verify_chain(broker)
