@@ -27,6 +27,8 @@ from broker.policy import (
     Decision,
     EvaluationRequest,
     PolicyPack,
+    Reason,
+    Scope,
     approve_review,
     deny_review,
     evaluate,
@@ -69,6 +71,24 @@ def request_details(request: EvaluationRequest) -> tuple[dict[str, Any], dict[st
         if value is not None:
             personal[optional] = value
     return public, personal
+
+
+def narrow_scope(decision: Decision, narrower: Scope) -> Decision:
+    """The decision with a reviewer's narrower scope; InvalidInput if it reaches outside."""
+    allowed = decision.scope
+    cameras = narrower.camera_ids or allowed.camera_ids
+    if not set(cameras) <= set(allowed.camera_ids):
+        raise InvalidInput("a review may only narrow the scope: unknown camera in scope")
+    window = narrower.window or allowed.window
+    if allowed.window is None or window is None or not (
+            allowed.window.start <= window.start < window.end <= allowed.window.end):
+        raise InvalidInput("a review may only narrow the scope: window outside the decision's")
+    kept = tuple(camera for camera in allowed.camera_ids if camera in set(cameras))
+    note = Reason(rule="review_scope", passed=True,
+                  message=f"reviewer narrowed the scope to {len(kept)} camera(s) and "
+                          f"{window.start.isoformat()} to {window.end.isoformat()}")
+    return decision.model_copy(update={"scope": Scope(camera_ids=kept, window=window),
+                                       "reasons": (*decision.reasons, note)})
 
 
 class BrokerApp(Application[UUID]):
@@ -278,13 +298,32 @@ class BrokerApp(Application[UUID]):
         Submission and decision are saved together: there is never a request without its
         decision, nor a decision without the request it judged.
         """
+        footage_request = self._judged_request(request, {})
+        self.save(footage_request)
+        return footage_request
+
+    def file_citizen_request(self, request: EvaluationRequest, *, name: str, contact: str,
+                             description: str | None) -> tuple[FootageRequest, str]:
+        """A data subject's own request through the citizen portal: the same lifecycle, plus
+        sealed identity and contact, and a per-request access token (returned once)."""
+        personal = {"requester_name": name, "requester_contact": contact,
+                    "description": description}
+        footage_request = self._judged_request(request, personal)
+        token = apikeys.new_secret()
+        footage_request.issue_access_token(apikeys.hash_secret(token), at=self.clock.now())
+        self.save(footage_request)
+        return footage_request, token
+
+    def _judged_request(self, request: EvaluationRequest,
+                        extra_personal: dict[str, Any]) -> FootageRequest:
         now = self.clock.now()
         request_id = uuid4()
         public, personal = request_details(request)
         key_id = subject_key_id("footage_request", request_id)
         footage_request = FootageRequest(
             id=request_id, requester=request.requester.model_dump(mode="json"), details=public,
-            sealed_personal_data=self.personal_data.seal(key_id, personal, PERSONAL_CONTEXT),
+            sealed_personal_data=self.personal_data.seal(key_id, {**personal, **extra_personal},
+                                                         PERSONAL_CONTEXT),
             subject_key_id=key_id, at=now,
         )
         sites: Sequence[CameraSite] = ()
@@ -294,8 +333,16 @@ class BrokerApp(Application[UUID]):
         decision = evaluate(request, self.policy, sites, now,
                             decision_id=f"dec_{footage_request.id.hex}")
         footage_request.decide(decision.model_dump(mode="json"), at=now)
-        self.save(footage_request)
         return footage_request
+
+    def record_delivery(self, request_id: UUID, delivery_id: str, clip_ids: list[str],
+                        manifest_sha256: str, masked: bool, client_id: str) -> None:
+        self._use_grant(request_id, lambda r: r.record_delivery(
+            delivery_id, clip_ids, manifest_sha256, masked, client_id, at=self.clock.now()))
+
+    def withdraw_request(self, request_id: UUID) -> FootageRequest:
+        return self._update(request_id, FootageRequest, "request",
+                            lambda r: r.withdraw(at=self.clock.now()))
 
     def erase_personal_data(self, request_id: UUID) -> bool:
         """Shred the subject key, then record the erasure; idempotent and crash-safe."""
@@ -314,8 +361,11 @@ class BrokerApp(Application[UUID]):
         return self._get(request_id, FootageRequest, "request")
 
     def review_footage_request(self, request_id: UUID, reviewer_client_id: str, approve: bool,
-                               reason: str) -> FootageRequest:
-        """A privacy officer settles a pending request; the pure review rules decide the grant."""
+                               reason: str, narrower: Scope | None = None) -> FootageRequest:
+        """A privacy officer settles a pending request; the pure review rules decide the grant.
+
+        An approval may narrow the scope (fewer cameras, a shorter window), never widen it.
+        """
 
         def settle(footage_request: FootageRequest) -> None:
             if footage_request.decision is None:
@@ -324,6 +374,8 @@ class BrokerApp(Application[UUID]):
             now = self.clock.now()
             if approve:
                 settled = approve_review(pending, self.policy, now, reviewer_client_id, reason)
+                if narrower is not None:
+                    settled = narrow_scope(settled, narrower)
             else:
                 settled = deny_review(pending, now, reviewer_client_id, reason)
             footage_request.review(settled.model_dump(mode="json"), reviewer_client_id, approve,

@@ -29,8 +29,8 @@ def canonical(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def clip_path(clip_id: str) -> str:
-    return f"clips/{clip_id}.bin"
+def clip_path(clip_id: str, suffix: str = ".bin") -> str:
+    return f"clips/{clip_id}{suffix}"
 
 
 def signature_document(manifest_bytes: bytes, key: Ed25519PrivateKey) -> bytes:
@@ -61,7 +61,8 @@ class _Sink:
 
 
 def stream_package(manifest_bytes: bytes, signature: bytes,
-                   clip_bodies: Iterable[tuple[str, Callable[[], Iterable[bytes]]]]) -> Iterator[bytes]:
+                   clip_bodies: Iterable[tuple[str, Callable[[], Iterable[bytes]]]],
+                   suffix: str = ".bin") -> Iterator[bytes]:
     """Zip bytes, produced as the clips are decrypted; nothing is buffered beyond one chunk."""
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
@@ -69,7 +70,7 @@ def stream_package(manifest_bytes: bytes, signature: bytes,
         archive.writestr("manifest.sig", signature)
         yield from sink.drain()
         for clip_id, open_body in clip_bodies:
-            with archive.open(clip_path(clip_id), mode="w", force_zip64=True) as member:
+            with archive.open(clip_path(clip_id, suffix), mode="w", force_zip64=True) as member:
                 for chunk in open_body():
                     member.write(chunk)
                     yield from sink.drain()

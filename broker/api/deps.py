@@ -77,4 +77,5 @@ RequesterDep = Annotated[
 ]
 PrivacyOfficerDep = Annotated[Principal, Depends(require_roles(Role.PRIVACY_OFFICER))]
 OversightDep = Annotated[Principal, Depends(require_roles(Role.PRIVACY_OFFICER, Role.AUDITOR))]
+CitizenPortalDep = Annotated[Principal, Depends(require_roles(Role.CITIZEN_PORTAL))]
 HoldKeeperDep = Annotated[Principal, Depends(require_roles(Role.POLICE, Role.PRIVACY_OFFICER))]

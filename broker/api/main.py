@@ -9,7 +9,17 @@ from fastapi import FastAPI
 
 from broker import __version__
 from broker.api import metrics, problems
-from broker.api.routers import audit, cameras, clips, grants, health, policy, requests, reviews
+from broker.api.routers import (
+    audit,
+    cameras,
+    citizens,
+    clips,
+    grants,
+    health,
+    policy,
+    requests,
+    reviews,
+)
 from broker.bootstrap import Broker
 
 
@@ -42,6 +52,7 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
     app.include_router(reviews.router)
     app.include_router(grants.router)
     app.include_router(audit.router)
+    app.include_router(citizens.router)
     return app
 
 

@@ -86,3 +86,34 @@ class HoldRelease(StrictModel):
 class ReviewCreate(StrictModel):
     decision: Literal["approve", "deny"]
     reason: str = Field(min_length=1, max_length=2000)
+    scope: ReviewScope | None = Field(
+        default=None, description="approve a narrower scope: a subset of cameras, a shorter window")
+
+
+class CitizenIdentity(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=3, max_length=200)
+
+
+class CitizenRequestCreate(StrictModel):
+    """``POST /v1/citizen-requests``: filed by the citizen portal on a data subject's behalf."""
+
+    reason: Literal["insurance_claim", "own_image"]
+    requester: CitizenIdentity
+    identity_proof: str = Field(min_length=1, max_length=200,
+                                description="reference of the portal's identity check")
+    claim_reference: str | None = Field(default=None, max_length=200)
+    incident_kind: str | None = Field(default=None, max_length=200)
+    location: Location
+    occurred_at: AwareDatetime
+    window: Window
+    radius_m: float = Field(default=50, gt=0, le=1000, allow_inf_nan=False)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class ReviewScope(StrictModel):
+    camera_ids: list[str] | None = Field(default=None, max_length=1000)
+    window: Window | None = None
+
+
+ReviewCreate.model_rebuild()

@@ -25,6 +25,7 @@ DENIED = "denied"
 CLOSED = "closed"
 REVOKED = "revoked"
 EXPIRED = "expired"
+WITHDRAWN = "withdrawn"
 
 
 def grant_id_for(request_id: UUID) -> UUID:
@@ -60,6 +61,7 @@ class FootageRequest(Aggregate):
         self.views = 0
         self.closed_at: datetime | None = None
         self.overdue_at: datetime | None = None
+        self.access_token_sha256: str | None = None
 
     @property
     def grant_id(self) -> UUID:
@@ -187,11 +189,45 @@ class FootageRequest(Aggregate):
                   client_id: str, at: datetime) -> None:
         self.exports.append(export_id)
 
+    def issue_access_token(self, token_sha256: str, at: datetime) -> None:
+        """Citizens follow their request with a per-request token; only its hash is kept."""
+        if len(token_sha256) != 64:
+            raise DomainInvalid("access token hash must be a SHA-256 hex digest")
+        self._access_token_issued(token_sha256=token_sha256, at=at)
+
+    @event("AccessTokenIssued", topic=topic("FootageRequest.AccessTokenIssued"))
+    def _access_token_issued(self, token_sha256: str, at: datetime) -> None:
+        self.access_token_sha256 = token_sha256
+
+    def record_delivery(self, delivery_id: str, clip_ids: list[str], manifest_sha256: str,
+                        masked: bool, client_id: str, at: datetime) -> None:
+        """A (masked) copy handed to the data subject; refused unmasked when masking is due."""
+        grant = self.require_usable_grant(at)
+        if grant["mask_third_parties"] and not masked:
+            raise DomainConflict("this grant may only be delivered masked")
+        self._delivered(grant_id=str(self.grant_id), delivery_id=delivery_id, clip_ids=clip_ids,
+                        manifest_sha256=manifest_sha256, masked=masked, client_id=client_id, at=at)
+
+    @event("Delivered", topic=topic("FootageRequest.Delivered"))
+    def _delivered(self, grant_id: str, delivery_id: str, clip_ids: list[str], manifest_sha256: str,
+                   masked: bool, client_id: str, at: datetime) -> None:
+        self.exports.append(delivery_id)
+
+    def withdraw(self, at: datetime) -> None:
+        """The requester no longer wants the footage: nothing more is reviewed or delivered."""
+        if self.status not in (SUBMITTED, PENDING_REVIEW, GRANTED):
+            raise DomainConflict(f"request {self.id} is already {self.status}")
+        self._withdrawn(at=at)
+
+    @event("Withdrawn", topic=topic("FootageRequest.Withdrawn"))
+    def _withdrawn(self, at: datetime) -> None:
+        self.status = WITHDRAWN
+
     # ending -------------------------------------------------------------------------------
 
     def close(self, by: str, reason: str, at: datetime) -> None:
         """Investigative use has ended: exports declared destroyed, grant revoked."""
-        if self.status in (CLOSED, DENIED):
+        if self.status in (CLOSED, DENIED, WITHDRAWN):
             raise DomainConflict(f"request {self.id} is already {self.status}")
         self._closed(by=by, reason=reason, exports_destroyed=list(self.exports), at=at)
 

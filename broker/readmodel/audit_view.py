@@ -210,10 +210,16 @@ class AuditTrail:
             facts.camera_ids = [c for c in (self._camera_of(conn, clip) for clip in event.clip_ids) if c]
             facts.detail = {"export_id": event.export_id, "clips": len(event.clip_ids),
                             "manifest_sha256": event.manifest_sha256}
+        elif name == "Delivered":
+            facts.actor_client_id = event.client_id
+            facts.grant_id = event.grant_id
+            facts.camera_ids = [c for c in (self._camera_of(conn, clip) for clip in event.clip_ids) if c]
+            facts.outcome = "masked" if event.masked else "unmasked"
+            facts.detail = {"delivery_id": event.delivery_id, "clips": len(event.clip_ids)}
         elif name in ("Closed", "Revoked"):
             facts.actor_client_id = event.by
             facts.outcome = name.lower()
-        elif name in ("Expired", "ReviewOverdue", "PersonalDataErased"):
+        elif name in ("Expired", "ReviewOverdue", "PersonalDataErased", "Withdrawn"):
             facts.outcome = name.lower()
 
 

@@ -63,6 +63,8 @@ HANDLERS: dict[type, Handler] = {
     FootageRequest.Granted: on_granted,  # type: ignore[attr-defined]
     FootageRequest.Viewed: _count("views"),  # type: ignore[attr-defined]
     FootageRequest.Exported: _count("exports"),  # type: ignore[attr-defined]
+    FootageRequest.Delivered: _count("exports"),  # type: ignore[attr-defined]
+    FootageRequest.Withdrawn: _ended("withdrawn"),  # type: ignore[attr-defined]
     FootageRequest.Closed: _ended("closed"),  # type: ignore[attr-defined]
     FootageRequest.Revoked: _ended("revoked"),  # type: ignore[attr-defined]
     FootageRequest.Expired: _ended("expired"),  # type: ignore[attr-defined]
@@ -84,9 +86,13 @@ def ledger_rows(conn: Connection, start: datetime | None, end: datetime | None) 
     rows = []
     for row in conn.execute(query).mappings():
         cameras = json.loads(row["camera_ids"])
-        method = "online viewing (decrypting stream)"
-        if row["exports"]:
+        masked = row["recipient_role"] == "citizen_portal"
+        method = ("masked copy delivered to the data subject" if masked
+                  else "online viewing (decrypting stream)")
+        if row["exports"] and not masked:
             method += f"; signed evidence export x{row['exports']}"
+        elif row["exports"]:
+            method += f" x{row['exports']}"
         rows.append({
             "provided_at": rfc3339(row["provided_at"]),
             "file_name": FILE_NAME,

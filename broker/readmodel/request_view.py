@@ -26,6 +26,7 @@ def _request(event: Any) -> Any:
 
 PERSONAL_CONTEXT = "FootageRequest.personal"
 ERASED: dict[str, Any] = {"incident_location": None, "purpose": None}
+CITIZEN_FIELDS = ("requester_name", "requester_contact", "description")
 
 
 def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> dict[str, Any]:
@@ -37,6 +38,10 @@ def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> d
     for optional in ("claim_reference", "identity_proof", "consent_reference"):
         if optional in opened:
             merged[optional] = opened[optional]
+    if personal is None and "citizen" in merged:
+        merged["citizen"] = {field: None for field in CITIZEN_FIELDS}
+    elif any(field in opened for field in CITIZEN_FIELDS):
+        merged["citizen"] = {field: opened.get(field) for field in CITIZEN_FIELDS}
     merged["personal_data"] = "present" if personal is not None else "erased"
     return merged
 
@@ -107,6 +112,15 @@ def on_review_overdue(conn: Connection, event: Any) -> None:
     conn.execute(update(footage_requests).where(_request(event)).values(overdue_at=event.at))
 
 
+def on_access_token_issued(conn: Connection, event: Any) -> None:
+    conn.execute(update(footage_requests).where(_request(event))
+                 .values(access_token_hash=event.token_sha256))
+
+
+def on_delivered(conn: Connection, event: Any) -> None:
+    conn.execute(update(footage_requests).where(_request(event)).values(delivered_at=event.at))
+
+
 def on_hold_placed(conn: Connection, event: Any) -> None:
     hold_id = str(event.originator_id)
     conn.execute(insert(holds).values(
@@ -139,6 +153,9 @@ HANDLERS: dict[type, Handler] = {
     FootageRequest.Revoked: _status("revoked"),  # type: ignore[attr-defined]
     FootageRequest.Expired: _status("expired"),  # type: ignore[attr-defined]
     FootageRequest.ReviewOverdue: on_review_overdue,  # type: ignore[attr-defined]
+    FootageRequest.AccessTokenIssued: on_access_token_issued,  # type: ignore[attr-defined]
+    FootageRequest.Delivered: on_delivered,  # type: ignore[attr-defined]
+    FootageRequest.Withdrawn: _status("withdrawn"),  # type: ignore[attr-defined]
     Hold.Placed: on_hold_placed,  # type: ignore[attr-defined]
     Hold.Released: on_hold_released,  # type: ignore[attr-defined]
 }

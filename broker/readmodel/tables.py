@@ -103,6 +103,8 @@ footage_requests = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("overdue_at", DateTime(timezone=True)),
     Column("personal_erased_at", DateTime(timezone=True)),
+    Column("access_token_hash", String(64)),
+    Column("delivered_at", DateTime(timezone=True)),
 )
 
 holds = Table(

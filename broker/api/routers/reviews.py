@@ -11,6 +11,7 @@ from broker.api.deps import BrokerDep, PrivacyOfficerDep
 from broker.api.routers.requests import load_request
 from broker.api.schemas import ReviewCreate
 from broker.errors import InvalidInput
+from broker.policy import Scope, TimeWindow
 from broker.readmodel import request_view
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
@@ -37,7 +38,14 @@ def review(request_id: UUID, body: ReviewCreate, broker: BrokerDep,
            principal: PrivacyOfficerDep) -> dict[str, Any]:
     if not body.reason.strip():
         raise InvalidInput("reason must not be blank")
+    narrower = None
+    if body.scope is not None:
+        if body.decision != "approve":
+            raise InvalidInput("a scope can only be given with an approval")
+        window = body.scope.window
+        narrower = Scope(camera_ids=tuple(body.scope.camera_ids or ()),
+                         window=TimeWindow(start=window.start, end=window.end) if window else None)
     broker.app.review_footage_request(request_id, principal.client_id,
-                                      body.decision == "approve", body.reason)
+                                      body.decision == "approve", body.reason, narrower)
     broker.projector.catch_up()
     return load_request(broker, str(request_id), principal)
