@@ -140,7 +140,7 @@ def keys_rotate(
         keystore.close()
     out.print(f"active KEK version {report.active} ({'resumed' if report.resumed else 'new'}): "
               f"{report.rewrapped} data keys re-wrapped, retired {list(report.retired)}, "
-              f"removed {list(report.removed)}, {report.remaining} left on old versions")
+              f"removed {list(report.removed)}, {sum(report.remaining.values())} left on old versions")
 
 
 @keys_cli.command("public")

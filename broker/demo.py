@@ -100,6 +100,7 @@ def load_demo(app: BrokerApp, clients_file: Path, known_client_ids: set[str]) ->
     names clients this store does not know (a wiped data dir)."""
     outcomes = app.upsert_cameras(demo_cameras())
     created_cameras = sum(1 for _, outcome in outcomes if outcome == "created")
+    load_demo_clips(app)
     if clients_file.exists():
         existing = json.loads(clients_file.read_text(encoding="utf-8")).get("clients", [])
         if existing and all(c.get("id") in known_client_ids for c in existing):
@@ -113,6 +114,49 @@ def load_demo(app: BrokerApp, clients_file: Path, known_client_ids: set[str]) ->
     write_private_json(clients_file, {"clients": clients})
     return {"cameras": len(outcomes), "cameras_created": created_cameras,
             "clients_created": len(clients)}
+
+
+def demo_video(seconds: int = 2, fps: int = 12) -> bytes:
+    """A small MJPG clip (a street-like gradient and a moving box), made here: no downloads."""
+    import tempfile
+
+    import cv2
+    import numpy as np
+
+    width, height = 320, 240
+    with tempfile.TemporaryDirectory(prefix="demo-clip-") as tmp:
+        path = Path(tmp) / "clip.avi"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (width, height))
+        yy, xx = np.mgrid[0:height, 0:width]
+        street = np.stack([40 + xx * 0.3, 60 + yy * 0.4, 80 + (xx + yy) * 0.1], axis=-1).astype(np.uint8)
+        for i in range(seconds * fps):
+            frame = street.copy()
+            x = 10 + 8 * i
+            cv2.rectangle(frame, (x, 150), (x + 40, 190), (30, 30, 200), -1)
+            writer.write(frame)
+        writer.release()
+        return path.read_bytes()
+
+
+def load_demo_clips(app: BrokerApp, count: int = 3) -> int:
+    """A few recent clips on the City Hall cameras, so the tour can request and stream them.
+
+    Idempotent per clip (Idempotency-Key); windows end 30, 60, 90... minutes before now.
+    """
+    from datetime import timedelta
+
+    from broker.domain.camera import camera_id_for
+
+    now = app.clock.now().replace(second=0, microsecond=0)
+    body = demo_video()
+    created = 0
+    for i in range(count):
+        end = now - timedelta(minutes=30 * (i + 1))
+        _, replayed = app.ingest_clip(
+            camera_id=camera_id_for("demo:city-hall"), start=end - timedelta(minutes=1), end=end,
+            chunks=[body], ingested_by="demo", idempotency_key=f"demo-clip-{end.isoformat()}")
+        created += 0 if replayed else 1
+    return created
 
 
 def write_private_json(path: Path, payload: object) -> None:
