@@ -473,7 +473,11 @@ def export_verify(
         if not isinstance(key, Ed25519PublicKey):
             raise BrokerError(f"{public_key} is not an Ed25519 public key")
     else:
-        key = kek.load_or_create_signing_key(settings().keys_dir).public_key()
+        keys_dir = settings().keys_dir
+        if not (keys_dir / kek.SIGNING_FILE).exists():
+            raise BrokerError(f"no signing key in {keys_dir}; pass --public-key with the broker's "
+                              "public key (GET /v1/keys/public)")
+        key = kek.load_or_create_signing_key(keys_dir).public_key()
     check = verify_package(file, key)
     if not check.ok:
         for problem in check.problems:
