@@ -148,9 +148,8 @@ def main() -> None:
                "BROKER_DATA_DIR": str(data / "var"), "BROKER_KEYS_DIR": str(data / "keys")}
         log = (data / "server.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "broker.api.main:app_from_environment",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-access-log", "--workers", str(args.workers)],
+            [sys.executable, "-m", "broker.cli", "serve", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", str(args.workers)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             url = f"http://127.0.0.1:{port}"

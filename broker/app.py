@@ -34,6 +34,7 @@ from broker.policy import (
     evaluate,
 )
 from broker.vault.clipvault import ClipVault
+from broker.writelock import WriteLock, no_write_lock
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
 SitesNear = Callable[[float, float, float], Sequence[CameraSite]]
@@ -104,13 +105,20 @@ class BrokerApp(Application[UUID]):
         sites_near: SitesNear | None = None,
         vault: ClipVault | None = None,
         max_clip_bytes: int = 4 * 1024**3,
+        write_lock: WriteLock = no_write_lock,
     ) -> None:
         super().__init__(env)
+        self._write_lock = write_lock
         self.clock = clock
         self._policy = policy
         self._sites_near = sites_near
         self._vault = vault
         self.max_clip_bytes = max_clip_bytes
+
+    def _record(self, processing_event: Any) -> Any:
+        """Every write to the event store passes here: queue writers instead of busy-polling."""
+        with self._write_lock():
+            return super()._record(processing_event)
 
     @property
     def personal_data(self) -> PersonalData:

@@ -25,6 +25,7 @@ from broker.vault.blobs import BlobStore, FilesystemBlobStore
 from broker.vault.clipvault import ClipVault
 from broker.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
 from broker.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
+from broker.writelock import FileWriteLock, no_write_lock
 
 
 @dataclass
@@ -105,11 +106,16 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                            coverage_m=hit.row["coverage_m"], status=hit.row["status"])
                 for hit in hits]
 
+    sqlite_events = settings.event_store == "sqlite"
     app = BrokerApp(env=settings.eventsourcing_env(), clock=clock, policy=policy,
-                    sites_near=sites_near, vault=vault, max_clip_bytes=settings.max_clip_bytes)
+                    sites_near=sites_near, vault=vault, max_clip_bytes=settings.max_clip_bytes,
+                    write_lock=(FileWriteLock(settings.data_dir / "events.db.lock")
+                                if sqlite_events else no_write_lock))
     upgrade_to_head(readmodel.writer)
     projector = Projector(app, readmodel, projection_handlers(PersonalData(vault.keystore)),
-                          observers=[AuditTrail()])
+                          observers=[AuditTrail()],
+                          write_lock=(FileWriteLock(settings.data_dir / "readmodel.db.lock")
+                                      if readmodel.dialect == "sqlite" else no_write_lock))
     broker = Broker(settings=settings, clock=clock, app=app, policy=policy, vault=vault,
                     signing_key=signing_key, readmodel=readmodel, projector=projector)
     projector.catch_up()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -199,7 +200,7 @@ def serve(
     config = settings()
     # Build once in the parent so that migrations and configuration errors surface here.
     build(config).close()
-    uvicorn.run(
+    server_config = uvicorn.Config(
         "broker.api.main:app_from_environment",
         factory=True,
         host=host or config.host,
@@ -207,7 +208,18 @@ def serve(
         workers=workers,
         proxy_headers=False,
         log_level="info",
+        access_log=False,  # request lines carry query strings (incident locations): not logged
     )
+    if workers == 1:
+        uvicorn.Server(server_config).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    sock = server_config.bind_socket()
+    # Workers accept from this shared socket; without TCP_NODELAY on it (asyncio only sets it
+    # on sockets it creates itself) every small response waits ~40 ms for a delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(server_config, sockets=[sock]).run()
 
 
 @cli.command()

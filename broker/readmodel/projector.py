@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from broker.readmodel.database import ReadModelDatabase
 from broker.readmodel.tables import projection_positions
+from broker.writelock import WriteLock, no_write_lock
 
 Handler = Callable[[Connection, Any], None]
 
@@ -40,7 +41,9 @@ class Projector:
         name: str = "readmodel",
         batch_size: int = 500,
         observers: Sequence[Observer] = (),
+        write_lock: WriteLock = no_write_lock,
     ) -> None:
+        self._write_lock = write_lock
         self._observers = tuple(observers)
         self._app = app
         self._db = db
@@ -80,7 +83,7 @@ class Projector:
             raise
 
     def _project_batch_once(self) -> int:
-        with self._db.writer.begin() as conn:
+        with self._write_lock(), self._db.writer.begin() as conn:
             position = self._lock_position(conn)
             notifications = self._app.recorder.select_notifications(
                 start=position + 1, limit=self._batch_size
