@@ -6,9 +6,12 @@ execution goes through the application, which records every change as an event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
+
+from sqlalchemy import Connection
 
 from broker.bootstrap import Broker
 from broker.domain.retention import PurgeItem, Verdict, judge
@@ -63,32 +66,31 @@ def run_purge(broker: Broker, *, as_of: datetime | None = None, dry_run: bool = 
     return report
 
 
-def expire_grants(broker: Broker) -> int:
+def _sweep(broker: Broker, find_due: Callable[[Connection, datetime], list[str]],
+           settle: Callable[[UUID], bool]) -> int:
+    """Find the requests a rule says are due (read model), settle each (an event or nothing)."""
     broker.projector.catch_up()
     with broker.readmodel.reader.connect() as conn:
-        due = request_view.granted_past_expiry(conn, broker.clock.now())
-    expired = sum(1 for request_id in due if broker.app.expire_grant(UUID(request_id)))
+        due = find_due(conn, broker.clock.now())
+    settled = sum(1 for request_id in due if settle(UUID(request_id)))
     broker.projector.catch_up()
-    return expired
+    return settled
+
+
+def expire_grants(broker: Broker) -> int:
+    return _sweep(broker, request_view.granted_past_expiry, broker.app.expire_grant)
 
 
 def flag_overdue_reviews(broker: Broker) -> int:
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        due = request_view.pending_past_deadline(conn, broker.clock.now())
-    flagged = sum(1 for request_id in due if broker.app.flag_overdue_review(UUID(request_id)))
-    broker.projector.catch_up()
-    return flagged
+    return _sweep(broker, request_view.pending_past_deadline, broker.app.flag_overdue_review)
 
 
 def erase_personal_data(broker: Broker) -> int:
     """Shred the subject keys of requests older than the pack's record retention."""
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        due = request_view.personal_data_past_retention(
-            conn, broker.clock.now(), broker.policy.record_retention_days)
-    erased = sum(1 for request_id in due if broker.app.erase_personal_data(UUID(request_id)))
-    broker.projector.catch_up()
+    days = broker.policy.record_retention_days
+    erased = _sweep(broker,
+                    lambda conn, now: request_view.personal_data_past_retention(conn, now, days),
+                    broker.app.erase_personal_data)
     if erased:
         broker.readmodel.compact_wal()
     return erased
