@@ -104,16 +104,17 @@ def purge(
             report = run_purge(broker, as_of=moment, dry_run=dry_run)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-    table = Table("clip", "camera", "window end", "due", "verdict", title=(
-        f"{'would purge' if dry_run else 'purge'} as of {report.as_of.isoformat()}"))
-    for verdict in report.verdicts:
-        clip = verdict.clip
-        what = verdict.reason or f"kept: hold {', '.join(verdict.held_by)}"
-        table.add_row(clip.clip_id, clip.camera_id, clip.end.isoformat(), clip.due_at.isoformat(), what)
-    out.print(table)
-    due = sum(1 for v in report.verdicts if v.reason)
-    out.print(f"{due} due, {report.kept_by_hold} kept by holds" +
-              ("" if dry_run else f", {report.purged} purged"))
+    if dry_run:
+        table = Table("clip", "camera", "window end", "due", "verdict",
+                      title=f"would purge as of {report.as_of.isoformat()}")
+        for verdict in report.verdicts:
+            clip = verdict.clip
+            what = verdict.reason or f"kept: hold {', '.join(verdict.held_by)}"
+            table.add_row(clip.clip_id, clip.camera_id, clip.end.isoformat(),
+                          clip.due_at.isoformat(), what)
+        out.print(table)
+    out.print(f"as of {report.as_of.isoformat()}: {report.due} due, {report.kept_by_hold} kept by "
+              f"holds" + ("" if dry_run else f", {report.purged} purged"))
 
 
 @keys_cli.command("init")

@@ -24,44 +24,46 @@ BATCH_SIZE = 500
 class PurgeReport:
     as_of: datetime
     dry_run: bool
+    due: int = 0
     purged: int = 0
     kept_by_hold: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
-
-
-def plan(broker: Broker, as_of: datetime) -> list[Verdict]:
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        clips = clip_view.expired_candidates(conn, as_of)
-        holds = request_view.hold_spans(conn)
-    return judge(clips, holds, as_of)
+    """Filled by dry runs only: a real run keeps counts, not a list as long as the backlog."""
 
 
 def run_purge(broker: Broker, *, as_of: datetime | None = None, dry_run: bool = False,
               batch_size: int = BATCH_SIZE) -> PurgeReport:
     """Purge every clip whose retention has passed and no active hold covers.
 
-    ``as_of`` other than now is for dry runs ("what would go on the 1st?"): a real purge never
-    runs ahead of the clock.
+    Works page by page (memory stays flat however much footage is due), judging each page
+    against the holds as they are just before it is destroyed. ``as_of`` other than now is for
+    dry runs ("what would go on the 1st?"): a real purge never runs ahead of the clock.
     """
     now = broker.clock.now()
     if as_of is not None and as_of > now and not dry_run:
         raise ValueError("a real purge cannot run ahead of the clock; use --dry-run")
     moment = as_of or now
-    verdicts = plan(broker, moment)
-    report = PurgeReport(as_of=moment, dry_run=dry_run, verdicts=verdicts,
-                         kept_by_hold=sum(1 for v in verdicts if v.reason is None))
-    if dry_run:
-        return report
-    due = [v for v in verdicts if v.reason is not None]
-    for start in range(0, len(due), batch_size):
-        batch = due[start : start + batch_size]
-        # A hold may have been placed since planning: judge the batch again, just before.
+    report = PurgeReport(as_of=moment, dry_run=dry_run)
+    broker.projector.catch_up()
+    after: tuple[datetime, str] | None = None
+    while True:
         with broker.readmodel.reader.connect() as conn:
+            page = clip_view.expired_candidates(conn, moment, after=after, limit=batch_size)
             holds = request_view.hold_spans(conn)
-        still_due = [PurgeItem(v.clip.clip_id, v.reason, v.clip.due_at)
-                     for v in judge([v.clip for v in batch], holds, moment) if v.reason]
-        report.purged += broker.app.purge_clips(still_due)
+        if not page:
+            break
+        after = (page[-1].end, page[-1].clip_id)
+        verdicts = judge(page, holds, moment)
+        report.kept_by_hold += sum(1 for v in verdicts if v.reason is None)
+        if dry_run:
+            report.verdicts.extend(verdicts)
+            continue
+        report.due += sum(1 for v in verdicts if v.reason is not None)
+        report.purged += broker.app.purge_clips(
+            [PurgeItem(v.clip.clip_id, v.reason, v.clip.due_at) for v in verdicts if v.reason])
+    if dry_run:
+        report.verdicts.sort(key=lambda v: (v.clip.due_at, v.clip.clip_id))
+        report.due = sum(1 for v in report.verdicts if v.reason is not None)
     broker.projector.catch_up()
     return report
 

@@ -143,3 +143,13 @@ def test_audit_commands(env, tmp_path):
     invoke("audit", "export-checkpoints", str(target))
     assert "public_key_raw_base64" in target.read_text()
     assert invoke("audit", "ledger").lstrip("\ufeff").startswith("provided_at,file_name")
+
+
+def test_purge_dry_run_lists_and_real_run_purges(env):
+    invoke("demo")
+    ahead = invoke("purge", "--dry-run", "--as-of", "2099-01-01T00:00:00+09:00")
+    assert "3 due" in ahead and "retention" in ahead
+    assert "0 due" in invoke("purge", "--dry-run")
+    result = runner.invoke(cli, ["purge", "--as-of", "2099-01-01T00:00:00+09:00"])
+    assert result.exit_code != 0  # a real purge never runs ahead of the clock
+    assert "0 purged" in invoke("purge")

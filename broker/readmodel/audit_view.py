@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
@@ -40,6 +41,30 @@ def leaf_bytes(originator_id: object, originator_version: int, topic: str, state
     return f"{canonical}\n{originator_version}\n{topic}\n".encode() + bytes(state)
 
 
+V = TypeVar("V")
+
+
+class LRU(Generic[V]):
+    """A small least-recently-used map: lookups of immutable facts (a clip's camera)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, V] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def __getitem__(self, key: str) -> V:
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
 @dataclass
 class Facts:
     event_type: str
@@ -65,9 +90,10 @@ class AuditTrail:
         self._cameras: list[dict[str, Any]] = []
         self._leaves: list[dict[str, Any]] = []
         self._tree: TreeBuilder | None = None
-        self._clients: dict[str, tuple[str, str]] = {}
-        self._bases: dict[str, str] = {}
-        self._clip_cameras: dict[str, str] = {}
+        # Bounded: a long-running projector must not grow with the number of clips or requests.
+        self._clients: LRU[tuple[str, str]] = LRU(1024)
+        self._bases: LRU[str] = LRU(4096)
+        self._clip_cameras: LRU[str] = LRU(4096)
 
     def observe(self, conn: Connection, notification: Any, event: Any) -> None:
         if self._tree is None:

@@ -68,10 +68,13 @@ def clips_in_scope(conn: Connection, camera_ids: Sequence[str], start: datetime,
     return list(conn.execute(query).mappings())
 
 
-def expired_candidates(conn: Connection, now: datetime, min_retention_days: int = 1) -> list[Any]:
-    """Available clips old enough that some retention could have passed, with their camera's
-    retention; the exact rule is applied by ``broker.domain.retention``."""
+def expired_candidates(conn: Connection, now: datetime, *, after: tuple[datetime, str] | None = None,
+                       limit: int = 1000, min_retention_days: int = 1) -> list[Any]:
+    """A page of available clips old enough that some retention could have passed, with their
+    camera's retention, in (end, id) order; the exact rule is ``broker.domain.retention``."""
     from datetime import timedelta
+
+    from sqlalchemy import and_, or_
 
     from broker.domain.retention import ClipAge
     from broker.readmodel.tables import cameras
@@ -81,7 +84,12 @@ def expired_candidates(conn: Connection, now: datetime, min_retention_days: int 
         .join(cameras, cameras.c.id == clips.c.camera_id)
         .where(clips.c.status == "available",
                clips.c.end <= now - timedelta(days=min_retention_days))
+        .order_by(clips.c.end, clips.c.id)
+        .limit(limit)
     )
+    if after is not None:
+        query = query.where(or_(clips.c.end > after[0],
+                                and_(clips.c.end == after[0], clips.c.id > after[1])))
     return [ClipAge(clip_id=row[0], camera_id=row[1], start=as_utc(row[2]), end=as_utc(row[3]),
                     retention_days=int(row[4]))
             for row in conn.execute(query)]
