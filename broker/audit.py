@@ -100,7 +100,7 @@ def verify_chain(broker: Broker, public_key: Ed25519PublicKey | None = None) -> 
     pending = _count_after(broker, seen.get("last_notification_id", 0)) if result.ok else 0
     bad_event = None
     if result.first_bad_position is not None:
-        bad_event = _describe(seen.get("last"), result.first_bad_position)
+        bad_event = _describe(seen.get("batch"), result.first_bad_position)
     return _report(result.ok, result.events_checked, tree_size, pending, result.checked_checkpoints,
                    result.first_bad_position, bad_event, result.reason, notes)
 
@@ -127,15 +127,16 @@ def _entries(broker: Broker, tree_size: int, seen: dict[Any, Any]) -> Iterator[E
                                      f"cannot be read ({type(exc).__name__})") from None
             if not rows:
                 return
-            cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (position, len(rows)))
-            recorded = {pos: (notification_id, bytes(digest))
-                        for pos, notification_id, digest in cursor.fetchall()}
-            for row in rows:
+            base = position
+            cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, len(rows)))
+            recorded: list[tuple[int, bytes] | None] = [None] * len(rows)
+            for pos, notification_id, digest in cursor.fetchall():
+                recorded[pos - base] = (notification_id, bytes(digest))
+            seen["batch"] = (base, rows, recorded)
+            for index, (_, originator_id, version, topic, state) in enumerate(rows):
                 if position >= tree_size:
                     return
-                _, originator_id, version, topic, state = row
-                seen["last"] = (position, row, recorded.get(position))
-                stored = recorded.get(position)
+                stored = recorded[index]
                 yield (position, leaf_bytes(originator_id, version, topic, state),
                        stored[1] if stored is not None else None)
                 position += 1
@@ -153,10 +154,15 @@ def _mark(broker: Broker) -> str:
     return "?" if broker.readmodel.dialect == "sqlite" else "%s"
 
 
-def _describe(last: tuple[int, Any, Any] | None, position: int) -> dict[str, Any] | None:
-    if last is None or last[0] != position:
+def _describe(batch: tuple[int, Any, Any] | None, position: int) -> dict[str, Any] | None:
+    """The stored event at ``position`` (it lies in the batch the verifier stopped in)."""
+    if batch is None:
         return None
-    _, (notification_id, originator_id, version, topic, _state), stored = last
+    base, rows, recorded = batch
+    if not 0 <= position - base < len(rows):
+        return None
+    notification_id, originator_id, version, topic, _state = rows[position - base]
+    stored = recorded[position - base]
     described = {"notification_id": notification_id, "originator_id": originator_id,
                  "originator_version": version, "topic": topic}
     if stored is not None and stored[0] != notification_id:
