@@ -88,7 +88,9 @@ def expired_candidates(conn: Connection, now: datetime, *, after: tuple[datetime
         .limit(limit)
     )
     if after is not None:
-        query = query.where(or_(clips.c.end > after[0],
+        # ``end >= last end`` keeps the (status, end) index range usable; the OR settles ties.
+        query = query.where(clips.c.end >= after[0],
+                            or_(clips.c.end > after[0],
                                 and_(clips.c.end == after[0], clips.c.id > after[1])))
     return [ClipAge(clip_id=row[0], camera_id=row[1], start=as_utc(row[2]), end=as_utc(row[3]),
                     retention_days=int(row[4]))
