@@ -76,9 +76,10 @@ class Clip(Aggregate):
             raise DomainInvalid(f"unknown purge reason {reason!r}")
         if self.is_purged:
             raise DomainConflict(f"clip {self.id} is already purged")
-        self._purged(reason=reason, at=at)
+        self._purged(camera_id=self.camera_id, reason=reason, at=at)
 
     @event("Purged", topic=topic("Clip.Purged"))
-    def _purged(self, reason: str, at: datetime) -> None:
+    def _purged(self, camera_id: str, reason: str, at: datetime) -> None:
+        """``camera_id`` is repeated so the audit trail needs no lookup to place the purge."""
         self.purged_at = at
         self.purge_reason = reason

@@ -183,8 +183,7 @@ class AuditTrail:
                 facts.camera_ids = [event.camera_id]
                 self._clip_cameras[aggregate_id] = event.camera_id
             else:
-                camera = self._camera_of(conn, aggregate_id)
-                facts.camera_ids = [camera] if camera else []
+                facts.camera_ids = [event.camera_id]
                 facts.outcome = event.reason
         elif kind == "FootageRequest":
             self._request_facts(conn, event, name, facts)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from broker.domain.clip import Clip
 from broker.readmodel.projector import Handler
@@ -25,11 +25,13 @@ def on_ingested(conn: Connection, event: Any) -> None:
     )
 
 
+_PURGED = (update(clips).where(clips.c.id == bindparam("clip_id"))
+           .values(status="purged", purged_at=bindparam("at"), purge_reason=bindparam("reason")))
+
+
 def on_purged(conn: Connection, event: Any) -> None:
-    conn.execute(
-        update(clips).where(clips.c.id == str(event.originator_id))
-        .values(status="purged", purged_at=event.at, purge_reason=event.reason)
-    )
+    conn.execute(_PURGED, {"clip_id": str(event.originator_id), "at": event.at,
+                           "reason": event.reason})
 
 
 HANDLERS: dict[type, Handler] = {
