@@ -7,10 +7,8 @@ leaf. Leaf bytes are the stored record itself (originator id, version, topic, st
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -260,13 +258,3 @@ def tree_head(conn: Connection) -> tuple[int, bytes]:
     row = conn.execute(select(audit_tree.c.state).where(audit_tree.c.id == 1)).first()
     tree = TreeBuilder() if row is None else TreeBuilder.restore(BuilderState.from_bytes(bytes(row[0])))
     return tree.size, tree.root()
-
-
-def stored_leaves(conn: Connection, start: int, limit: int) -> Sequence[Any]:
-    query = (select(audit_leaves.c.position, audit_leaves.c.notification_id, audit_leaves.c.leaf_hash)
-             .where(audit_leaves.c.position >= start).order_by(audit_leaves.c.position).limit(limit))
-    return list(conn.execute(query))
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -189,10 +189,6 @@ def get_camera_row(conn: Connection, camera_id: str) -> RowMapping | None:
     return conn.execute(select(cameras).where(cameras.c.id == camera_id)).mappings().one_or_none()
 
 
-def camera_rows(conn: Connection, camera_ids: Sequence[str]) -> list[RowMapping]:
-    return list(conn.execute(select(cameras).where(cameras.c.id.in_(camera_ids))).mappings())
-
-
 def as_public(row: RowMapping, distance_m: float | None = None) -> dict[str, Any]:
     """The v1 API shape of a camera."""
     item: dict[str, Any] = {

@@ -97,9 +97,3 @@ def expired_candidates(conn: Connection, now: datetime, *, after: tuple[datetime
     return [ClipAge(clip_id=row[0], camera_id=row[1], start=as_utc(row[2]), end=as_utc(row[3]),
                     retention_days=int(row[4]))
             for row in conn.execute(query)]
-
-
-def storage_of(conn: Connection, clip_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """clip id -> (key id, blob id), for the clips about to be purged."""
-    query = select(clips.c.id, clips.c.key_id, clips.c.blob_id).where(clips.c.id.in_(list(clip_ids)))
-    return {row[0]: (row[1], row[2]) for row in conn.execute(query)}

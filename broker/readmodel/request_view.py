@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
@@ -191,17 +191,6 @@ def get_hold_row(conn: Connection, hold_id: str) -> RowMapping | None:
 def hold_camera_ids(conn: Connection, hold_id: str) -> list[str]:
     query = select(hold_cameras.c.camera_id).where(hold_cameras.c.hold_id == hold_id)
     return sorted(row[0] for row in conn.execute(query))
-
-
-def held(conn: Connection, camera_id: str, start: datetime, end: datetime) -> bool:
-    """Is any part of ``[start, end)`` of this camera under an active hold?"""
-    query = (
-        select(holds.c.id).join(hold_cameras, hold_cameras.c.hold_id == holds.c.id)
-        .where(hold_cameras.c.camera_id == camera_id, holds.c.status == "active",
-               and_(holds.c.start < end, holds.c.end > start))
-        .limit(1)
-    )
-    return conn.execute(query).first() is not None
 
 
 def request_public(row: RowMapping, live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:

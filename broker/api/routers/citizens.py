@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -85,7 +86,8 @@ def delivery(request_id: UUID, broker: BrokerDep, principal: CitizenPortalDep,
     if row["status"] != "granted":
         raise Forbidden(f"nothing to deliver: the request is {row['status']}")
     grant = broker.app.usable_grant(UUID(row["id"]))
-    start, end = (as_utc(_parse(grant["window"]["start"])), as_utc(_parse(grant["window"]["end"])))
+    start = as_utc(datetime.fromisoformat(grant["window"]["start"]))
+    end = as_utc(datetime.fromisoformat(grant["window"]["end"]))
     with broker.readmodel.reader.connect() as conn:
         clips = [c for c in clip_view.clips_in_scope(conn, grant["camera_ids"], start, end)
                  if c["status"] == "available"]
@@ -160,9 +162,3 @@ def _own_row(broker: BrokerDep, request_id: str, portal_client_id: str, token: s
     if row is None or stored is None or not matches or row["client_id"] != portal_client_id:
         raise NotFound(f"no citizen request {request_id}")
     return row
-
-
-def _parse(value: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(value)
