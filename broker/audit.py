@@ -97,6 +97,13 @@ def verify_chain(broker: Broker, public_key: Ed25519PublicKey | None = None) -> 
         result = verify_log(_entries(broker, tree_size, seen), heads)
     except MalformedStore as exc:
         return _report(False, exc.position, tree_size, 0, 0, exc.position, None, exc.reason, notes)
+    if result.ok and result.events_checked < tree_size:
+        # The tree recorded more events than the store still holds: the tail was deleted.
+        missing = result.events_checked
+        return _report(False, missing, tree_size, 0, result.checked_checkpoints, missing,
+                       _describe(seen.get("batch"), missing),
+                       f"the store ends at position {missing} but the tree recorded {tree_size} "
+                       "events: events deleted at the end", notes)
     pending = _count_after(broker, seen.get("last_notification_id", 0)) if result.ok else 0
     bad_event = None
     if result.first_bad_position is not None:
@@ -126,10 +133,11 @@ def _entries(broker: Broker, tree_size: int, seen: dict[Any, Any]) -> Iterator[E
                 raise MalformedStore(position, f"stored events from position {position} on "
                                      f"cannot be read ({type(exc).__name__})") from None
             if not rows:
+                seen["batch"] = (position, [], _recorded_from(cursor, broker, position))
                 return
             base = position
-            cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, len(rows)))
-            recorded: list[tuple[int, bytes] | None] = [None] * len(rows)
+            cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, BATCH))
+            recorded: list[tuple[int, bytes] | None] = [None] * BATCH
             for pos, notification_id, digest in cursor.fetchall():
                 recorded[pos - base] = (notification_id, bytes(digest))
             seen["batch"] = (base, rows, recorded)
@@ -154,15 +162,27 @@ def _mark(broker: Broker) -> str:
     return "?" if broker.readmodel.dialect == "sqlite" else "%s"
 
 
+def _recorded_from(cursor: Any, broker: Broker, base: int) -> list[tuple[int, bytes] | None]:
+    cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, BATCH))
+    recorded: list[tuple[int, bytes] | None] = [None] * BATCH
+    for pos, notification_id, digest in cursor.fetchall():
+        recorded[pos - base] = (notification_id, bytes(digest))
+    return recorded
+
+
 def _describe(batch: tuple[int, Any, Any] | None, position: int) -> dict[str, Any] | None:
-    """The stored event at ``position`` (it lies in the batch the verifier stopped in)."""
+    """The stored event at ``position``, or what the tree recorded there if it is gone."""
     if batch is None:
         return None
     base, rows, recorded = batch
-    if not 0 <= position - base < len(rows):
+    offset = position - base
+    if 0 <= offset < len(rows):
+        notification_id, originator_id, version, topic, _state = rows[offset]
+    elif 0 <= offset < len(recorded) and recorded[offset] is not None:
+        return {"missing": True, "recorded_notification_id": recorded[offset][0]}
+    else:
         return None
-    notification_id, originator_id, version, topic, _state = rows[position - base]
-    stored = recorded[position - base]
+    stored = recorded[offset]
     described = {"notification_id": notification_id, "originator_id": originator_id,
                  "originator_version": version, "topic": topic}
     if stored is not None and stored[0] != notification_id:

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from broker import audit
@@ -74,6 +74,9 @@ def tamper(db: Path, action: str, k: int, j: int) -> int:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(action=st.sampled_from(["modify", "flip_byte", "delete", "swap", "insert"]),
        k=st.integers(0, EVENTS - 1), j=st.integers(0, 10_000), checkpointed=st.booleans())
+@example(action="delete", k=EVENTS - 1, j=0, checkpointed=False)  # the tail, no signed head
+@example(action="delete", k=EVENTS - 1, j=0, checkpointed=True)
+@example(action="swap", k=EVENTS - 1, j=0, checkpointed=True)
 def test_any_tampering_is_detected_and_named(tmp_path_factory, action, k, j, checkpointed):
     root = tmp_path_factory.mktemp("tamper")
     broker = fresh_log(root)
