@@ -33,6 +33,7 @@ from broker.config import Settings
 from broker.geo import haversine_m
 from broker.readmodel.camera_view import _box_values, cameras_near
 from broker.readmodel.tables import cameras
+from broker.vault.kek import init_keyfile
 
 # South Korea's mainland, roughly; cities are denser than the countryside.
 KOREA = (34.3, 38.3, 126.1, 129.4)
@@ -107,7 +108,8 @@ def main() -> None:
     rng = random.Random(args.seed)
 
     with tempfile.TemporaryDirectory(prefix="bench-cameras-") as tmp:
-        broker = build(Settings(data_dir=Path(tmp) / "var"),
+        init_keyfile(Path(tmp) / "keys")
+        broker = build(Settings(data_dir=Path(tmp) / "var", keys_dir=Path(tmp) / "keys"),
                        FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
         try:
             seconds = build_rows(broker, args.cameras, rng)
