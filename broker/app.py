@@ -157,7 +157,7 @@ class BrokerApp(Application[UUID]):
         outcomes: list[tuple[UUID, UpsertOutcome]] = []
         for spec in specs:
             camera_id = camera_id_for(spec.key)
-            camera = touched.get(camera_id) or self._get_camera_or_none(camera_id)
+            camera = touched.get(camera_id) or self._get_or_none(camera_id, Camera)
             if camera is None:
                 camera = Camera.register(**spec.as_kwargs(), at=now)  # type: ignore[arg-type]
                 touched[camera_id] = camera
@@ -193,10 +193,7 @@ class BrokerApp(Application[UUID]):
         self.save(camera)
 
     def get_camera(self, camera_id: UUID) -> Camera:
-        camera = self._get_camera_or_none(camera_id)
-        if camera is None:
-            raise NotFound(f"no camera {camera_id}")
-        return camera
+        return self._get(camera_id, Camera, "camera")
 
     # clients ------------------------------------------------------------------------------
 
@@ -211,12 +208,7 @@ class BrokerApp(Application[UUID]):
         return client.id, apikeys.format_key(client.id, secret)
 
     def revoke_client(self, client_id: UUID, reason: str) -> None:
-        try:
-            client: Client = self.repository.get(client_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no client {client_id}") from None
-        if not isinstance(client, Client):
-            raise NotFound(f"no client {client_id}")
+        client = self._get(client_id, Client, "client")
         client.revoke(reason, at=self.clock.now())
         self.save(client)
 
@@ -232,7 +224,7 @@ class BrokerApp(Application[UUID]):
         event cannot be recorded, the stored ciphertext and its key are destroyed.
         """
         now = self.clock.now()
-        camera = self._get_camera_or_none(camera_id)
+        camera = self._get_or_none(camera_id, Camera)
         if camera is None:
             raise InvalidInput(f"unknown camera {camera_id}")
         if not camera.is_active:
@@ -524,10 +516,3 @@ class BrokerApp(Application[UUID]):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
-
-    def _get_camera_or_none(self, camera_id: UUID) -> Camera | None:
-        try:
-            aggregate: object = self.repository.get(camera_id)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, Camera) else None
