@@ -136,10 +136,7 @@ def _entries(broker: Broker, tree_size: int, seen: dict[Any, Any]) -> Iterator[E
                 seen["batch"] = (position, [], _recorded_from(cursor, broker, position))
                 return
             base = position
-            cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, BATCH))
-            recorded: list[tuple[int, bytes] | None] = [None] * BATCH
-            for pos, notification_id, digest in cursor.fetchall():
-                recorded[pos - base] = (notification_id, bytes(digest))
+            recorded = _recorded_from(cursor, broker, base)
             seen["batch"] = (base, rows, recorded)
             for index, (_, originator_id, version, topic, state) in enumerate(rows):
                 if position >= tree_size:
@@ -163,6 +160,7 @@ def _mark(broker: Broker) -> str:
 
 
 def _recorded_from(cursor: Any, broker: Broker, base: int) -> list[tuple[int, bytes] | None]:
+    """Recorded (notification id, leaf hash) for positions ``base`` .. ``base + BATCH - 1``."""
     cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, BATCH))
     recorded: list[tuple[int, bytes] | None] = [None] * BATCH
     for pos, notification_id, digest in cursor.fetchall():
