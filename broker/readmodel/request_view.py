@@ -193,6 +193,12 @@ def hold_camera_ids(conn: Connection, hold_id: str) -> list[str]:
     return sorted(row[0] for row in conn.execute(query))
 
 
+def grant_window(grant: dict[str, Any]) -> tuple[datetime, datetime]:
+    """The ``[start, end)`` a grant covers, as aware UTC datetimes."""
+    window = grant["window"]
+    return as_utc(datetime.fromisoformat(window["start"])), as_utc(datetime.fromisoformat(window["end"]))
+
+
 def request_public(row: RowMapping, live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     details = json.loads(row["details"])
     grant = json.loads(row["grant"]) if row["grant"] else None

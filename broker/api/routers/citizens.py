@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -25,7 +24,7 @@ from broker.errors import Forbidden, InvalidInput, NotFound
 from broker.masking import Detector
 from broker.policy import EvaluationRequest, GeoPoint, Requester, TimeWindow
 from broker.readmodel import clip_view, request_view
-from broker.timefmt import as_utc, rfc3339
+from broker.timefmt import rfc3339
 from broker.vault.kek import export_public_key
 
 router = APIRouter(prefix="/v1/citizen-requests", tags=["citizens"])
@@ -86,8 +85,7 @@ def delivery(request_id: UUID, broker: BrokerDep, principal: CitizenPortalDep,
     if row["status"] != "granted":
         raise Forbidden(f"nothing to deliver: the request is {row['status']}")
     grant = broker.app.usable_grant(UUID(row["id"]))
-    start = as_utc(datetime.fromisoformat(grant["window"]["start"]))
-    end = as_utc(datetime.fromisoformat(grant["window"]["end"]))
+    start, end = request_view.grant_window(grant)
     with broker.readmodel.reader.connect() as conn:
         clips = [c for c in clip_view.clips_in_scope(conn, grant["camera_ids"], start, end)
                  if c["status"] == "available"]

@@ -176,13 +176,8 @@ def _refuse_unmasked(grant: dict[str, Any]) -> None:
         raise Forbidden("this grant requires masked delivery; unmasked footage is not released")
 
 
-def _window(grant: dict[str, Any]) -> tuple[datetime, datetime]:
-    return (datetime.fromisoformat(grant["window"]["start"]),
-            datetime.fromisoformat(grant["window"]["end"]))
-
-
 def _in_scope(conn: Any, grant: dict[str, Any]) -> list[RowMapping]:
-    start, end = _window(grant)
+    start, end = request_view.grant_window(grant)
     return clip_view.clips_in_scope(conn, grant["camera_ids"], start, end)
 
 
@@ -191,7 +186,7 @@ def _clip_in_scope(broker: BrokerDep, grant: dict[str, Any], clip_id: str) -> Ro
         clip = clip_view.get_clip_row(conn, clip_id)
     if clip is None:
         raise NotFound(f"no clip {clip_id}")
-    start, end = _window(grant)
+    start, end = request_view.grant_window(grant)
     inside = (clip["camera_id"] in grant["camera_ids"] and as_utc(clip["start"]) >= start
               and as_utc(clip["end"]) <= end)
     if not inside:
