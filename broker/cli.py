@@ -86,19 +86,10 @@ def purge(
     as_of: Annotated[str | None, typer.Option(help="judge at this time (RFC 3339); dry runs only")] = None,
 ) -> None:
     """Purge footage past its retention that no active hold covers (or list it with --dry-run)."""
-    from datetime import datetime
-
     from broker.errors import InvalidInput
     from broker.purge import run_purge
 
-    moment = None
-    if as_of is not None:
-        try:
-            moment = datetime.fromisoformat(as_of)
-        except ValueError:
-            raise InvalidInput(f"--as-of {as_of!r} is not an RFC 3339 time") from None
-        if moment.tzinfo is None:
-            raise InvalidInput("--as-of needs a timezone (e.g. 2026-12-01T00:00:00+09:00)")
+    moment = _aware(as_of, "--as-of")
     with open_broker() as broker:
         try:
             report = run_purge(broker, as_of=moment, dry_run=dry_run)
@@ -164,16 +155,15 @@ def ingest(
     idempotency_key: Annotated[str | None, typer.Option(help="makes retries safe")] = None,
 ) -> None:
     """Encrypt a clip file into the vault (streamed; constant memory)."""
-    from datetime import datetime
     from uuid import UUID
 
     from broker.errors import InvalidInput
 
     try:
         camera_id = UUID(camera)
-        window = (datetime.fromisoformat(start), datetime.fromisoformat(end))
-    except ValueError as exc:
-        raise InvalidInput(f"bad --camera, --start or --end: {exc}") from None
+    except ValueError:
+        raise InvalidInput(f"--camera {camera!r} is not a camera id") from None
+    window = (_aware(start, "--start"), _aware(end, "--end"))
 
     def chunks() -> Iterator[bytes]:
         with file.open("rb") as handle:
