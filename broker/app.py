@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
 
@@ -120,7 +121,7 @@ class BrokerApp(Application[UUID]):
         with self._write_lock():
             return super()._record(processing_event)
 
-    @property
+    @cached_property
     def personal_data(self) -> PersonalData:
         return PersonalData(self.vault.keystore)
 
@@ -346,16 +347,15 @@ class BrokerApp(Application[UUID]):
 
     def erase_personal_data(self, request_id: UUID) -> bool:
         """Shred the subject key, then record the erasure; idempotent and crash-safe."""
-        footage_request = self.get_footage_request(request_id)
-        if footage_request.subject_key_id is None or footage_request.personal_data_erased_at:
-            return False
-        self.personal_data.erase(footage_request.subject_key_id)
-        footage_request.erase_personal_data(at=self.clock.now())
-        try:
-            self.save(footage_request)
-        except RecordConflict:
-            return False  # changed meanwhile; the next sweep records it
-        return True
+        def erase(footage_request: FootageRequest) -> bool:
+            key_id = footage_request.subject_key_id
+            if key_id is None or footage_request.personal_data_erased_at:
+                return False
+            self.personal_data.erase(key_id)
+            footage_request.erase_personal_data(at=self.clock.now())
+            return True
+
+        return self._sweep_once(request_id, erase)
 
     def get_footage_request(self, request_id: UUID) -> FootageRequest:
         return self._get(request_id, FootageRequest, "request")
@@ -427,18 +427,16 @@ class BrokerApp(Application[UUID]):
 
     def expire_grant(self, request_id: UUID) -> bool:
         """Record ``Expired`` if the grant's lifetime has passed; False if nothing to do."""
-        footage_request = self.get_footage_request(request_id)
-        if not footage_request.expire(self.clock.now()):
-            return False
-        try:
-            self.save(footage_request)
-        except RecordConflict:
-            return False  # changed meanwhile (closed, expired by another worker): next sweep
-        return True
+        return self._sweep_once(request_id, lambda r: r.expire(self.clock.now()))
 
     def flag_overdue_review(self, request_id: UUID) -> bool:
+        return self._sweep_once(request_id, lambda r: r.flag_overdue(self.clock.now()))
+
+    def _sweep_once(self, request_id: UUID, change: Callable[[FootageRequest], bool]) -> bool:
+        """One sweep step: record the change if it applies; a concurrent write (another
+        worker, a close) wins, and the next sweep looks again."""
         footage_request = self.get_footage_request(request_id)
-        if not footage_request.flag_overdue(self.clock.now()):
+        if not change(footage_request):
             return False
         try:
             self.save(footage_request)
