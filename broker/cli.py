@@ -343,7 +343,6 @@ def audit_query_command(
     """Who did what, when, on which basis: the same filters as GET /v1/audit/events."""
     import json as jsonlib
 
-    from broker import csvout
     from broker.readmodel import audit_query
 
     flt = audit_query.AuditFilter(camera_id=camera, agency=agency, client_id=client,
@@ -359,8 +358,7 @@ def audit_query_command(
     if fmt == "json":
         print(jsonlib.dumps(items, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        sys.stdout.buffer.write(csvout.render(audit_query.CSV_COLUMNS,
-                                              [audit_query.csv_row(i) for i in items]))
+        sys.stdout.buffer.write(audit_query.to_csv(items))
     else:
         table = Table("pos", "at", "event", "actor", "agency", "basis", "cameras", "outcome")
         for item in items:
@@ -380,7 +378,6 @@ def audit_ledger(
     """The provision ledger (PIPA Art. 18(4)-(5), Enforcement Decree Art. 15)."""
     import json as jsonlib
 
-    from broker import csvout
     from broker.readmodel import ledger_view
 
     window = (_aware(start, "--from"), _aware(end, "--to"))
@@ -393,8 +390,7 @@ def audit_ledger(
     if fmt == "json":
         print(jsonlib.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        sys.stdout.buffer.write(csvout.render(
-            ledger_view.LEDGER_COLUMNS, [[str(r[c]) for c in ledger_view.LEDGER_COLUMNS] for r in rows]))
+        sys.stdout.buffer.write(ledger_view.to_csv(rows))
 
 
 @audit_cli.command("verify")

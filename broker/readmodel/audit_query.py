@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, or_, select
 
+from broker import csvout
 from broker.errors import InvalidInput
 from broker.readmodel.tables import audit_event_cameras, audit_events
 from broker.timefmt import as_utc, rfc3339
@@ -127,3 +128,7 @@ def csv_row(item: dict[str, Any]) -> list[str]:
               "actor_agency": actor["agency"], "camera_ids": " ".join(item["camera_ids"]),
               "detail": json.dumps(item["detail"], ensure_ascii=False) if item["detail"] else ""}
     return ["" if values[c] is None else str(values[c]) for c in CSV_COLUMNS]
+
+
+def to_csv(items: list[dict[str, Any]]) -> bytes:
+    return csvout.render(CSV_COLUMNS, [csv_row(item) for item in items])

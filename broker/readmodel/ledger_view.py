@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from broker import csvout
 from broker.domain.request import FootageRequest
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import footage_requests, provisions
@@ -115,3 +116,7 @@ def ledger_rows(conn: Connection, start: datetime | None, end: datetime | None) 
             "request_id": row["request_id"],
         })
     return rows
+
+
+def to_csv(rows: list[dict[str, Any]]) -> bytes:
+    return csvout.render(LEDGER_COLUMNS, [[str(row[c]) for c in LEDGER_COLUMNS] for row in rows])

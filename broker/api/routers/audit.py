@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from broker import audit, csvout
+from broker import audit
 from broker.api.deps import BrokerDep, OversightDep, Principal
 from broker.errors import InvalidInput
 from broker.readmodel import audit_query, ledger_view
@@ -55,7 +55,7 @@ def audit_events(
         items, next_page = audit_query.query_events(conn, flt, after=after, limit=limit)
     next_cursor = next_page.encode() if next_page is not None else None
     if format == "csv":
-        body = csvout.render(audit_query.CSV_COLUMNS, [audit_query.csv_row(i) for i in items])
+        body = audit_query.to_csv(items)
         headers = {"Content-Disposition": 'attachment; filename="audit-events.csv"'}
         if next_cursor is not None:
             headers["X-Next-Cursor"] = next_cursor
@@ -78,8 +78,7 @@ def provision_ledger(
     with broker.readmodel.reader.connect() as conn:
         rows = ledger_view.ledger_rows(conn, start, end)
     if format == "csv":
-        body = csvout.render(ledger_view.LEDGER_COLUMNS,
-                             [[str(row[c]) for c in ledger_view.LEDGER_COLUMNS] for row in rows])
+        body = ledger_view.to_csv(rows)
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="provision-ledger.csv"'})
     return {"items": rows, "next_cursor": None}
