@@ -6,8 +6,6 @@ that leads with it and continues with (time, position), so a page is one index r
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -15,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, or_, select
 
-from broker import csvout
+from broker import csvout, cursors
 from broker.errors import InvalidInput
 from broker.readmodel.tables import audit_event_cameras, audit_events
 from broker.timefmt import as_utc, rfc3339
@@ -44,16 +42,14 @@ class AuditCursor:
     position: int
 
     def encode(self) -> str:
-        return base64.urlsafe_b64encode(f"{as_utc(self.at).isoformat()}|{self.position}".encode()
-                                        ).decode().rstrip("=")
+        return cursors.encode(as_utc(self.at).isoformat(), str(self.position))
 
     @classmethod
     def decode(cls, token: str) -> AuditCursor:
+        at, position = cursors.decode(token, 2)
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            at, position = raw.split("|")
             return cls(datetime.fromisoformat(at), int(position))
-        except (ValueError, UnicodeDecodeError, binascii.Error):
+        except ValueError:
             raise InvalidInput("cursor is malformed") from None
 
 

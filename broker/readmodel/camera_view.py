@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Select, column, insert, select, table, text, update
 
+from broker import cursors
 from broker.domain.camera import Camera
 from broker.errors import InvalidInput
 from broker.geo import BoundingBox, bounding_boxes, haversine_m
@@ -32,16 +31,14 @@ class Cursor:
     camera_id: str
 
     def encode(self) -> str:
-        raw = f"{self.distance_m!r}|{self.camera_id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return cursors.encode(repr(self.distance_m), self.camera_id)
 
     @classmethod
     def decode(cls, token: str) -> Cursor:
+        distance, camera_id = cursors.decode(token, 2)
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            distance, camera_id = raw.split("|", 1)
             return cls(float(distance), camera_id)
-        except (ValueError, UnicodeDecodeError, binascii.Error):
+        except ValueError:
             raise InvalidInput("cursor is malformed") from None
 
 
