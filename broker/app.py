@@ -143,7 +143,7 @@ class BrokerApp(Application[UUID]):
         camera_id = camera_id_for(spec.key)
         if self._exists(camera_id):
             raise Conflict(f"a camera with key {spec.key!r} is already registered as {camera_id}")
-        camera = Camera.register(**spec.as_kwargs(), at=self.clock.now())  # type: ignore[arg-type]
+        camera = Camera.register(spec, at=self.clock.now())
         self.save(camera)
         return camera.id
 
@@ -160,7 +160,7 @@ class BrokerApp(Application[UUID]):
             camera_id = camera_id_for(spec.key)
             camera = touched.get(camera_id) or self._get_or_none(camera_id, Camera)
             if camera is None:
-                camera = Camera.register(**spec.as_kwargs(), at=now)  # type: ignore[arg-type]
+                camera = Camera.register(spec, at=now)
                 touched[camera_id] = camera
                 outcomes.append((camera_id, "created"))
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -79,43 +80,20 @@ class Camera(Aggregate):
         self.decommissioned_at: datetime | None = None
 
     @classmethod
-    def register(
-        cls,
-        *,
-        key: str,
-        name: str,
-        agency: str,
-        purpose: str,
-        purpose_category: str,
-        address: str,
-        lat: float,
-        lon: float,
-        coverage_m: float,
-        retention_days: int,
-        installed: str | None,
-        at: datetime,
-    ) -> Camera:
+    def register(cls, spec: CameraSpec, at: datetime) -> Camera:
         """Validate, then record ``Registered``; invalid cameras never reach the log."""
-        if not key.strip():
+        if not spec.key.strip():
             raise DomainInvalid("camera key must not be empty")
-        if not agency.strip():
+        if not spec.agency.strip():
             raise DomainInvalid("camera agency must not be empty")
-        check_position(lat, lon)
-        check_coverage(coverage_m)
-        check_retention(retention_days)
+        check_position(spec.lat, spec.lon)
+        check_coverage(spec.coverage_m)
+        check_retention(spec.retention_days)
         return cls(
-            key=key,
-            name=name,
-            agency=agency,
-            purpose=purpose,
-            purpose_category=purpose_category,
-            address=address,
-            lat=lat,
-            lon=lon,
-            coverage_m=coverage_m,
-            retention_days=retention_days,
-            installed=installed,
-            at=at,
+            key=spec.key, name=spec.name, agency=spec.agency, purpose=spec.purpose,
+            purpose_category=spec.purpose_category, address=spec.address, lat=spec.lat,
+            lon=spec.lon, coverage_m=spec.coverage_m, retention_days=spec.retention_days,
+            installed=spec.installed, at=at,
         )
 
     @property
@@ -158,49 +136,18 @@ class Camera(Aggregate):
             raise DomainConflict(f"cannot {verb} decommissioned camera {self.id}")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CameraSpec:
     """What an operator or an import says a camera is; compared to decide if anything changed."""
 
-    __slots__ = (
-        "address",
-        "agency",
-        "coverage_m",
-        "installed",
-        "key",
-        "lat",
-        "lon",
-        "name",
-        "purpose",
-        "purpose_category",
-        "retention_days",
-    )
-
-    def __init__(
-        self,
-        *,
-        key: str,
-        name: str,
-        agency: str,
-        purpose: str,
-        purpose_category: str,
-        address: str,
-        lat: float,
-        lon: float,
-        coverage_m: float,
-        retention_days: int,
-        installed: str | None = None,
-    ) -> None:
-        self.key = key
-        self.name = name
-        self.agency = agency
-        self.purpose = purpose
-        self.purpose_category = purpose_category
-        self.address = address
-        self.lat = lat
-        self.lon = lon
-        self.coverage_m = coverage_m
-        self.retention_days = retention_days
-        self.installed = installed
-
-    def as_kwargs(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
+    key: str
+    name: str
+    agency: str
+    purpose: str
+    purpose_category: str
+    address: str
+    lat: float
+    lon: float
+    coverage_m: float
+    retention_days: int
+    installed: str | None = None

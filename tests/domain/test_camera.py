@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from broker.domain.camera import Camera, camera_id_for
+from broker.domain.camera import Camera, CameraSpec, camera_id_for
 from broker.domain.errors import DomainConflict, DomainInvalid
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -13,9 +13,9 @@ AT = datetime(2026, 1, 1, tzinfo=UTC)
 def register(**overrides) -> Camera:
     values = dict(key="site#1", name="cam", agency="서구청", purpose="생활방범",
                   purpose_category="crime_prevention", address="둔산동", lat=36.35, lon=127.38,
-                  coverage_m=50.0, retention_days=30, installed=None, at=AT)
+                  coverage_m=50.0, retention_days=30, installed=None)
     values.update(overrides)
-    return Camera.register(**values)
+    return Camera.register(CameraSpec(**values), at=AT)
 
 
 def test_id_is_derived_from_the_key():
