@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,13 +159,9 @@ def load_demo_clips(app: BrokerApp, count: int = 3) -> int:
 
 
 def write_private_json(path: Path, payload: object) -> None:
-    """Write with mode 0600 from the first byte: the file holds API keys."""
+    """Mode 0600 from the first byte: the file holds API keys."""
+    from broker.vault.durable import write_private
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    data = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    write_private(path, data, exclusive=False)

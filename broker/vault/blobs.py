@@ -8,8 +8,6 @@ clip UUIDs, checked against :data:`BLOB_ID` before they name any file or object.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import re
 import secrets
@@ -18,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from broker.vault.durable import fsync_dir, syncfs
 from broker.vault.errors import BlobNotFoundError
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ class FilesystemBlobStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return written
 
     def open_range(self, blob_id: str, offset: int, length: int) -> bytes:
@@ -139,7 +138,7 @@ class FilesystemBlobStore:
             path.unlink()
         except FileNotFoundError:
             return False
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return True
 
     def delete_many(self, blob_ids: Sequence[str]) -> int:
@@ -155,9 +154,9 @@ class FilesystemBlobStore:
                 continue
             removed += 1
             directories.add(path.parent)
-        if directories and not _syncfs(self.root):
+        if directories and not syncfs(self.root):
             for directory in directories:
-                _fsync_dir(directory)
+                fsync_dir(directory)
         return removed
 
     def exists(self, blob_id: str) -> bool:
@@ -215,7 +214,7 @@ class FilesystemBlobStore:
                 level.mkdir(mode=0o700)
             except FileExistsError:
                 continue
-            _fsync_dir(level.parent)
+            fsync_dir(level.parent)
 
     def _fan_out_dirs(self) -> Iterator[str]:
         for first in _subdirs(str(self.root)):
@@ -229,29 +228,6 @@ def _subdirs(path: str) -> list[str]:
             for e in entries
             if len(e.name) == 2 and BLOB_ID.fullmatch(e.name * 16) and e.is_dir()
         )
-
-
-def _syncfs(path: Path) -> bool:
-    """Flush the whole file system holding ``path`` (Linux ``syncfs``); False if unavailable."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    syncfs = getattr(ctypes.CDLL(libc_name, use_errno=True), "syncfs", None)
-    if syncfs is None:
-        return False
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        return bool(syncfs(fd) == 0)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class S3BlobStore:

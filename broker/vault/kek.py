@@ -37,6 +37,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from broker.vault.durable import write_private
 from broker.vault.errors import KeyFileError
 
 KEK_FILE = "kek.json"
@@ -276,34 +277,10 @@ def _read_private(path: Path) -> bytes:
 
 def _write_atomically(path: Path, data: bytes, *, exclusive: bool) -> None:
     """Write a 0600 file whole; with ``exclusive``, KeyFileError if ``path`` already exists."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if exclusive:
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                raise KeyFileError(f"{path}: already exists; refusing to overwrite it") from None
-            os.unlink(temp)
-        else:
-            os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        write_private(path, data, exclusive=exclusive)
+    except FileExistsError:
+        raise KeyFileError(f"{path}: already exists; refusing to overwrite it") from None
 
 
 def _new_version(number: int) -> KekVersion:
