@@ -26,14 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from broker import audit
+from broker.adapters.vault.kek import init_keyfile
+from broker.application import oversight as audit
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
 from broker.policy import EvaluationRequest, GeoPoint, Requester, TimeWindow
 from broker.readmodel.audit_query import AuditFilter, query_events
-from broker.vault.kek import init_keyfile
 
 CENTRE = (36.3504, 127.3845)
 AGENCIES = ["대전경찰청", "대전둔산경찰서", "대전중부경찰서", "대전동부경찰서", "대전서부경찰서",

@@ -27,13 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 
+from broker.adapters.vault.kek import init_keyfile
 from broker.bootstrap import build
 from broker.clock import FixedClock
+from broker.common.geo import haversine_m
 from broker.config import Settings
-from broker.geo import haversine_m
 from broker.readmodel.camera_view import _box_values, cameras_near
 from broker.readmodel.tables import cameras
-from broker.vault.kek import init_keyfile
 
 # South Korea's mainland, roughly; cities are denser than the countryside.
 KOREA = (34.3, 38.3, 126.1, 129.4)

@@ -22,12 +22,12 @@ from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from broker.adapters.vault.kek import init_keyfile
+from broker.application.sweeps import run_purge
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
-from broker.purge import run_purge
-from broker.vault.kek import init_keyfile
 
 
 def rss_mib() -> float:

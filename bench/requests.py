@@ -91,10 +91,10 @@ def run_load(url: str, key: str, total: int, concurrency: int) -> None:
 # the orchestrator ---------------------------------------------------------------------------
 
 def prepare(data: Path, cameras: int) -> str:
+    from broker.adapters.vault.kek import init_keyfile
     from broker.bootstrap import build
     from broker.config import Settings
     from broker.domain.camera import CameraSpec
-    from broker.vault.kek import init_keyfile
 
     init_keyfile(data / "keys")
     broker = build(Settings(data_dir=data / "var", keys_dir=data / "keys"))
@@ -148,7 +148,7 @@ def main() -> None:
                "BROKER_DATA_DIR": str(data / "var"), "BROKER_KEYS_DIR": str(data / "keys")}
         log = (data / "server.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "broker.cli", "serve", "--host", "127.0.0.1", "--port",
+            [sys.executable, "-m", "broker.entrypoints.cli", "serve", "--host", "127.0.0.1", "--port",
              str(port), "--workers", str(args.workers)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         try:

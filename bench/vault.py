@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from broker.vault import kek, stream
-from broker.vault.blobs import BlobStore, FilesystemBlobStore
-from broker.vault.keystore import Keystore, SQLiteKeystore
+from broker.adapters.vault import kek, stream
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.keystore import Keystore, SQLiteKeystore
 
 
 def read_chunks(path: Path, size: int) -> Iterator[bytes]:

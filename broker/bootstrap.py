@@ -11,21 +11,21 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from broker.app import BrokerApp
+from broker.adapters.locks import FileWriteLock, no_write_lock
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.clipvault import ClipVault
+from broker.adapters.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
+from broker.adapters.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
+from broker.adapters.vault.personal_data import PersonalData
+from broker.application.core import BrokerApp
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
-from broker.personal_data import PersonalData
 from broker.policy import CameraSite, PolicyPack, load_pack
 from broker.readmodel import camera_view, client_view, clip_view, ledger_view, request_view
 from broker.readmodel.audit_view import AuditTrail
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.migrate import upgrade_to_head
 from broker.readmodel.projector import Handler, Projector
-from broker.vault.blobs import BlobStore, FilesystemBlobStore
-from broker.vault.clipvault import ClipVault
-from broker.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
-from broker.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
-from broker.writelock import FileWriteLock, no_write_lock
 
 
 @dataclass
@@ -77,7 +77,7 @@ def open_keystore(settings: Settings) -> Keystore:
 
 def open_blob_store(settings: Settings) -> BlobStore:
     if settings.blob_store == "s3":
-        from broker.vault.blobs import S3BlobStore
+        from broker.adapters.vault.blobs import S3BlobStore
 
         assert settings.s3_endpoint_url is not None  # enforced by Settings
         return S3BlobStore(

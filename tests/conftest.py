@@ -55,7 +55,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def keys_dir(tmp_path: Path) -> Path:
     """A fresh key-encryption-key file, as `broker keys init` makes it."""
-    from broker.vault.kek import init_keyfile
+    from broker.adapters.vault.kek import init_keyfile
 
     directory = tmp_path / "keys"
     init_keyfile(directory)
@@ -113,8 +113,8 @@ def any_broker(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path,
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from broker.api.main import create_app  # noqa: E402
 from broker.domain.roles import Role  # noqa: E402
+from broker.entrypoints.api.main import create_app  # noqa: E402
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from broker.cli import cli
+from broker.entrypoints.cli import cli
 
 runner = CliRunner()
 

@@ -15,13 +15,13 @@ import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from broker.geo import haversine_m
+from broker.common.geo import haversine_m
+from broker.common.times import rfc3339
 from broker.policy.decision import Decision, Outcome, Reason, Scope
 from broker.policy.digest import sha256_digest
 from broker.policy.pack import LegalBasis, PolicyPack, pack_digest
 from broker.policy.request import CameraSite, EvaluationRequest, GeoPoint, TimeWindow
 from broker.policy.values import to_utc
-from broker.timefmt import rfc3339
 
 RULES: tuple[str, ...] = (
     "basis_known",

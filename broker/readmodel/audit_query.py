@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, or_, select
 
-from broker import csvout, cursors
+from broker.common import csvout, cursors
+from broker.common.times import as_utc, rfc3339
 from broker.errors import InvalidInput
 from broker.readmodel.tables import audit_event_cameras, audit_events
-from broker.timefmt import as_utc, rfc3339
 
 
 @dataclass(frozen=True)

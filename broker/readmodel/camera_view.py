@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Select, column, insert, select, table, text, update
 
-from broker import cursors
+from broker.common import cursors
+from broker.common.geo import BoundingBox, bounding_boxes, haversine_m
+from broker.common.times import rfc3339
 from broker.domain.camera import Camera
 from broker.errors import InvalidInput
-from broker.geo import BoundingBox, bounding_boxes, haversine_m
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import cameras
-from broker.timefmt import rfc3339
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
+from broker.common.times import as_utc, rfc3339
 from broker.domain.clip import Clip
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import clips
-from broker.timefmt import as_utc, rfc3339
 
 
 def on_ingested(conn: Connection, event: Any) -> None:

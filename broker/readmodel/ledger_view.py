@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from broker import csvout
+from broker.common import csvout
+from broker.common.times import rfc3339
 from broker.domain.request import FootageRequest
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import footage_requests, provisions
-from broker.timefmt import rfc3339
 
 FILE_NAME = "공공 CCTV 영상정보 (public CCTV footage, footage-broker)"
 

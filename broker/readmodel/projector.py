@@ -14,9 +14,9 @@ from typing import Any, Protocol
 from eventsourcing.application import Application
 from sqlalchemy import Connection, insert, select, update
 
+from broker.adapters.locks import WriteLock, no_write_lock
 from broker.readmodel.database import ReadModelDatabase
 from broker.readmodel.tables import projection_positions
-from broker.writelock import WriteLock, no_write_lock
 
 Handler = Callable[[Connection, Any], None]
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
+from broker.adapters.vault.personal_data import PersonalData
+from broker.common.times import as_utc, rfc3339
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
-from broker.personal_data import PersonalData
 from broker.readmodel.projector import Handler
 from broker.readmodel.tables import footage_requests, hold_cameras, holds
-from broker.timefmt import as_utc, rfc3339
 
 
 def _dumps(value: object) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from broker.common.times import as_utc
 from broker.readmodel.tables import cameras, clips, footage_requests
-from broker.timefmt import as_utc
 
 
 def _outcome(decision: dict[str, Any] | None) -> str:

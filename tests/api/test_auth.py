@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from broker import apikeys
+from broker.domain import apikeys
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
 

@@ -11,8 +11,8 @@ from uuid import UUID
 
 import pytest
 
+from broker.adapters.evidence import verify_package
 from broker.domain.roles import Role
-from broker.evidence import verify_package
 from tests.api.conftest import bearer
 from tests.api.helpers import INCIDENT, add_cameras
 from tests.api.test_auth import assert_problem

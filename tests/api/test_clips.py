@@ -10,10 +10,10 @@ from uuid import UUID
 
 import pytest
 
+from broker.adapters.vault.errors import KeyShreddedError
 from broker.bootstrap import build
 from broker.config import Settings
 from broker.domain.roles import Role
-from broker.vault.errors import KeyShreddedError
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras
 from tests.api.test_auth import assert_problem
@@ -116,7 +116,7 @@ def test_ingest_errors_are_problems_and_leave_nothing_behind(api, broker, keys):
 def test_bodies_over_the_maximum_are_413_even_when_streamed(sqlite_settings: Settings, clock):
     from fastapi.testclient import TestClient
 
-    from broker.api.main import create_app
+    from broker.entrypoints.api.main import create_app
 
     small = build(sqlite_settings.model_copy(update={"max_clip_bytes": 1000}), clock)
     try:

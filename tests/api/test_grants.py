@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from broker.adapters.evidence import verify_package
 from broker.domain.roles import Role
-from broker.evidence import verify_package
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, crime_request
 from tests.api.test_auth import assert_problem

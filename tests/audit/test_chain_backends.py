@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from broker import audit
+from broker.application import oversight as audit
 from broker.domain.camera import CameraSpec
 
 

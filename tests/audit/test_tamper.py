@@ -10,12 +10,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from broker import audit
+from broker.adapters.vault.kek import init_keyfile
+from broker.application import oversight as audit
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
-from broker.vault.kek import init_keyfile
 
 EVENTS = 24
 

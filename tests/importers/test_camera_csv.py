@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from broker.importers import (
+from broker.adapters.importers import (
     CameraRecord,
     CsvFormatError,
     ImportResult,

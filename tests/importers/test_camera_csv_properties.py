@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from broker.importers import CameraRecord, CsvFormatError, parse_camera_csv
+from broker.adapters.importers import CameraRecord, CsvFormatError, parse_camera_csv
 
 # Purposes with the category the spec assigns them, written down here rather than derived.
 PURPOSES = [

@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
+from broker.application.sweeps import erase_personal_data
 from broker.bootstrap import build
 from broker.domain.roles import Role
-from broker.purge import erase_personal_data
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, crime_request
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from broker.application.sweeps import run_purge
 from broker.bootstrap import build
-from broker.jobs import JOBS, JobLock, run_job
-from broker.purge import run_purge
+from broker.entrypoints.jobs import JOBS, JobLock, run_job
 from tests.conftest import postgres_settings
 from tests.jobs.test_purge import DAY, assert_destroyed, camera, ingest
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from broker.adapters.vault.errors import KeyShreddedError
+from broker.application.sweeps import run_purge
 from broker.bootstrap import Broker
 from broker.domain.camera import CameraSpec
-from broker.purge import run_purge
-from broker.vault.errors import KeyShreddedError
 
 DAY = timedelta(days=1)
 

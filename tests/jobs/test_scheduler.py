@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from broker.jobs import JOBS, JobLock, build_scheduler, run_job
+from broker.entrypoints.jobs import JOBS, JobLock, build_scheduler, run_job
 from tests.jobs.test_purge import DAY, camera, ingest, purged_events
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from broker.application.sweeps import expire_grants, flag_overdue_reviews
 from broker.domain.roles import Role
-from broker.purge import expire_grants, flag_overdue_reviews
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, court_request, crime_request
 

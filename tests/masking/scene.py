@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from skimage import data
 
-from broker.masking.detect import Frame as Image
+from broker.adapters.masking.detect import Frame as Image
 
 WIDTH, HEIGHT, FPS = 640, 480, 12.0
 FACE = 150  # pixels: the face's side once pasted

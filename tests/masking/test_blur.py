@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from broker.masking import MaskingError, Region, mask_regions
+from broker.adapters.masking import MaskingError, Region, mask_regions
 from tests.masking.scene import astronaut_frames, background, mad, sharpness
 
 

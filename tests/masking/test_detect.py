@@ -10,7 +10,14 @@ import cv2
 import numpy as np
 import pytest
 
-from broker.masking import DEFAULT_CASCADES, CascadeSpec, Detector, MaskingError, Region, bundled_cascade_dir
+from broker.adapters.masking import (
+    DEFAULT_CASCADES,
+    CascadeSpec,
+    Detector,
+    MaskingError,
+    Region,
+    bundled_cascade_dir,
+)
 from tests.masking.scene import astronaut_frames, background
 
 CASCADE_DIR = bundled_cascade_dir()

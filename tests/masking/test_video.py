@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from broker.masking import (
+from broker.adapters.masking import (
     DEFAULT_CASCADES,
     Detector,
     MaskingError,
@@ -17,7 +17,7 @@ from broker.masking import (
     manifest_entry,
     mask_video,
 )
-from broker.masking.detect import Frame
+from broker.adapters.masking.detect import Frame
 from tests.masking.scene import (
     BACKGROUND,
     astronaut_frames,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from broker.geo import haversine_m
+from broker.common.geo import haversine_m
 from broker.policy import (
     MODES,
     ROLES,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import event, find, given, settings
 from hypothesis import strategies as st
 
-from broker.geo import haversine_m
+from broker.common.geo import haversine_m
 from broker.policy import RULES, Decision, approve_review, evaluate
 from tests.policy.strategies import Scenario, scenarios
 

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from broker.adapters.vault.personal_data import PersonalData
 from broker.bootstrap import projection_handlers
 from broker.domain.camera import CameraSpec
-from broker.personal_data import PersonalData
 from broker.readmodel.camera_view import cameras_near
 from broker.readmodel.projector import Projector
 from broker.readmodel.tables import cameras

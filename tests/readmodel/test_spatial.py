@@ -8,13 +8,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from broker.adapters.vault.kek import init_keyfile
 from broker.bootstrap import build
 from broker.clock import FixedClock
+from broker.common.geo import haversine_m
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
-from broker.geo import haversine_m
 from broker.readmodel.camera_view import cameras_near
-from broker.vault.kek import init_keyfile
 
 lats = st.floats(min_value=-80, max_value=80, allow_nan=False)
 lons = st.floats(min_value=-180, max_value=180, allow_nan=False)

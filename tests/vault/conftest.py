@@ -13,9 +13,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from broker.vault import kek
-from broker.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
-from broker.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
+from broker.adapters.vault import kek
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
+from broker.adapters.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
 from tests.support import seaweed
 
 S3_BUCKET = "broker-vault-tests"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from broker.vault.blobs import BlobStore, FilesystemBlobStore
-from broker.vault.errors import BlobNotFoundError
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.errors import BlobNotFoundError
 from tests.vault.conftest import BlobBackend
 
 DATA = random.Random(3).randbytes(300_000)

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from broker.vault import kek
-from broker.vault.errors import KeyFileError
+from broker.adapters.vault import kek
+from broker.adapters.vault.errors import KeyFileError
 
 
 def mode(path: Path) -> int:

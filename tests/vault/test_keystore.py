@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from broker.vault import kek
-from broker.vault.errors import (
+from broker.adapters.vault import kek
+from broker.adapters.vault.errors import (
     IntegrityError,
     KeyExistsError,
     KeyFileError,
     KeyShreddedError,
 )
-from broker.vault.keystore import Keystore, SQLiteKeystore
+from broker.adapters.vault.keystore import Keystore, SQLiteKeystore
 from tests.vault.conftest import KeystoreBackend
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from broker.vault import kek
-from broker.vault.keystore import Keystore
-from broker.vault.rotation import rotate
+from broker.adapters.vault import kek
+from broker.adapters.vault.keystore import Keystore
+from broker.adapters.vault.rotation import rotate
 from tests.vault.conftest import KeystoreBackend
 
 

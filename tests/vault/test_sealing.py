@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from broker.vault.errors import IntegrityError, KeyShreddedError
-from broker.vault.keystore import Keystore
-from broker.vault.sealing import Sealer
+from broker.adapters.vault.errors import IntegrityError, KeyShreddedError
+from broker.adapters.vault.keystore import Keystore
+from broker.adapters.vault.sealing import Sealer
 
 SUBJECT = "subject:5d0c8f7e-3a1b-4c2d-9e8f-7a6b5c4d3e2f"
 

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broker.vault.errors import IntegrityError
-from broker.vault.stream import (
+from broker.adapters.vault.errors import IntegrityError
+from broker.adapters.vault.stream import (
     MAX_CHUNK_SIZE,
     MAX_HEADER_SIZE,
     TAG_SIZE,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from broker.vault import kek, stream
-from broker.vault.blobs import BlobStore
-from broker.vault.errors import IntegrityError, KeyShreddedError
-from broker.vault.keystore import SQLiteKeystore
+from broker.adapters.vault import kek, stream
+from broker.adapters.vault.blobs import BlobStore
+from broker.adapters.vault.errors import IntegrityError, KeyShreddedError
+from broker.adapters.vault.keystore import SQLiteKeystore
 
 
 def test_ingest_view_range_and_purge(blob_store: BlobStore, tmp_path: Path, keys_dir: Path) -> None:

@@ -1,0 +1,96 @@
+"""The vault as the application uses it: store a clip, read it (whole or a range), shred it.
+
+Each stored clip gets a fresh data key and a fresh blob id, never derived from the clip id, so a
+failed or duplicate attempt can always be discarded without touching a clip that did land.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from uuid import uuid4
+
+from broker.adapters.vault import stream
+from broker.adapters.vault.blobs import BlobStore
+from broker.adapters.vault.keystore import Keystore
+from broker.errors import InvalidInput, PayloadTooLarge
+
+logger = logging.getLogger("broker.adapters.vault")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClip:
+    key_id: str
+    blob_id: str
+    size: int
+    sha256: str
+
+
+class ClipVault:
+    def __init__(self, keystore: Keystore, blobs: BlobStore,
+                 chunk_size: int = stream.DEFAULT_CHUNK_SIZE) -> None:
+        self.keystore = keystore
+        self.blobs = blobs
+        self.chunk_size = chunk_size
+
+    def store(self, clip_id: str, chunks: Iterable[bytes], max_bytes: int) -> StoredClip:
+        """Encrypt and store; on any failure (empty, too large, I/O) no blob and no key remain."""
+        key_id = str(uuid4())
+        blob_id = str(uuid4())
+        key = self.keystore.create_key(key_id)
+        tally = stream.Tally()
+        try:
+            self.blobs.put(blob_id, stream.encrypt_stream(
+                key, key_id, clip_id, _limited(tally.watch(chunks), max_bytes), self.chunk_size))
+            if tally.size == 0:
+                raise InvalidInput("the clip body is empty")
+        except BaseException:
+            self.destroy(key_id, blob_id)
+            raise
+        return StoredClip(key_id=key_id, blob_id=blob_id, size=tally.size, sha256=tally.sha256)
+
+    def read(self, clip_id: str, key_id: str, blob_id: str, size: int,
+             start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged."""
+        key = self.keystore.get_key(key_id)
+        end = size if end is None else end
+        if start == 0 and end == size:
+            return stream.decrypt_stream(key, clip_id, self.blobs.iter_chunks(blob_id))
+
+        def read_at(offset: int, length: int) -> bytes:
+            return self.blobs.open_range(blob_id, offset, length)
+
+        return stream.decrypt_range(key, clip_id, read_at, size, start, end)
+
+    def destroy(self, key_id: str, blob_id: str) -> None:
+        """Shred the key first (the clip is unreadable from then on), then delete the blob.
+
+        Idempotent: either step may already have happened in an earlier, interrupted run.
+        """
+        self.keystore.shred(key_id)
+        with contextlib.suppress(ValueError):
+            self.blobs.delete(blob_id)
+
+    def destroy_many(self, locations: Sequence[tuple[str, str]]) -> None:
+        """``destroy`` for a batch: one keystore transaction, one blob-store sweep."""
+        if not locations:
+            return
+        self.keystore.shred_many([key_id for key_id, _ in locations])
+        self.blobs.delete_many([blob_id for _, blob_id in locations])
+
+    def close(self) -> None:
+        self.keystore.close()
+        closer = getattr(self.blobs, "close", None)
+        if callable(closer):
+            closer()
+
+
+def _limited(chunks: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
+    seen = 0
+    for chunk in chunks:
+        seen += len(chunk)
+        if seen > max_bytes:
+            raise PayloadTooLarge(f"clip larger than the configured maximum of {max_bytes} bytes")
+        yield chunk

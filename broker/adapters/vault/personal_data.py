@@ -1,0 +1,46 @@
+"""Personal data inside events, sealed under a per-subject key so it can be erased for real.
+
+Events are immutable, so a caller's location or a free-text description of persons is never
+written in the clear: it is sealed with the subject's own data key from the keystore. Read
+models open it while the key exists; shredding the key (at the end of the pack's record
+retention) erases it from every copy of every event at once, and the events stay verifiable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from broker.adapters.vault.errors import KeyShreddedError
+from broker.adapters.vault.keystore import Keystore
+from broker.adapters.vault.sealing import Sealer
+
+
+def subject_key_id(kind: str, aggregate_id: object) -> str:
+    return f"subject:{kind}:{aggregate_id}"
+
+
+class PersonalData:
+    def __init__(self, keystore: Keystore) -> None:
+        self._keystore = keystore
+        self._sealer = Sealer(keystore)
+
+    def seal(self, key_id: str, document: dict[str, Any], context: str) -> str:
+        """Create the subject key if needed and seal ``document``; base64 text for events."""
+        if not self._keystore.exists(key_id):
+            self._keystore.create_key(key_id)
+        plaintext = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
+        return base64.b64encode(self._sealer.seal(key_id, plaintext, context.encode())).decode()
+
+    def open(self, key_id: str, sealed: str, context: str) -> dict[str, Any] | None:
+        """The document, or None once the subject's key has been shredded."""
+        try:
+            plaintext = self._sealer.open_sealed(key_id, base64.b64decode(sealed), context.encode())
+        except KeyShreddedError:
+            return None
+        document: dict[str, Any] = json.loads(plaintext)
+        return document
+
+    def erase(self, key_id: str) -> bool:
+        return self._keystore.shred(key_id)

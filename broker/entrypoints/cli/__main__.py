@@ -1,0 +1,5 @@
+"""``python -m broker.entrypoints.cli``."""
+
+from broker.entrypoints.cli import main
+
+main()

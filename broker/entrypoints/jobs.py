@@ -1,0 +1,120 @@
+"""Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure.
+
+Run inside ``broker serve`` (one node) or as ``broker worker``. However many processes run a
+scheduler, each job runs in at most one of them at a time: a PostgreSQL advisory lock at
+scale, an OS file lock on the embedded default. A run that overruns its interval is not
+started twice (``max_instances=1``); missed runs are coalesced into one, never dropped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from broker.application.oversight import checkpoint
+from broker.application.sweeps import erase_personal_data, expire_grants, flag_overdue_reviews, run_purge
+from broker.bootstrap import Broker
+
+logger = logging.getLogger("broker.entrypoints.jobs")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    minutes: float
+    run: Callable[[Broker], object]
+
+
+JOBS = (
+    JobSpec("purge", 10, lambda broker: run_purge(broker).purged),
+    JobSpec("expire_grants", 1, expire_grants),
+    JobSpec("review_deadlines", 60, flag_overdue_reviews),
+    JobSpec("erase_personal_data", 24 * 60, erase_personal_data),
+    JobSpec("audit_checkpoint", 10, lambda broker: checkpoint(broker) is not None),
+)
+
+
+class JobLock:
+    """At most one holder per job name across every process sharing the deployment."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+
+    @contextmanager
+    def hold(self, job: str) -> Iterator[bool]:
+        if self._broker.settings.event_store == "postgres":
+            with self._postgres(job) as acquired:
+                yield acquired
+        else:
+            with self._file(job) as acquired:
+                yield acquired
+
+    @contextmanager
+    def _postgres(self, job: str) -> Iterator[bool]:
+        import psycopg
+
+        key = int.from_bytes(hashlib.sha256(f"footage-broker:{job}".encode()).digest()[:8],
+                             "big", signed=True)
+        with psycopg.connect(self._broker.settings.postgres_conninfo(), autocommit=True) as conn:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            acquired = bool(row and row[0])
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    @contextmanager
+    def _file(self, job: str) -> Iterator[bool]:
+        path = self._broker.settings.data_dir / f".job-{job}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def run_job(broker: Broker, spec: JobSpec, lock: JobLock | None = None) -> object | None:
+    """One run, unless another process is running the same job right now (then None)."""
+    with (lock or JobLock(broker)).hold(spec.name) as mine:
+        if not mine:
+            logger.info("job %s skipped: running in another process", spec.name)
+            return None
+        try:
+            result = spec.run(broker)
+        except Exception:
+            logger.exception("job %s failed; it will run again at its next interval", spec.name)
+            return None
+        logger.info("job %s done: %s", spec.name, result)
+        return result
+
+
+def build_scheduler(broker: Broker, *, blocking: bool = False) -> BaseScheduler:
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    lock = JobLock(broker)
+    for spec in JOBS:
+        scheduler.add_job(run_job, "interval", minutes=spec.minutes, args=(broker, spec, lock),
+                          id=spec.name, name=spec.name, next_run_time=broker.clock.now())
+    return scheduler
