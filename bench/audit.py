@@ -27,13 +27,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from broker.adapters.vault.kek import init_keyfile
-from broker.application import oversight as audit
+from broker.application import audit_chain as audit
+from broker.application.actors import Actor
+from broker.application.requests import judged_request
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
 from broker.policy import EvaluationRequest, GeoPoint, Requester, TimeWindow
 from broker.readmodel.audit_query import AuditFilter, query_events
+
+SHELL = Actor.shell()
 
 CENTRE = (36.3504, 127.3845)
 AGENCIES = ["대전경찰청", "대전둔산경찰서", "대전중부경찰서", "대전동부경찰서", "대전서부경찰서",
@@ -52,12 +56,11 @@ def generate(broker, clock: FixedClock, events: int, rng: random.Random) -> tupl
                         purpose_category="crime_prevention", address="",
                         lat=CENTRE[0] + rng.uniform(-0.03, 0.03), lon=CENTRE[1] + rng.uniform(-0.03, 0.03),
                         coverage_m=50, retention_days=30) for i in range(2000)]
-    cameras = [str(camera_id) for camera_id, _ in broker.app.upsert_cameras(specs)]
+    cameras = [str(camera_id) for camera_id, _ in broker.cameras.upsert(SHELL, specs)]
     clients = []
     for agency in AGENCIES:
-        client_id, _ = broker.app.register_client(name=f"{agency} 112", role="police", agency=agency)
+        client_id, _ = broker.clients.register(SHELL, name=f"{agency} 112", role="police", agency=agency)
         clients.append({"client_id": str(client_id), "agency": agency})
-    broker.projector.catch_up()
     produced = broker.app.recorder.max_notification_id() or 0
     while produced < events:
         clock.advance(timedelta(minutes=7))
@@ -71,13 +74,13 @@ def generate(broker, clock: FixedClock, events: int, rng: random.Random) -> tupl
             incident_reference=f"112-{produced}", incident_kind="theft",
             incident_location=GeoPoint(lat=spec.lat, lon=spec.lon),
             occurred_at=now - timedelta(hours=2), purpose="identify the suspect")
-        footage_request = broker.app.submit_footage_request(request)
+        footage_request = judged_request(broker.ctx, request, {})
         grant = footage_request.grant
         if grant is not None:
             views = min(VIEWS_PER_REQUEST, events - produced - 3)
             for _ in range(max(0, views)):
                 footage_request.record_view(rng.choice(cameras), None, client["client_id"], at=now)
-            broker.app.save(footage_request)
+        broker.app.record(footage_request)
         produced = broker.app.recorder.max_notification_id() or 0
         if produced % 50_000 < VIEWS_PER_REQUEST + 3:
             broker.projector.catch_up()
@@ -155,9 +158,9 @@ def main() -> None:
                     items, _ = query_events(conn, flt, limit=100)
                     timings.append(time.perf_counter() - began)
                     hits += len(items)
-            audit.checkpoint(broker)
+            audit.checkpoint(broker.ctx)
             began = time.perf_counter()
-            report = audit.verify_chain(broker)
+            report = audit.verify_chain(broker.ctx)
             verify_seconds = time.perf_counter() - began
             if not report.ok:
                 raise SystemExit(f"verification failed: {report.reason}")

@@ -23,11 +23,13 @@ from uuid import uuid4
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from broker.adapters.vault.kek import init_keyfile
-from broker.application.sweeps import run_purge
+from broker.application.actors import Actor
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
+
+SHELL = Actor.shell()
 
 
 def rss_mib() -> float:
@@ -47,20 +49,19 @@ def main() -> None:
         init_keyfile(root / "keys")
         broker = build(Settings(data_dir=root / "var", keys_dir=root / "keys"), FixedClock(now))
         try:
-            camera_id, _ = broker.app.upsert_cameras([CameraSpec(
+            camera_id, _ = broker.cameras.upsert(SHELL, [CameraSpec(
                 key="bench", name="bench", agency="bench", purpose="생활방범",
                 purpose_category="crime_prevention", address="", lat=36.35, lon=127.38,
                 coverage_m=50, retention_days=30)])[0]
             started = time.perf_counter()
             for i in range(args.clips):
                 end = now - timedelta(days=31, seconds=i)
-                broker.app.ingest_clip(camera_id=camera_id, start=end - timedelta(seconds=1),
-                                       end=end, chunks=[body], ingested_by="bench")
-            broker.projector.catch_up()
+                broker.clips.ingest(SHELL, camera_id=camera_id, start=end - timedelta(seconds=1),
+                                       end=end, chunks=[body])
             ingest_seconds = time.perf_counter() - started
             rss_before = rss_mib()
             started = time.perf_counter()
-            report = run_purge(broker)
+            report = broker.sweeps.purge()
             purge_seconds = time.perf_counter() - started
             rss_after = rss_mib()
             assert report.purged == args.clips, report.purged

@@ -25,6 +25,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from broker.application.actors import Actor
+
+SHELL = Actor.shell()
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -99,14 +103,13 @@ def prepare(data: Path, cameras: int) -> str:
     init_keyfile(data / "keys")
     broker = build(Settings(data_dir=data / "var", keys_dir=data / "keys"))
     rng = random.Random(1000)
-    broker.app.upsert_cameras([
+    broker.cameras.upsert(SHELL, [
         CameraSpec(key=f"bench-{i}", name=f"cam {i}", agency="대전광역시", purpose="생활방범",
                    purpose_category="crime_prevention", address="",
                    lat=CENTRE[0] + rng.uniform(-0.012, 0.012),
                    lon=CENTRE[1] + rng.uniform(-0.012, 0.012), coverage_m=50, retention_days=30)
         for i in range(cameras)])
-    _, key = broker.app.register_client(name="bench 112", role="police", agency="대전경찰청")
-    broker.projector.catch_up()
+    _, key = broker.clients.register(SHELL, name="bench 112", role="police", agency="대전경찰청")
     broker.close()
     return key
 

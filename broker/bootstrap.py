@@ -1,13 +1,13 @@
 """The one wiring point: settings (+ a clock) in, a ready ``Broker`` out.
 
 Tests and the CLI call ``build`` with their own settings and clock; nothing else constructs
-infrastructure, and nothing is built at import time.
+infrastructure, and nothing is built at import time. Entrypoints reach every use case through
+the ``Broker``'s areas (``broker.requests.submit(...)``, ``broker.oversight.audit_events(...)``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -17,55 +17,96 @@ from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
 from broker.adapters.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
 from broker.adapters.vault.personal_data import PersonalData
+from broker.application.cameras import Cameras
+from broker.application.citizens import Citizens
+from broker.application.clients import Clients
+from broker.application.clips import Clips
+from broker.application.consistency import ReadYourWrites
+from broker.application.context import Context
 from broker.application.core import BrokerApp
+from broker.application.demo import Demo
+from broker.application.grants import Grants
+from broker.application.health import Health
+from broker.application.holds import Holds
+from broker.application.oversight import Oversight
+from broker.application.policies import Policies
+from broker.application.requests import Requests
+from broker.application.reviews import Reviews
+from broker.application.sweeps import Sweeps
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
-from broker.policy import CameraSite, PolicyPack, load_pack
-from broker.readmodel import camera_view, client_view, clip_view, ledger_view, request_view
+from broker.policy import PolicyPack, load_pack
 from broker.readmodel.audit_view import AuditTrail
+from broker.readmodel.camera_view import CameraView
+from broker.readmodel.client_view import ClientView
+from broker.readmodel.clip_view import ClipView
 from broker.readmodel.database import ReadModelDatabase, open_database
+from broker.readmodel.ledger_view import LedgerView
 from broker.readmodel.migrate import upgrade_to_head
-from broker.readmodel.projector import Handler, Projector
+from broker.readmodel.projection import Projector, ReadModelView, ViewProjection
+from broker.readmodel.request_view import HoldView, RequestView
 
 
 @dataclass
 class Broker:
+    """The running broker: its areas of use cases, and the parts they were built from."""
+
     settings: Settings
-    clock: Clock
-    app: BrokerApp
-    policy: PolicyPack
-    vault: ClipVault
-    signing_key: Ed25519PrivateKey = field(repr=False)
-    readmodel: ReadModelDatabase
+    ctx: Context
     projector: Projector
+    cameras: Cameras
+    clients: Clients
+    clips: Clips
+    requests: Requests
+    holds: Holds
+    grants: Grants
+    reviews: Reviews
+    citizens: Citizens
+    oversight: Oversight
+    policies: Policies
+    sweeps: Sweeps
+    demo: Demo
+    health: Health
     _closed: bool = field(default=False, repr=False)
+
+    @property
+    def app(self) -> BrokerApp:
+        return self.ctx.app
+
+    @property
+    def clock(self) -> Clock:
+        return self.ctx.clock
+
+    @property
+    def policy(self) -> PolicyPack:
+        return self.ctx.policy
+
+    @property
+    def vault(self) -> ClipVault:
+        return self.ctx.vault
+
+    @property
+    def readmodel(self) -> ReadModelDatabase:
+        return self.ctx.readmodel
+
+    @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        return self.ctx.signing_key
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self.readmodel.dispose()
-        self.vault.close()
-        self.app.close()
+        self.ctx.readmodel.dispose()
+        self.ctx.vault.close()
+        self.ctx.app.close()
 
 
-def projection_handlers(personal_data: PersonalData) -> dict[type, Handler]:
-    """One handler per event type; views that react to the same type are chained in order."""
-    handlers: dict[type, Handler] = {}
-    for view_handlers in (camera_view.HANDLERS, client_view.HANDLERS, clip_view.HANDLERS,
-                          request_view.handlers(personal_data), ledger_view.HANDLERS):
-        for event_type, handler in view_handlers.items():
-            earlier = handlers.get(event_type)
-            handlers[event_type] = handler if earlier is None else _chain(earlier, handler)
-    return handlers
-
-
-def _chain(first: Handler, second: Handler) -> Handler:
-    def both(conn: Any, event: Any) -> None:
-        first(conn, event)
-        second(conn, event)
-
-    return both
+def projections(view: ReadModelView, personal_data: PersonalData) -> list[ViewProjection]:
+    """Every view of the read model, in the order each event reaches them; the audit trail
+    last, so that its lookups (a clip's camera, a client's role) see this event's rows."""
+    return [CameraView(view), ClientView(view), ClipView(view), RequestView(view, personal_data),
+            HoldView(view), LedgerView(view), AuditTrail(view)]
 
 
 def open_keystore(settings: Settings) -> Keystore:
@@ -96,27 +137,29 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     vault = ClipVault(open_keystore(settings), open_blob_store(settings))
+    personal_data = PersonalData(vault.keystore)
     readmodel = open_database(settings.resolved_readmodel_url())
-
-    def sites_near(lat: float, lon: float, radius_m: float) -> list[CameraSite]:
-        with readmodel.reader.connect() as conn:
-            hits = camera_view.cameras_near(conn, lat, lon, radius_m,
-                                            columns=camera_view.SITE_COLUMNS)
-        return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
-                           coverage_m=hit.row["coverage_m"], status=hit.row["status"])
-                for hit in hits]
-
     sqlite_events = settings.event_store == "sqlite"
-    app = BrokerApp(env=settings.eventsourcing_env(), clock=clock, policy=policy,
-                    sites_near=sites_near, vault=vault, max_clip_bytes=settings.max_clip_bytes,
+    app = BrokerApp(env=settings.eventsourcing_env(),
                     write_lock=(FileWriteLock(settings.data_dir / "events.db.lock")
                                 if sqlite_events else no_write_lock))
     upgrade_to_head(readmodel.writer)
-    projector = Projector(app, readmodel, projection_handlers(PersonalData(vault.keystore)),
-                          observers=[AuditTrail()],
+    view = ReadModelView(readmodel)
+    projector = Projector(app, view, projections(view, personal_data),
                           write_lock=(FileWriteLock(settings.data_dir / "readmodel.db.lock")
                                       if readmodel.dialect == "sqlite" else no_write_lock))
-    broker = Broker(settings=settings, clock=clock, app=app, policy=policy, vault=vault,
-                    signing_key=signing_key, readmodel=readmodel, projector=projector)
-    projector.catch_up()
+    consistency = ReadYourWrites(projector)
+    ctx = Context(app=app, readmodel=readmodel, consistency=consistency, clock=clock,
+                  policy=policy, vault=vault, personal_data=personal_data,
+                  signing_key=signing_key, scratch_dir=settings.data_dir / "scratch",
+                  max_clip_bytes=settings.max_clip_bytes)
+    cameras, clients, clips = Cameras(ctx), Clients(ctx), Clips(ctx)
+    broker = Broker(
+        settings=settings, ctx=ctx, projector=projector, cameras=cameras, clients=clients,
+        clips=clips, requests=Requests(ctx), holds=Holds(ctx), grants=Grants(ctx),
+        reviews=Reviews(ctx), citizens=Citizens(ctx), oversight=Oversight(ctx),
+        policies=Policies(ctx), sweeps=Sweeps(ctx),
+        demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),
+    )
+    consistency.latest()  # whatever other processes recorded while we were away
     return broker

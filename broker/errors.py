@@ -8,6 +8,7 @@
     ├── PayloadTooLarge              413
     ├── Unauthenticated              401  missing, malformed, unknown or revoked key
     ├── Forbidden                    403  authenticated, but the role or grant does not allow it
+    ├── NotReady                     503  a store the broker needs is unreachable
     └── ConfigurationError           (startup only) invalid settings, reported in one line
 """
 
@@ -58,6 +59,11 @@ class Unauthenticated(BrokerError):
 class Forbidden(BrokerError):
     status = 403
     title = "Forbidden"
+
+
+class NotReady(BrokerError):
+    status = 503
+    title = "Service unavailable"
 
 
 class ConfigurationError(BrokerError):

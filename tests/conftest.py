@@ -1,13 +1,25 @@
-"""Fixtures shared by the whole suite: a PostgreSQL server when one can be had."""
+"""Fixtures shared by the whole suite: a broker on real stores, the API over it, its clients."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 
+from broker.application.actors import Actor
+from broker.bootstrap import Broker, build
+from broker.clock import FixedClock
+from broker.config import Settings
+from broker.domain.clip import Clip
+from broker.domain.roles import Role
+from broker.entrypoints.api.main import create_app
 from tests.support import postgres
 
 # CI explores the same examples on every run: a red build is then reproducible, never luck.
@@ -15,6 +27,12 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+SHELL = Actor.shell()
+"""The operator at the broker's own shell, as the CLI acts."""
+
+
+# A PostgreSQL server when one can be had. ------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[postgres.PostgresServer]:
@@ -35,17 +53,14 @@ def postgres_database(
         yield postgres_server, dbname
 
 
-# A broker on real SQLite files in a temp dir, with a clock that only moves when told. ----------
+def postgres_settings(tmp_path: Path, keys_dir: Path, server: postgres.PostgresServer,
+                      dbname: str) -> Settings:
+    return Settings(data_dir=tmp_path / "var", keys_dir=keys_dir, event_store="postgres",
+                    postgres_host=server.host, postgres_port=server.port,
+                    postgres_user=server.user, postgres_dbname=dbname)
 
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-from broker.bootstrap import Broker, build  # noqa: E402
-from broker.clock import FixedClock  # noqa: E402
-from broker.config import Settings  # noqa: E402
-
-T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
+# A broker on real stores in a temp dir, with a clock that only moves when told. ---------------
 
 @pytest.fixture
 def clock() -> FixedClock:
@@ -68,54 +83,34 @@ def sqlite_settings(tmp_path: Path, keys_dir: Path) -> Settings:
 
 
 @pytest.fixture
-def broker(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Broker]:
-    instance = build(sqlite_settings, clock)
-    try:
-        yield instance
-    finally:
-        instance.close()
+def store() -> str:
+    """Which store ``broker`` runs on; a test package that holds its contract on both
+    overrides this with ``params=["sqlite", "postgres"]`` (``both_stores``)."""
+    return "sqlite"
 
 
-def postgres_settings(tmp_path: Path, keys_dir: Path, server: postgres.PostgresServer,
-                      dbname: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "var",
-        keys_dir=keys_dir,
-        event_store="postgres",
-        postgres_host=server.host,
-        postgres_port=server.port,
-        postgres_user=server.user,
-        postgres_dbname=dbname,
-    )
+def both_stores(request: pytest.FixtureRequest) -> str:
+    """Body of a ``store`` fixture parametrized over the embedded default and PostgreSQL."""
+    return str(request.param)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_broker(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path,
-               clock: FixedClock) -> Iterator[Broker]:
-    """The same contract on the embedded default and on PostgreSQL."""
-    if request.param == "sqlite":
+@pytest.fixture
+def broker(request: pytest.FixtureRequest, store: str, tmp_path: Path, keys_dir: Path,
+           clock: FixedClock) -> Iterator[Broker]:
+    """A broker on real SQLite files, or on a fresh PostgreSQL database."""
+    if store == "postgres":
+        server, dbname = request.getfixturevalue("postgres_database")
+        settings = postgres_settings(tmp_path, keys_dir, server, dbname)
+    else:
         settings = Settings(data_dir=tmp_path / "var", keys_dir=keys_dir)
-        instance = build(settings, clock)
-        try:
-            yield instance
-        finally:
-            instance.close()
-        return
-    server, dbname = request.getfixturevalue("postgres_database")
-    instance = build(postgres_settings(tmp_path, keys_dir, server, dbname), clock)
+    instance = build(settings, clock)
     try:
         yield instance
     finally:
         instance.close()
 
 
-# The real ASGI app over that broker, and one API key per role. -----------------------------
-
-from fastapi.testclient import TestClient  # noqa: E402
-
-from broker.domain.roles import Role  # noqa: E402
-from broker.entrypoints.api.main import create_app  # noqa: E402
-
+# The real ASGI app over that broker, and one API key per role. ---------------------------------
 
 @pytest.fixture
 def api(broker: Broker) -> Iterator[TestClient]:
@@ -128,8 +123,23 @@ def keys(broker: Broker) -> dict[Role, str]:
     """One API key per role, created through the application like `broker clients add`."""
     issued = {}
     for role in Role:
-        _, key = broker.app.register_client(name=f"test {role.value}", role=role.value,
-                                            agency=f"agency of {role.value}")
+        _, key = broker.clients.register(SHELL, name=f"test {role.value}", role=role,
+                                         agency=f"agency of {role.value}")
         issued[role] = key
-    broker.projector.catch_up()
     return issued
+
+
+# Who acts in tests that call the application directly. -----------------------------------------
+
+def actor(role: Role, client_id: str | None = None, agency: str | None = None) -> Actor:
+    """A client of this role, as authentication would establish it."""
+    return Actor(client_id=client_id or f"{role.value}-client", name=f"test {role.value}",
+                 role=role, agency=agency or f"agency of {role.value}")
+
+
+def ingest_clip(broker: Broker, camera_id: Any, start: datetime, end: datetime,
+                body: bytes = b"footage", idempotency_key: str | None = None) -> Clip:
+    """Ingest through the application; the ``Clip`` aggregate (it knows its key and blob)."""
+    view, _ = broker.clips.ingest(SHELL, camera_id=camera_id, start=start, end=end, chunks=[body],
+                                  idempotency_key=idempotency_key)
+    return broker.app.load(UUID(view["id"]), Clip, "clip")

@@ -8,6 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
+from broker.domain.clip import Clip
 from broker.entrypoints.cli import cli
 
 runner = CliRunner()
@@ -119,7 +120,7 @@ def test_ingest_and_rotate_keep_the_clip_readable(env, tmp_path):
     try:
         from uuid import UUID
 
-        clip = broker.app.get_clip(UUID(clip_id))
+        clip = broker.app.load(UUID(clip_id), Clip, "clip")
         data = b"".join(broker.vault.read(clip_id, clip.key_id, clip.blob_id, clip.size))
         assert data == clip_file.read_bytes()
     finally:

@@ -9,7 +9,11 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from broker.application.core import BrokerApp
+from broker.application.actors import Actor
+from broker.application.cameras import Cameras
+from broker.application.clients import Clients
+from broker.application.clips import Clips
+from broker.clock import Clock
 from broker.domain.camera import CameraSpec
 from broker.domain.roles import Role
 
@@ -94,25 +98,55 @@ def demo_cameras() -> list[CameraSpec]:
     return specs
 
 
-def load_demo(app: BrokerApp, clients_file: Path, known_client_ids: set[str]) -> dict[str, int]:
-    """Cameras are upserted (idempotent); clients are created only if the file is missing or
-    names clients this store does not know (a wiped data dir)."""
-    outcomes = app.upsert_cameras(demo_cameras())
-    created_cameras = sum(1 for _, outcome in outcomes if outcome == "created")
-    load_demo_clips(app)
-    if clients_file.exists():
-        existing = json.loads(clients_file.read_text(encoding="utf-8")).get("clients", [])
-        if existing and all(c.get("id") in known_client_ids for c in existing):
-            return {"cameras": len(outcomes), "cameras_created": created_cameras,
-                    "clients_created": 0}
-    clients = []
-    for name, role, agency in DEMO_CLIENTS:
-        client_id, api_key = app.register_client(name=name, role=role.value, agency=agency)
-        clients.append({"id": str(client_id), "name": name, "role": role.value,
-                        "agency": agency, "api_key": api_key})
-    write_private_json(clients_file, {"clients": clients})
-    return {"cameras": len(outcomes), "cameras_created": created_cameras,
-            "clients_created": len(clients)}
+@dataclass(frozen=True)
+class Demo:
+    """Loads the demo through the same use cases an operator would use."""
+
+    cameras: Cameras
+    clients: Clients
+    clips: Clips
+    clock: Clock
+
+    def load(self, actor: Actor, clients_file: Path) -> dict[str, int]:
+        """Cameras are upserted (idempotent); clients are created only if the file is missing or
+        names clients this store does not know (a wiped data dir)."""
+        outcomes = self.cameras.upsert(actor, demo_cameras())
+        created_cameras = sum(1 for _, outcome in outcomes if outcome == "created")
+        self.load_clips(actor)
+        known = {client["id"] for client in self.clients.list(actor)}
+        if clients_file.exists():
+            existing = json.loads(clients_file.read_text(encoding="utf-8")).get("clients", [])
+            if existing and all(c.get("id") in known for c in existing):
+                return {"cameras": len(outcomes), "cameras_created": created_cameras,
+                        "clients_created": 0}
+        clients = []
+        for name, role, agency in DEMO_CLIENTS:
+            client_id, api_key = self.clients.register(actor, name=name, role=role, agency=agency)
+            clients.append({"id": str(client_id), "name": name, "role": role.value,
+                            "agency": agency, "api_key": api_key})
+        write_private_json(clients_file, {"clients": clients})
+        return {"cameras": len(outcomes), "cameras_created": created_cameras,
+                "clients_created": len(clients)}
+
+    def load_clips(self, actor: Actor, count: int = 3) -> int:
+        """A few recent clips on the City Hall cameras, so the tour can request and stream them.
+
+        Idempotent per clip (Idempotency-Key); windows end 30, 60, 90... minutes before now.
+        """
+        from datetime import timedelta
+
+        from broker.domain.camera import camera_id_for
+
+        now = self.clock.now().replace(second=0, microsecond=0)
+        body = demo_video()
+        created = 0
+        for i in range(count):
+            end = now - timedelta(minutes=30 * (i + 1))
+            _, replayed = self.clips.ingest(
+                actor, camera_id=camera_id_for("demo:city-hall"), start=end - timedelta(minutes=1),
+                end=end, chunks=[body], idempotency_key=f"demo-clip-{end.isoformat()}")
+            created += 0 if replayed else 1
+        return created
 
 
 def demo_video(seconds: int = 2, fps: int = 12) -> bytes:
@@ -135,27 +169,6 @@ def demo_video(seconds: int = 2, fps: int = 12) -> bytes:
             writer.write(frame)
         writer.release()
         return path.read_bytes()
-
-
-def load_demo_clips(app: BrokerApp, count: int = 3) -> int:
-    """A few recent clips on the City Hall cameras, so the tour can request and stream them.
-
-    Idempotent per clip (Idempotency-Key); windows end 30, 60, 90... minutes before now.
-    """
-    from datetime import timedelta
-
-    from broker.domain.camera import camera_id_for
-
-    now = app.clock.now().replace(second=0, microsecond=0)
-    body = demo_video()
-    created = 0
-    for i in range(count):
-        end = now - timedelta(minutes=30 * (i + 1))
-        _, replayed = app.ingest_clip(
-            camera_id=camera_id_for("demo:city-hall"), start=end - timedelta(minutes=1), end=end,
-            chunks=[body], ingested_by="demo", idempotency_key=f"demo-clip-{end.isoformat()}")
-        created += 0 if replayed else 1
-    return created
 
 
 def write_private_json(path: Path, payload: object) -> None:

@@ -1,216 +1,98 @@
-"""Tamper evidence of the event log: signed checkpoints and full re-verification.
+"""Privacy officers and auditors: the audit trail, the provision ledger, chain verification;
+and what anyone may read: the transparency report and the broker's public keys.
 
-Checkpoints sign (tree size, root) of the Merkle tree over every stored event with the broker's
-Ed25519 key (in ``keys/``, never in a database). Verification recomputes every leaf from the
-event store alone and compares it with the recorded leaf hashes and with every checkpoint whose
-signature verifies: an edited, deleted, reordered or inserted stored event is named by position.
+Looking at the trail is part of the trail: every oversight query is recorded
+(``AuditAccess.Queried``) before its answer is computed, and the answer includes it.
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterator
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select
+from broker.adapters.vault.kek import export_public_key
+from broker.application import audit_chain
+from broker.application.actors import Actor, allowed
+from broker.application.context import UseCases
+from broker.domain.audit import AuditAccess
+from broker.domain.roles import OVERSIGHT_ROLES, Role
+from broker.errors import InvalidInput
+from broker.readmodel import audit_query, ledger_view
+from broker.readmodel.audit_query import AuditFilter
+from broker.readmodel.transparency import transparency_report
 
-from broker.adapters.eventstore import read_raw
-from broker.bootstrap import Broker
-from broker.merkle import Checkpoint, CheckpointError, sign_checkpoint, verify_checkpoint, verify_log
-from broker.readmodel.audit_view import leaf_bytes, tree_head
-from broker.readmodel.tables import audit_checkpoints
-
-ORIGIN = "footage-broker.invalid/audit"
-KEY_NAME = "footage-broker-audit"
-BATCH = 10_000
-
-
-class MalformedStore(Exception):
-    def __init__(self, position: int, reason: str) -> None:
-        super().__init__(reason)
-        self.position = position
-        self.reason = reason
+PURGE_GRACE = timedelta(minutes=10)
+"""A purge counts as on time if it ran within one purge interval of the due moment."""
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    ok: bool
-    events_checked: int
-    tree_size: int
-    events_not_yet_in_tree: int
-    checkpoints_verified: int
-    first_bad_position: int | None
-    first_bad_event: dict[str, Any] | None
-    reason: str
-    latest_checkpoint: str | None
+class Oversight(UseCases):
+    @allowed(*OVERSIGHT_ROLES)
+    def audit_events(self, actor: Actor, flt: AuditFilter, *, limit: int = 100,
+                     cursor: str | None = None, output: str = "json") -> dict[str, Any]:
+        """A page of the trail in time order, and the cursor of the next page (or None)."""
+        if flt.start and flt.end and flt.end <= flt.start:
+            raise InvalidInput("'to' must be after 'from'")
+        after = audit_query.AuditCursor.decode(cursor) if cursor else None
+        position = self._record(actor, "audit.events", {**flt.as_record(), "format": output})
+        with self.read(position) as conn:
+            items, next_page = audit_query.query_events(conn, flt, after=after, limit=limit)
+        return {"items": items, "next_cursor": next_page.encode() if next_page else None}
 
-    def as_dict(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in self.__dataclass_fields__}
+    @allowed(*OVERSIGHT_ROLES)
+    def ledger(self, actor: Actor, start: datetime | None, end: datetime | None,
+               output: str = "json") -> dict[str, Any]:
+        """The provision ledger (PIPA Art. 18(4)-(5), Enforcement Decree Art. 15)."""
+        filters = {"from": start.isoformat() if start else None,
+                   "to": end.isoformat() if end else None, "format": output}
+        position = self._record(actor, "audit.ledger", {k: v for k, v in filters.items() if v})
+        with self.read(position) as conn:
+            rows = ledger_view.ledger_rows(conn, start, end)
+        return {"items": rows, "next_cursor": None}
 
+    @allowed(*OVERSIGHT_ROLES)
+    def verify(self, actor: Actor, public_key: Any = None) -> dict[str, Any]:
+        """Sign the current head, then recompute the whole chain from the event store."""
+        self._record(actor, "audit.verify", {})
+        audit_chain.checkpoint(self.ctx)
+        report = audit_chain.verify_chain(self.ctx, public_key).as_dict()
+        report["public_key"] = {"algorithm": "Ed25519", "key_name": audit_chain.KEY_NAME,
+                                "raw_base64": audit_chain.public_key_b64(self.ctx)}
+        return report
 
-def checkpoint(broker: Broker) -> str | None:
-    """Sign the current tree head (once per size); returns the signed note, or None if empty."""
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        size, root = tree_head(conn)
-        if size == 0:
-            return None
-        existing = conn.execute(select(audit_checkpoints.c.signed_note)
-                                .where(audit_checkpoints.c.tree_size == size)).first()
-    if existing is not None:
-        return str(existing[0])
-    head = Checkpoint(origin=ORIGIN, tree_size=size, root_hash=root, timestamp=broker.clock.now())
-    note = sign_checkpoint(head, broker.signing_key, KEY_NAME)
-    with broker.readmodel.writer.begin() as conn:
-        known = conn.execute(select(audit_checkpoints.c.tree_size)
-                             .where(audit_checkpoints.c.tree_size == size)).first()
-        if known is None:
-            conn.execute(insert(audit_checkpoints).values(
-                tree_size=size, root_hash=root, signed_note=note, created_at=head.timestamp))
-    return note
+    @allowed(*OVERSIGHT_ROLES)
+    def verify_report(self, actor: Actor, public_key: Any = None) -> audit_chain.ChainReport:
+        """Recompute the chain as it stands (the shell's ``audit verify``), without signing."""
+        return audit_chain.verify_chain(self.ctx, public_key)
 
+    @allowed(*OVERSIGHT_ROLES)
+    def checkpoints(self, actor: Actor) -> dict[str, Any]:
+        """The signed checkpoints and the key that signs them, for offline verification."""
+        self._record(actor, "audit.checkpoints", {})
+        return {"items": audit_chain.signed_checkpoints(self.ctx), "key_name": audit_chain.KEY_NAME,
+                "public_key_raw_base64": audit_chain.public_key_b64(self.ctx), "next_cursor": None}
 
-def signed_checkpoints(broker: Broker) -> list[str]:
-    with broker.readmodel.reader.connect() as conn:
-        rows = conn.execute(select(audit_checkpoints.c.signed_note)
-                            .order_by(audit_checkpoints.c.tree_size))
-        return [str(row[0]) for row in rows]
+    @allowed(*OVERSIGHT_ROLES)
+    def checkpoint(self, actor: Actor) -> str | None:
+        """Sign the current tree head now; None while the log is empty."""
+        return audit_chain.checkpoint(self.ctx)
 
+    def transparency(self, year: int) -> dict[str, Any]:
+        """Public: aggregate counts only, never a person, a place or a case."""
+        citizen_bases = frozenset(b.id for b in self.ctx.policy.bases
+                                  if Role.CITIZEN_PORTAL in b.roles)
+        self.ctx.consistency.latest()
+        with self.read() as conn:
+            return transparency_report(conn, year, citizen_bases, purge_grace=PURGE_GRACE)
 
-def verify_chain(broker: Broker, public_key: Ed25519PublicKey | None = None) -> ChainReport:
-    """Recompute the tree from the event store; stop at the first divergence."""
-    public_key = public_key or broker.signing_key.public_key()
-    notes = signed_checkpoints(broker)
-    heads: list[Checkpoint] = []
-    for note in notes:
-        try:
-            heads.append(verify_checkpoint(note, public_key, KEY_NAME))
-        except CheckpointError as exc:
-            return _report(False, 0, 0, 0, len(heads), None, None,
-                           f"a stored checkpoint does not verify: {exc.detail}", notes)
-    with broker.readmodel.reader.connect() as conn:
-        tree_size, _ = tree_head(conn)
-    seen: dict[Any, Any] = {}
-    try:
-        result = verify_log(_entries(broker, tree_size, seen), heads)
-    except MalformedStore as exc:
-        return _report(False, exc.position, tree_size, 0, 0, exc.position, None, exc.reason, notes)
-    if result.ok and result.events_checked < tree_size:
-        # The tree recorded more events than the store still holds: the tail was deleted.
-        missing = result.events_checked
-        return _report(False, missing, tree_size, 0, result.checked_checkpoints, missing,
-                       _describe(seen.get("batch"), missing),
-                       f"the store ends at position {missing} but the tree recorded {tree_size} "
-                       "events: events deleted at the end", notes)
-    pending = _count_after(broker, seen.get("last_notification_id", 0)) if result.ok else 0
-    bad_event = None
-    if result.first_bad_position is not None:
-        bad_event = _describe(seen.get("batch"), result.first_bad_position)
-    return _report(result.ok, result.events_checked, tree_size, pending, result.checked_checkpoints,
-                   result.first_bad_position, bad_event, result.reason, notes)
+    def public_keys(self) -> dict[str, Any]:
+        """Public: the Ed25519 key that signs exports, checkpoints and live tokens."""
+        info = export_public_key(self.ctx.signing_key)
+        return {"keys": [{"key_id": info.key_id, "algorithm": info.algorithm,
+                          "use": ["export", "checkpoint", "live"], "public_key_pem": info.pem}]}
 
+    def _record(self, actor: Actor, what: str, filters: dict[str, Any]) -> int | None:
+        """Recorded before the answer is given."""
+        return self.ctx.app.record(AuditAccess(
+            client_id=actor.client_id, role=actor.role_name, agency=actor.agency, what=what,
+            filters=filters, at=self.ctx.clock.now()))
 
-Entry = tuple[int, bytes, bytes | None]
-
-
-def _entries(broker: Broker, tree_size: int, seen: dict[Any, Any]) -> Iterator[Entry]:
-    """(position, leaf bytes now in the store, leaf hash recorded when it was projected).
-
-    ``seen["last"]`` keeps the latest raw event and position, to name a divergent one.
-    """
-    recorder = broker.app.recorder
-    position = 0
-    start = 1
-    raw = broker.readmodel.reader.raw_connection()
-    try:
-        cursor = raw.cursor()
-        while position < tree_size:
-            try:
-                rows = read_raw(recorder, start, BATCH)
-            except (ValueError, TypeError) as exc:
-                raise MalformedStore(position, f"stored events from position {position} on "
-                                     f"cannot be read ({type(exc).__name__})") from None
-            if not rows:
-                seen["batch"] = (position, [], _recorded_from(cursor, broker, position))
-                return
-            base = position
-            recorded = _recorded_from(cursor, broker, base)
-            seen["batch"] = (base, rows, recorded)
-            for index, (_, originator_id, version, topic, state) in enumerate(rows):
-                if position >= tree_size:
-                    return
-                stored = recorded[index]
-                yield (position, leaf_bytes(originator_id, version, topic, state),
-                       stored[1] if stored is not None else None)
-                position += 1
-            start = rows[-1][0] + 1
-            seen["last_notification_id"] = rows[-1][0]
-    finally:
-        raw.close()
-
-
-_LEAVES_SQL = ("SELECT position, notification_id, leaf_hash FROM audit_leaves "
-               "WHERE position >= {mark} ORDER BY position LIMIT {mark}")
-
-
-def _mark(broker: Broker) -> str:
-    return "?" if broker.readmodel.dialect == "sqlite" else "%s"
-
-
-def _recorded_from(cursor: Any, broker: Broker, base: int) -> list[tuple[int, bytes] | None]:
-    """Recorded (notification id, leaf hash) for positions ``base`` .. ``base + BATCH - 1``."""
-    cursor.execute(_LEAVES_SQL.format(mark=_mark(broker)), (base, BATCH))
-    recorded: list[tuple[int, bytes] | None] = [None] * BATCH
-    for pos, notification_id, digest in cursor.fetchall():
-        recorded[pos - base] = (notification_id, bytes(digest))
-    return recorded
-
-
-def _describe(batch: tuple[int, Any, Any] | None, position: int) -> dict[str, Any] | None:
-    """The stored event at ``position``, or what the tree recorded there if it is gone."""
-    if batch is None:
-        return None
-    base, rows, recorded = batch
-    offset = position - base
-    if 0 <= offset < len(rows):
-        notification_id, originator_id, version, topic, _state = rows[offset]
-    elif 0 <= offset < len(recorded) and recorded[offset] is not None:
-        return {"missing": True, "recorded_notification_id": recorded[offset][0]}
-    else:
-        return None
-    stored = recorded[offset]
-    described = {"notification_id": notification_id, "originator_id": originator_id,
-                 "originator_version": version, "topic": topic}
-    if stored is not None and stored[0] != notification_id:
-        described["recorded_notification_id"] = stored[0]
-    return described
-
-
-def _count_after(broker: Broker, notification_id: int) -> int:
-    """Events recorded after the last one in the tree (not yet projected, or appended behind
-    the application's back: either way, not covered by any checkpoint yet)."""
-    count = 0
-    start = notification_id + 1
-    while True:
-        batch = read_raw(broker.app.recorder, start, BATCH)
-        if not batch:
-            return count
-        count += len(batch)
-        start = batch[-1][0] + 1
-
-
-def _report(ok: bool, checked: int, size: int, pending: int, verified: int, bad: int | None,
-            event: dict[str, Any] | None, reason: str, notes: list[str]) -> ChainReport:
-    return ChainReport(ok=ok, events_checked=checked, tree_size=size, events_not_yet_in_tree=pending,
-                       checkpoints_verified=verified, first_bad_position=bad, first_bad_event=event,
-                       reason=reason, latest_checkpoint=notes[-1] if notes else None)
-
-
-def public_key_b64(broker: Broker) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    raw = broker.signing_key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                      serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode()

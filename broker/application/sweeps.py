@@ -1,20 +1,28 @@
-"""Retention sweeps: purge expired footage, expire grants, flag overdue reviews.
+"""What the law makes happen on time, with nobody asking: purge footage past retention, expire
+grants, flag reviews past their deadline, erase personal data past its record retention, and
+sign the audit log's head.
 
-Planning reads the read model and applies the pure rules of ``broker.domain.retention``;
-execution goes through the application, which records every change as an event.
+Planning reads the read model and applies pure rules (``broker.domain.retention``, the
+aggregates' own ``expire``/``flag_overdue``); every change is an event. The scheduled jobs and
+``broker purge`` call these; nothing else does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection
 
-from broker.bootstrap import Broker
+from broker.application import audit_chain
+from broker.application.context import UseCases
+from broker.application.core import RecordConflict
+from broker.domain.clip import Clip
+from broker.domain.request import FootageRequest
 from broker.domain.retention import PurgeItem, Verdict, judge
+from broker.errors import InvalidInput
 from broker.readmodel import clip_view, request_view
 
 BATCH_SIZE = 500
@@ -31,68 +39,130 @@ class PurgeReport:
     """Filled by dry runs only: a real run keeps counts, not a list as long as the backlog."""
 
 
-def run_purge(broker: Broker, *, as_of: datetime | None = None, dry_run: bool = False,
+class Sweeps(UseCases):
+    def purge(self, *, as_of: datetime | None = None, dry_run: bool = False,
               batch_size: int = BATCH_SIZE) -> PurgeReport:
-    """Purge every clip whose retention has passed and no active hold covers.
+        """Purge every clip whose retention has passed and no active hold covers.
 
-    Works page by page (memory stays flat however much footage is due), judging each page
-    against the holds as they are just before it is destroyed. ``as_of`` other than now is for
-    dry runs ("what would go on the 1st?"): a real purge never runs ahead of the clock.
-    """
-    now = broker.clock.now()
-    if as_of is not None and as_of > now and not dry_run:
-        raise ValueError("a real purge cannot run ahead of the clock; use --dry-run")
-    moment = as_of or now
-    report = PurgeReport(as_of=moment, dry_run=dry_run)
-    broker.projector.catch_up()
-    after: tuple[datetime, str] | None = None
-    while True:
-        with broker.readmodel.reader.connect() as conn:
-            page = clip_view.expired_candidates(conn, moment, after=after, limit=batch_size)
-            holds = request_view.hold_spans(conn)
-        if not page:
-            break
-        after = (page[-1].end, page[-1].clip_id)
-        verdicts = judge(page, holds, moment)
-        report.kept_by_hold += sum(1 for v in verdicts if v.reason is None)
+        Works page by page (memory stays flat however much footage is due), judging each page
+        against the holds as they are just before it is destroyed. ``as_of`` other than now is
+        for dry runs ("what would go on the 1st?"): a real purge never runs ahead of the clock.
+        """
+        now = self.ctx.clock.now()
+        if as_of is not None and as_of > now and not dry_run:
+            raise InvalidInput("a real purge cannot run ahead of the clock; use --dry-run")
+        moment = as_of or now
+        report = PurgeReport(as_of=moment, dry_run=dry_run)
+        self.ctx.consistency.latest()
+        after: tuple[datetime, str] | None = None
+        position = None
+        while True:
+            with self.read() as conn:
+                page = clip_view.expired_candidates(conn, moment, after=after, limit=batch_size)
+                holds = request_view.hold_spans(conn)
+            if not page:
+                break
+            after = (page[-1].end, page[-1].clip_id)
+            verdicts = judge(page, holds, moment)
+            report.kept_by_hold += sum(1 for v in verdicts if v.reason is None)
+            if dry_run:
+                report.verdicts.extend(verdicts)
+                continue
+            report.due += sum(1 for v in verdicts if v.reason is not None)
+            purged, position = self.purge_clips(
+                [PurgeItem(v.clip.clip_id, v.reason, v.clip.due_at) for v in verdicts if v.reason])
+            report.purged += purged
         if dry_run:
-            report.verdicts.extend(verdicts)
-            continue
-        report.due += sum(1 for v in verdicts if v.reason is not None)
-        report.purged += broker.app.purge_clips(
-            [PurgeItem(v.clip.clip_id, v.reason, v.clip.due_at) for v in verdicts if v.reason])
-    if dry_run:
-        report.verdicts.sort(key=lambda v: (v.clip.due_at, v.clip.clip_id))
-        report.due = sum(1 for v in report.verdicts if v.reason is not None)
-    broker.projector.catch_up()
-    return report
+            report.verdicts.sort(key=lambda v: (v.clip.due_at, v.clip.clip_id))
+            report.due = sum(1 for v in report.verdicts if v.reason is not None)
+        self.ctx.consistency.wait(position)
+        return report
 
+    def purge_clips(self, items: Sequence[PurgeItem]) -> tuple[int, int | None]:
+        """Destroy the footage, then record ``Clip.Purged``; (how many this call recorded, position).
 
-def _sweep(broker: Broker, find_due: Callable[[Connection, datetime], list[str]],
-           settle: Callable[[UUID], bool]) -> int:
-    """Find the requests a rule says are due (read model), settle each (an event or nothing)."""
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        due = find_due(conn, broker.clock.now())
-    settled = sum(1 for request_id in due if settle(UUID(request_id)))
-    broker.projector.catch_up()
-    return settled
+        Order matters for crash safety: key shredded (unreadable at once), blob deleted, event
+        recorded. Killed anywhere, the clip is still "available" in the log, so the next run
+        repeats the idempotent steps and records the event. Another worker purging the same
+        clips concurrently loses nothing: each clip gets exactly one ``Purged`` (version check).
+        """
+        app, now = self.ctx.app, self.ctx.clock.now()
+        reasons = {item.clip_id: item.reason for item in items}
+        clips = [clip for clip in (app.find(UUID(item.clip_id), Clip) for item in items)
+                 if clip is not None and not clip.is_purged]
+        if not clips:
+            return 0, None
+        self.ctx.vault.destroy_many([(clip.key_id, clip.blob_id) for clip in clips])
+        for clip in clips:
+            clip.purge(reasons[str(clip.id)], at=now)
+        try:
+            return len(clips), app.record(*clips)
+        except RecordConflict:
+            pass  # someone else recorded some of them: settle clip by clip
+        recorded, position = 0, None
+        for clip in clips:
+            fresh = app.load(clip.id, Clip, "clip")
+            if fresh.is_purged:
+                continue
+            fresh.purge(reasons[str(clip.id)], at=now)
+            try:
+                position = app.record(fresh)
+                recorded += 1
+            except RecordConflict:
+                continue
+        return recorded, position
 
+    def expire_grants(self) -> int:
+        """Record ``Expired`` on every grant whose lifetime has passed."""
+        return self._sweep(request_view.granted_past_expiry,
+                           lambda r: r.expire(self.ctx.clock.now()))
 
-def expire_grants(broker: Broker) -> int:
-    return _sweep(broker, request_view.granted_past_expiry, broker.app.expire_grant)
+    def flag_overdue_reviews(self) -> int:
+        """Record ``ReviewOverdue`` once on every pending review past its legal deadline."""
+        return self._sweep(request_view.pending_past_deadline,
+                           lambda r: r.flag_overdue(self.ctx.clock.now()))
 
+    def erase_personal_data(self) -> int:
+        """Shred the subject keys of requests older than the pack's record retention, then
+        record the erasure (idempotent and crash-safe: a shredded key stays shredded)."""
+        days = self.ctx.policy.record_retention_days
 
-def flag_overdue_reviews(broker: Broker) -> int:
-    return _sweep(broker, request_view.pending_past_deadline, broker.app.flag_overdue_review)
+        def erase(footage_request: FootageRequest) -> bool:
+            key_id = footage_request.subject_key_id
+            if key_id is None or footage_request.personal_data_erased_at:
+                return False
+            self.ctx.personal_data.erase(key_id)
+            footage_request.erase_personal_data(at=self.ctx.clock.now())
+            return True
 
+        erased = self._sweep(
+            lambda conn, now: request_view.personal_data_past_retention(conn, now, days), erase)
+        if erased:
+            self.ctx.readmodel.compact_wal()
+        return erased
 
-def erase_personal_data(broker: Broker) -> int:
-    """Shred the subject keys of requests older than the pack's record retention."""
-    days = broker.policy.record_retention_days
-    erased = _sweep(broker,
-                    lambda conn, now: request_view.personal_data_past_retention(conn, now, days),
-                    broker.app.erase_personal_data)
-    if erased:
-        broker.readmodel.compact_wal()
-    return erased
+    def checkpoint(self) -> str | None:
+        """Sign the audit log's current head (once per size)."""
+        return audit_chain.checkpoint(self.ctx)
+
+    def _sweep(self, find_due: Callable[[Connection, datetime], list[str]],
+               change: Callable[[FootageRequest], bool]) -> int:
+        """Find what a rule says is due (read model); settle each with an event or nothing.
+
+        A concurrent write (another worker, a close) wins; the next sweep looks again.
+        """
+        self.ctx.consistency.latest()
+        with self.read() as conn:
+            due = find_due(conn, self.ctx.clock.now())
+        settled, position = 0, None
+        for request_id in due:
+            footage_request = self.ctx.app.load(UUID(request_id), FootageRequest, "request")
+            if not change(footage_request):
+                continue
+            try:
+                position = self.ctx.app.record(footage_request)
+            except RecordConflict:
+                continue
+            settled += 1
+        self.ctx.consistency.wait(position)
+        return settled

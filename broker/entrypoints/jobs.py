@@ -1,17 +1,16 @@
-"""Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure.
+"""Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure,
+audit checkpoints.
 
 Run inside ``broker serve`` (one node) or as ``broker worker``. However many processes run a
 scheduler, each job runs in at most one of them at a time: a PostgreSQL advisory lock at
-scale, an OS file lock on the embedded default. A run that overruns its interval is not
-started twice (``max_instances=1``); missed runs are coalesced into one, never dropped.
+scale, a file lock on the embedded default. A run that overruns its interval is not started
+twice (``max_instances=1``); missed runs are coalesced into one, never dropped.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from broker.application.oversight import checkpoint
-from broker.application.sweeps import erase_personal_data, expire_grants, flag_overdue_reviews, run_purge
+from broker.adapters.locks import try_exclusive
 from broker.bootstrap import Broker
 
 logger = logging.getLogger("broker.entrypoints.jobs")
@@ -36,11 +34,11 @@ class JobSpec:
 
 
 JOBS = (
-    JobSpec("purge", 10, lambda broker: run_purge(broker).purged),
-    JobSpec("expire_grants", 1, expire_grants),
-    JobSpec("review_deadlines", 60, flag_overdue_reviews),
-    JobSpec("erase_personal_data", 24 * 60, erase_personal_data),
-    JobSpec("audit_checkpoint", 10, lambda broker: checkpoint(broker) is not None),
+    JobSpec("purge", 10, lambda broker: broker.sweeps.purge().purged),
+    JobSpec("expire_grants", 1, lambda broker: broker.sweeps.expire_grants()),
+    JobSpec("review_deadlines", 60, lambda broker: broker.sweeps.flag_overdue_reviews()),
+    JobSpec("erase_personal_data", 24 * 60, lambda broker: broker.sweeps.erase_personal_data()),
+    JobSpec("audit_checkpoint", 10, lambda broker: broker.sweeps.checkpoint() is not None),
 )
 
 
@@ -56,7 +54,7 @@ class JobLock:
             with self._postgres(job) as acquired:
                 yield acquired
         else:
-            with self._file(job) as acquired:
+            with try_exclusive(self._broker.settings.data_dir / f".job-{job}.lock") as acquired:
                 yield acquired
 
     @contextmanager
@@ -73,23 +71,6 @@ class JobLock:
             finally:
                 if acquired:
                     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-
-    @contextmanager
-    def _file(self, job: str) -> Iterator[bool]:
-        path = self._broker.settings.data_dir / f".job-{job}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
 
 
 def run_job(broker: Broker, spec: JobSpec, lock: JobLock | None = None) -> object | None:

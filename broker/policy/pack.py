@@ -199,7 +199,7 @@ def parse_pack(data: Mapping[str, Any], source: str = "<pack>") -> PolicyPack:
 
 def _error_text(err: Mapping[str, Any]) -> str:
     message = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] in {"literal_error", "extra_forbidden", "string_pattern_mismatch"}:
+    if err["type"] in {"literal_error", "enum", "extra_forbidden", "string_pattern_mismatch"}:
         message += f" (got {err['input']!r})"
     return message
 

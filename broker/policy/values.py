@@ -7,8 +7,9 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
-Role = Literal["police", "fire", "disaster", "operator", "privacy_officer", "auditor", "citizen_portal"]
-ROLES: tuple[Role, ...] = get_args(Role)
+from broker.domain.roles import Role
+
+ROLES: tuple[Role, ...] = tuple(Role)
 
 Mode = Literal["recorded", "live"]
 MODES: tuple[Mode, ...] = get_args(Mode)

@@ -14,9 +14,14 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, insert, select, update
 
+from broker.domain import events
+from broker.domain.events import type_name
 from broker.merkle import BuilderState, TreeBuilder, leaf_hash
+from broker.readmodel.projection import Position, ReadModelView, ViewProjection
 from broker.readmodel.tables import (
     audit_event_cameras,
     audit_events,
@@ -80,10 +85,15 @@ class Facts:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class AuditTrail:
-    """Projector observer: sees every notification of a batch, writes rows and leaves at flush."""
+class AuditTrail(ViewProjection):
+    """Every event, whatever its type: one audit row, its cameras, and one Merkle leaf.
 
-    def __init__(self) -> None:
+    Rows are held until the end of the batch and written with one ``executemany`` each; the
+    tree state is read once per batch (under the position row's lock) and written back with it.
+    """
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
         self._rows: list[dict[str, Any]] = []
         self._cameras: list[dict[str, Any]] = []
         self._leaves: list[dict[str, Any]] = []
@@ -93,20 +103,25 @@ class AuditTrail:
         self._bases: LRU[str] = LRU(4096)
         self._clip_cameras: LRU[str] = LRU(4096)
 
-    def observe(self, conn: Connection, notification: Any, event: Any) -> None:
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        assert isinstance(tracking, Position)
+        notification = tracking.notification
         if self._tree is None:
-            self._tree = _load_tree(conn)
+            self._tree = _load_tree(self.conn)
         position = self._tree.size
         digest = leaf_hash(leaf_bytes(notification.originator_id, notification.originator_version,
                                       notification.topic, notification.state))
         self._tree.append(digest)
         self._leaves.append({"position": position, "notification_id": notification.id,
                              "leaf_hash": digest})
-        facts = self._facts(conn, event)
+        facts = Facts(event_type=type_name(type(domain_event)),
+                      aggregate_id=str(domain_event.originator_id),
+                      at=getattr(domain_event, "at", None) or domain_event.timestamp)
+        self.facts(domain_event, facts)
         if facts.actor_client_id and facts.actor_role is None:
-            facts.actor_role, facts.actor_agency = self._client(conn, facts.actor_client_id)
+            facts.actor_role, facts.actor_agency = self._client(facts.actor_client_id)
         if facts.request_id and facts.legal_basis is None:
-            facts.legal_basis = self._basis(conn, facts.request_id)
+            facts.legal_basis = self._basis(facts.request_id)
         self._rows.append({
             "position": position, "notification_id": notification.id, "at": facts.at,
             "event_type": facts.event_type, "aggregate_id": facts.aggregate_id,
@@ -119,131 +134,181 @@ class AuditTrail:
         self._cameras.extend({"camera_id": camera_id, "at": facts.at, "position": position}
                              for camera_id in dict.fromkeys(facts.camera_ids))
 
-    def flush(self, conn: Connection) -> None:
+    def flush(self) -> None:
         if self._leaves:
-            conn.execute(insert(audit_leaves), self._leaves)
-            conn.execute(insert(audit_events), self._rows)
+            self.conn.execute(insert(audit_leaves), self._leaves)
+            self.conn.execute(insert(audit_events), self._rows)
             if self._cameras:
-                conn.execute(insert(audit_event_cameras), self._cameras)
+                self.conn.execute(insert(audit_event_cameras), self._cameras)
             assert self._tree is not None
-            conn.execute(update(audit_tree).where(audit_tree.c.id == 1).values(
+            self.conn.execute(update(audit_tree).where(audit_tree.c.id == 1).values(
                 size=self._tree.size, state=self._tree.state().to_bytes()))
-        self.reset()
+        self.discard()
 
-    def reset(self) -> None:
+    def discard(self) -> None:
         """Forget the batch (after a flush, or after a rollback: the tree is reloaded)."""
         self._rows, self._cameras, self._leaves, self._tree = [], [], [], None
 
-    # facts ----------------------------------------------------------------------------------
+    # facts: what each kind of event says about actor, request, grant, clip and cameras --------
 
-    def _client(self, conn: Connection, client_id: str) -> tuple[str | None, str | None]:
+    @singledispatchmethod
+    def facts(self, event: Any, facts: Facts) -> None:
+        """An event that names no actor, request or camera."""
+
+    @facts.register(events.CameraRegistered)
+    @facts.register(events.CameraRelocated)
+    @facts.register(events.CameraRetentionChanged)
+    @facts.register(events.CameraDecommissioned)
+    def _camera(self, event: Any, facts: Facts) -> None:
+        facts.camera_ids = [facts.aggregate_id]
+
+    @facts.register(events.ClientRegistered)
+    def _client_registered(self, event: Any, facts: Facts) -> None:
+        facts.detail = {"client_id": facts.aggregate_id, "role": event.role, "agency": event.agency}
+
+    @facts.register(events.ClientRevoked)
+    def _client_revoked(self, event: Any, facts: Facts) -> None:
+        facts.detail = {"client_id": facts.aggregate_id}
+
+    @facts.register(events.ClipIngested)
+    def _clip_ingested(self, event: Any, facts: Facts) -> None:
+        facts.clip_id = facts.aggregate_id
+        facts.actor_client_id = event.ingested_by
+        facts.camera_ids = [event.camera_id]
+        self._clip_cameras[facts.aggregate_id] = event.camera_id
+
+    @facts.register(events.ClipPurged)
+    def _clip_purged(self, event: Any, facts: Facts) -> None:
+        facts.clip_id = facts.aggregate_id
+        facts.camera_ids = [event.camera_id]
+        facts.outcome = event.reason
+
+    @facts.register(events.HoldPlaced)
+    def _hold_placed(self, event: Any, facts: Facts) -> None:
+        facts.request_id = event.request_id
+        facts.actor_client_id = event.placed_by
+        facts.camera_ids = list(event.camera_ids)
+        facts.detail = {"case_reference": event.case_reference}
+
+    @facts.register(events.HoldReleased)
+    def _hold_released(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
+
+    @facts.register(events.AuditQueried)
+    def _audit_queried(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.client_id
+        facts.actor_role, facts.actor_agency = event.role, event.agency
+        facts.detail = {"what": event.what, "filters": event.filters}
+
+    @facts.register(events.RequestSubmitted)
+    def _submitted(self, event: Any, facts: Facts) -> None:
+        requester = event.requester
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = requester["client_id"]
+        facts.actor_role, facts.actor_agency = requester["role"], requester["agency"]
+        facts.legal_basis = event.details["legal_basis"]
+        self._bases[facts.request_id] = facts.legal_basis
+
+    @facts.register(events.RequestDecided)
+    @facts.register(events.RequestReviewed)
+    def _decided(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.outcome = event.decision["outcome"]
+        facts.detail = {"decision_id": event.decision["decision_id"],
+                        "pack_digest": event.decision["pack_digest"]}
+        if hasattr(event, "reviewer"):
+            facts.actor_client_id = event.reviewer
+
+    @facts.register(events.RequestGranted)
+    def _granted(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.grant_id = event.grant_id
+        facts.camera_ids = list(event.camera_ids)
+        facts.outcome = "granted"
+        facts.detail = {"window": event.window, "expires_at": event.expires_at}
+
+    @facts.register(events.RequestDenied)
+    def _denied(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.outcome = "denied"
+
+    @facts.register(events.RequestViewed)
+    def _viewed(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = event.client_id
+        facts.grant_id = event.grant_id
+        facts.clip_id = event.clip_id
+        camera = self._camera_of(event.clip_id)
+        facts.camera_ids = [camera] if camera else []
+        facts.detail = {"byte_range": event.byte_range}
+
+    @facts.register(events.RequestExported)
+    def _exported(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = event.client_id
+        facts.grant_id = event.grant_id
+        facts.camera_ids = self._cameras_of(event.clip_ids)
+        facts.detail = {"export_id": event.export_id, "clips": len(event.clip_ids),
+                        "manifest_sha256": event.manifest_sha256}
+
+    @facts.register(events.RequestDelivered)
+    def _delivered(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = event.client_id
+        facts.grant_id = event.grant_id
+        facts.camera_ids = self._cameras_of(event.clip_ids)
+        facts.outcome = "masked" if event.masked else "unmasked"
+        facts.detail = {"delivery_id": event.delivery_id, "clips": len(event.clip_ids)}
+
+    @facts.register(events.RequestClosed)
+    @facts.register(events.RequestRevoked)
+    def _ended_by(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = event.by
+        facts.outcome = facts.event_type.split(".")[1].lower()
+
+    @facts.register(events.RequestExpired)
+    @facts.register(events.RequestReviewOverdue)
+    @facts.register(events.RequestPersonalDataErased)
+    @facts.register(events.RequestWithdrawn)
+    def _ended(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.outcome = facts.event_type.split(".")[1].lower()
+
+    @facts.register(events.RequestAccessTokenIssued)
+    def _token_issued(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+
+    # lookups of immutable facts, cached ------------------------------------------------------
+
+    def _client(self, client_id: str) -> tuple[str | None, str | None]:
         if client_id not in self._clients:
-            row = conn.execute(select(clients.c.role, clients.c.agency)
-                               .where(clients.c.id == client_id)).first()
+            row = self.conn.execute(select(clients.c.role, clients.c.agency)
+                                    .where(clients.c.id == client_id)).first()
             if row is None:
                 return None, None
             self._clients[client_id] = (row[0], row[1])
         return self._clients[client_id]
 
-    def _basis(self, conn: Connection, request_id: str) -> str | None:
+    def _basis(self, request_id: str) -> str | None:
         if request_id not in self._bases:
-            row = conn.execute(select(footage_requests.c.legal_basis)
-                               .where(footage_requests.c.id == request_id)).first()
+            row = self.conn.execute(select(footage_requests.c.legal_basis)
+                                    .where(footage_requests.c.id == request_id)).first()
             if row is None:
                 return None
             self._bases[request_id] = row[0]
         return self._bases[request_id]
 
-    def _camera_of(self, conn: Connection, clip_id: str) -> str | None:
+    def _camera_of(self, clip_id: str) -> str | None:
         if clip_id not in self._clip_cameras:
-            row = conn.execute(select(clips.c.camera_id).where(clips.c.id == clip_id)).first()
+            row = self.conn.execute(select(clips.c.camera_id).where(clips.c.id == clip_id)).first()
             if row is None:
                 return None
             self._clip_cameras[clip_id] = row[0]
         return self._clip_cameras[clip_id]
 
-    def _facts(self, conn: Connection, event: Any) -> Facts:
-        event_type = str(getattr(type(event), "TOPIC", type(event).__qualname__)).split(":", 1)[-1]
-        kind, _, name = event_type.partition(".")
-        aggregate_id = str(event.originator_id)
-        facts = Facts(event_type=event_type, aggregate_id=aggregate_id,
-                      at=getattr(event, "at", None) or event.timestamp)
-        if kind == "Camera":
-            facts.camera_ids = [aggregate_id]
-        elif kind == "Client":
-            facts.detail = {"client_id": aggregate_id}
-            if name == "Registered":
-                facts.detail.update(role=event.role, agency=event.agency)
-        elif kind == "Clip":
-            facts.clip_id = aggregate_id
-            if name == "Ingested":
-                facts.actor_client_id = event.ingested_by
-                facts.camera_ids = [event.camera_id]
-                self._clip_cameras[aggregate_id] = event.camera_id
-            else:
-                facts.camera_ids = [event.camera_id]
-                facts.outcome = event.reason
-        elif kind == "FootageRequest":
-            self._request_facts(conn, event, name, facts)
-        elif kind == "Hold":
-            facts.request_id = getattr(event, "request_id", None)
-            if name == "Placed":
-                facts.actor_client_id = event.placed_by
-                facts.camera_ids = list(event.camera_ids)
-                facts.detail = {"case_reference": event.case_reference}
-            else:
-                facts.actor_client_id = event.by
-        elif kind == "AuditAccess":
-            facts.actor_client_id = event.client_id
-            facts.actor_role, facts.actor_agency = event.role, event.agency
-            facts.detail = {"what": event.what, "filters": event.filters}
-        return facts
-
-    def _request_facts(self, conn: Connection, event: Any, name: str, facts: Facts) -> None:
-        facts.request_id = facts.aggregate_id
-        if name == "Submitted":
-            requester = event.requester
-            facts.actor_client_id = requester["client_id"]
-            facts.actor_role, facts.actor_agency = requester["role"], requester["agency"]
-            facts.legal_basis = event.details["legal_basis"]
-            self._bases[facts.request_id] = facts.legal_basis
-        elif name in ("Decided", "Reviewed"):
-            facts.outcome = event.decision["outcome"]
-            facts.detail = {"decision_id": event.decision["decision_id"],
-                            "pack_digest": event.decision["pack_digest"]}
-            if name == "Reviewed":
-                facts.actor_client_id = event.reviewer
-        elif name == "Granted":
-            facts.grant_id = event.grant_id
-            facts.camera_ids = list(event.camera_ids)
-            facts.outcome = "granted"
-            facts.detail = {"window": event.window, "expires_at": event.expires_at}
-        elif name == "Denied":
-            facts.outcome = "denied"
-        elif name == "Viewed":
-            facts.actor_client_id = event.client_id
-            facts.grant_id = event.grant_id
-            facts.clip_id = event.clip_id
-            camera = self._camera_of(conn, event.clip_id)
-            facts.camera_ids = [camera] if camera else []
-            facts.detail = {"byte_range": event.byte_range}
-        elif name == "Exported":
-            facts.actor_client_id = event.client_id
-            facts.grant_id = event.grant_id
-            facts.camera_ids = [c for c in (self._camera_of(conn, clip) for clip in event.clip_ids) if c]
-            facts.detail = {"export_id": event.export_id, "clips": len(event.clip_ids),
-                            "manifest_sha256": event.manifest_sha256}
-        elif name == "Delivered":
-            facts.actor_client_id = event.client_id
-            facts.grant_id = event.grant_id
-            facts.camera_ids = [c for c in (self._camera_of(conn, clip) for clip in event.clip_ids) if c]
-            facts.outcome = "masked" if event.masked else "unmasked"
-            facts.detail = {"delivery_id": event.delivery_id, "clips": len(event.clip_ids)}
-        elif name in ("Closed", "Revoked"):
-            facts.actor_client_id = event.by
-            facts.outcome = name.lower()
-        elif name in ("Expired", "ReviewOverdue", "PersonalDataErased", "Withdrawn"):
-            facts.outcome = name.lower()
+    def _cameras_of(self, clip_ids: list[str]) -> list[str]:
+        return [camera for camera in (self._camera_of(clip) for clip in clip_ids) if camera]
 
 
 def _load_tree(conn: Connection) -> TreeBuilder:

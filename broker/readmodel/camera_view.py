@@ -6,14 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, RowMapping, Select, column, insert, select, table, text, update
 
 from broker.common import cursors
 from broker.common.geo import BoundingBox, bounding_boxes, haversine_m
 from broker.common.times import rfc3339
-from broker.domain.camera import Camera
+from broker.domain import events
 from broker.errors import InvalidInput
-from broker.readmodel.projector import Handler
+from broker.readmodel.projection import ViewProjection
 from broker.readmodel.tables import cameras
 
 
@@ -74,54 +76,46 @@ def _index(conn: Connection, camera_id: str) -> None:
         )
 
 
-def on_registered(conn: Connection, event: Any) -> None:
-    camera_id = str(event.originator_id)
-    conn.execute(
-        insert(cameras).values(
+class CameraView(ViewProjection):
+    """Camera rows and their coverage boxes in the spatial index."""
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not a camera event."""
+
+    @process_event.register(events.CameraRegistered)
+    def _registered(self, event: Any, tracking: Tracking) -> None:
+        camera_id = str(event.originator_id)
+        self.conn.execute(insert(cameras).values(
             id=camera_id, key=event.key, name=event.name, agency=event.agency,
             purpose=event.purpose, purpose_category=event.purpose_category,
             address=event.address, lat=event.lat, lon=event.lon, coverage_m=event.coverage_m,
             retention_days=event.retention_days, installed=event.installed, status="active",
             registered_at=event.at, updated_at=event.at,
             **_box_values(event.lat, event.lon, event.coverage_m),
-        )
-    )
-    _index(conn, camera_id)
+        ))
+        _index(self.conn, camera_id)
 
-
-def on_relocated(conn: Connection, event: Any) -> None:
-    camera_id = str(event.originator_id)
-    conn.execute(
-        update(cameras).where(cameras.c.id == camera_id).values(
+    @process_event.register(events.CameraRelocated)
+    def _relocated(self, event: Any, tracking: Tracking) -> None:
+        camera_id = str(event.originator_id)
+        self.conn.execute(update(cameras).where(cameras.c.id == camera_id).values(
             lat=event.lat, lon=event.lon, coverage_m=event.coverage_m, updated_at=event.at,
             **_box_values(event.lat, event.lon, event.coverage_m),
-        )
-    )
-    _index(conn, camera_id)
+        ))
+        _index(self.conn, camera_id)
 
+    @process_event.register(events.CameraRetentionChanged)
+    def _retention_changed(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(cameras).where(cameras.c.id == str(event.originator_id))
+                          .values(retention_days=event.retention_days, updated_at=event.at))
 
-def on_retention_changed(conn: Connection, event: Any) -> None:
-    conn.execute(
-        update(cameras).where(cameras.c.id == str(event.originator_id))
-        .values(retention_days=event.retention_days, updated_at=event.at)
-    )
-
-
-def on_decommissioned(conn: Connection, event: Any) -> None:
-    camera_id = str(event.originator_id)
-    conn.execute(
-        update(cameras).where(cameras.c.id == camera_id)
-        .values(status="decommissioned", updated_at=event.at)
-    )
-    _index(conn, camera_id)
-
-
-HANDLERS: dict[type, Handler] = {
-    Camera.Registered: on_registered,  # type: ignore[attr-defined]
-    Camera.Relocated: on_relocated,  # type: ignore[attr-defined]
-    Camera.RetentionChanged: on_retention_changed,  # type: ignore[attr-defined]
-    Camera.Decommissioned: on_decommissioned,  # type: ignore[attr-defined]
-}
+    @process_event.register(events.CameraDecommissioned)
+    def _decommissioned(self, event: Any, tracking: Tracking) -> None:
+        camera_id = str(event.originator_id)
+        self.conn.execute(update(cameras).where(cameras.c.id == camera_id)
+                          .values(status="decommissioned", updated_at=event.at))
+        _index(self.conn, camera_id)
 
 
 # queries ----------------------------------------------------------------------------------

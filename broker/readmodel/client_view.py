@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
-from broker.domain.client import Client
-from broker.readmodel.projector import Handler
+from broker.domain import events
+from broker.readmodel.projection import ViewProjection
 from broker.readmodel.tables import clients
 
 
-def on_registered(conn: Connection, event: Any) -> None:
-    conn.execute(
-        insert(clients).values(
+class ClientView(ViewProjection):
+    """Clients as authentication sees them: role, agency, key hash, revoked or not."""
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not a client event."""
+
+    @process_event.register(events.ClientRegistered)
+    def _registered(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(insert(clients).values(
             id=str(event.originator_id), name=event.name, role=event.role, agency=event.agency,
             key_hash=event.key_hash, status="active", registered_at=event.at,
-        )
-    )
+        ))
 
-
-def on_revoked(conn: Connection, event: Any) -> None:
-    conn.execute(
-        update(clients).where(clients.c.id == str(event.originator_id))
-        .values(status="revoked", revoked_at=event.at)
-    )
-
-
-HANDLERS: dict[type, Handler] = {
-    Client.Registered: on_registered,  # type: ignore[attr-defined]
-    Client.Revoked: on_revoked,  # type: ignore[attr-defined]
-}
+    @process_event.register(events.ClientRevoked)
+    def _revoked(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(clients).where(clients.c.id == str(event.originator_id))
+                          .values(status="revoked", revoked_at=event.at))
 
 
 def find_client(conn: Connection, client_id: str) -> RowMapping | None:

@@ -6,38 +6,39 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from broker.common.times import as_utc, rfc3339
-from broker.domain.clip import Clip
-from broker.readmodel.projector import Handler
+from broker.domain import events
+from broker.readmodel.projection import ViewProjection
 from broker.readmodel.tables import clips
-
-
-def on_ingested(conn: Connection, event: Any) -> None:
-    conn.execute(
-        insert(clips).values(
-            id=str(event.originator_id), camera_id=event.camera_id, start=event.start,
-            end=event.end, size=event.size, sha256=event.sha256, key_id=event.key_id,
-            blob_id=event.blob_id, ingested_by=event.ingested_by, ingested_at=event.at,
-            status="available",
-        )
-    )
-
 
 _PURGED = (update(clips).where(clips.c.id == bindparam("clip_id"))
            .values(status="purged", purged_at=bindparam("at"), purge_reason=bindparam("reason")))
 
 
-def on_purged(conn: Connection, event: Any) -> None:
-    conn.execute(_PURGED, {"clip_id": str(event.originator_id), "at": event.at,
-                           "reason": event.reason})
+class ClipView(ViewProjection):
+    """Clip rows: what exists for which camera and window, and whether it was purged."""
 
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not a clip event."""
 
-HANDLERS: dict[type, Handler] = {
-    Clip.Ingested: on_ingested,  # type: ignore[attr-defined]
-    Clip.Purged: on_purged,  # type: ignore[attr-defined]
-}
+    @process_event.register(events.ClipIngested)
+    def _ingested(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(insert(clips).values(
+            id=str(event.originator_id), camera_id=event.camera_id, start=event.start,
+            end=event.end, size=event.size, sha256=event.sha256, key_id=event.key_id,
+            blob_id=event.blob_id, ingested_by=event.ingested_by, ingested_at=event.at,
+            status="available",
+        ))
+
+    @process_event.register(events.ClipPurged)
+    def _purged(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(_PURGED, {"clip_id": str(event.originator_id), "at": event.at,
+                                    "reason": event.reason})
 
 
 def get_clip_row(conn: Connection, clip_id: str) -> RowMapping | None:

@@ -8,68 +8,84 @@ import json
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, insert, select, update
 
 from broker.common import csvout
 from broker.common.times import rfc3339
-from broker.domain.request import FootageRequest
-from broker.readmodel.projector import Handler
+from broker.domain import events
+from broker.readmodel.projection import ViewProjection
 from broker.readmodel.tables import footage_requests, provisions
 
 FILE_NAME = "공공 CCTV 영상정보 (public CCTV footage, footage-broker)"
 
 
-def on_granted(conn: Connection, event: Any) -> None:
-    request = conn.execute(select(footage_requests).where(
-        footage_requests.c.id == str(event.originator_id))).mappings().one()
-    decision = json.loads(request["decision"]) if request["decision"] else {}
-    details = json.loads(request["details"])
-    incident = details.get("incident") or {}
-    purpose = f"{request['legal_basis']}: {incident.get('kind') or 'unspecified'}"
-    if incident.get("reference"):
-        purpose += f" (case {incident['reference']})"
-    conn.execute(insert(provisions).values(
-        grant_id=event.grant_id, request_id=request["id"],
-        recipient_client_id=request["client_id"], recipient_agency=request["agency"],
-        recipient_role=request["role"], legal_basis=request["legal_basis"],
-        citation=decision.get("citation"), purpose=purpose,
-        camera_ids=json.dumps(event.camera_ids),
-        window_start=datetime.fromisoformat(event.window["start"]),
-        window_end=datetime.fromisoformat(event.window["end"]),
-        provided_at=event.at, expires_at=datetime.fromisoformat(event.expires_at),
-        status="active", views=0, exports=0,
-        restrictions=json.dumps(event.restrictions, ensure_ascii=False),
-        onward_transfer=event.onward_transfer,
-    ))
+class LedgerView(ViewProjection):
+    """One provision per grant, with its views, exports and how it ended."""
 
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not a provision event."""
 
-def _count(column: str) -> Handler:
-    def handler(conn: Connection, event: Any) -> None:
-        conn.execute(update(provisions).where(provisions.c.grant_id == event.grant_id)
-                     .values({column: provisions.c[column] + 1}))
+    @process_event.register(events.RequestGranted)
+    def _granted(self, event: Any, tracking: Tracking) -> None:
+        request = self.conn.execute(select(footage_requests).where(
+            footage_requests.c.id == str(event.originator_id))).mappings().one()
+        decision = json.loads(request["decision"]) if request["decision"] else {}
+        details = json.loads(request["details"])
+        incident = details.get("incident") or {}
+        purpose = f"{request['legal_basis']}: {incident.get('kind') or 'unspecified'}"
+        if incident.get("reference"):
+            purpose += f" (case {incident['reference']})"
+        self.conn.execute(insert(provisions).values(
+            grant_id=event.grant_id, request_id=request["id"],
+            recipient_client_id=request["client_id"], recipient_agency=request["agency"],
+            recipient_role=request["role"], legal_basis=request["legal_basis"],
+            citation=decision.get("citation"), purpose=purpose,
+            camera_ids=json.dumps(event.camera_ids),
+            window_start=datetime.fromisoformat(event.window["start"]),
+            window_end=datetime.fromisoformat(event.window["end"]),
+            provided_at=event.at, expires_at=datetime.fromisoformat(event.expires_at),
+            status="active", views=0, exports=0,
+            restrictions=json.dumps(event.restrictions, ensure_ascii=False),
+            onward_transfer=event.onward_transfer,
+        ))
 
-    return handler
+    @process_event.register(events.RequestViewed)
+    def _viewed(self, event: Any, tracking: Tracking) -> None:
+        self._count(event, "views")
 
+    @process_event.register(events.RequestExported)
+    @process_event.register(events.RequestDelivered)
+    def _exported(self, event: Any, tracking: Tracking) -> None:
+        self._count(event, "exports")
 
-def _ended(status: str) -> Handler:
-    def handler(conn: Connection, event: Any) -> None:
-        conn.execute(update(provisions).where(
+    @process_event.register(events.RequestWithdrawn)
+    def _withdrawn(self, event: Any, tracking: Tracking) -> None:
+        self._end(event, "withdrawn")
+
+    @process_event.register(events.RequestClosed)
+    def _closed(self, event: Any, tracking: Tracking) -> None:
+        self._end(event, "closed")
+
+    @process_event.register(events.RequestRevoked)
+    def _revoked(self, event: Any, tracking: Tracking) -> None:
+        self._end(event, "revoked")
+
+    @process_event.register(events.RequestExpired)
+    def _expired(self, event: Any, tracking: Tracking) -> None:
+        self._end(event, "expired")
+
+    def _count(self, event: Any, column: str) -> None:
+        self.conn.execute(update(provisions).where(provisions.c.grant_id == event.grant_id)
+                          .values({column: provisions.c[column] + 1}))
+
+    def _end(self, event: Any, status: str) -> None:
+        self.conn.execute(update(provisions).where(
             provisions.c.request_id == str(event.originator_id), provisions.c.status == "active")
             .values(status=status, ended_at=event.at))
 
-    return handler
-
-
-HANDLERS: dict[type, Handler] = {
-    FootageRequest.Granted: on_granted,  # type: ignore[attr-defined]
-    FootageRequest.Viewed: _count("views"),  # type: ignore[attr-defined]
-    FootageRequest.Exported: _count("exports"),  # type: ignore[attr-defined]
-    FootageRequest.Delivered: _count("exports"),  # type: ignore[attr-defined]
-    FootageRequest.Withdrawn: _ended("withdrawn"),  # type: ignore[attr-defined]
-    FootageRequest.Closed: _ended("closed"),  # type: ignore[attr-defined]
-    FootageRequest.Revoked: _ended("revoked"),  # type: ignore[attr-defined]
-    FootageRequest.Expired: _ended("expired"),  # type: ignore[attr-defined]
-}
 
 LEDGER_COLUMNS = (
     "provided_at", "file_name", "recipient_agency", "recipient_role", "purpose", "legal_basis",

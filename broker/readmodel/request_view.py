@@ -6,13 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
-from broker.adapters.vault.personal_data import PersonalData
+from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, PersonalData
 from broker.common.times import as_utc, rfc3339
-from broker.domain.hold import Hold
-from broker.domain.request import FootageRequest
-from broker.readmodel.projector import Handler
+from broker.domain import events
+from broker.readmodel.projection import ReadModelView, ViewProjection
 from broker.readmodel.tables import footage_requests, hold_cameras, holds
 
 
@@ -24,7 +25,6 @@ def _request(event: Any) -> Any:
     return footage_requests.c.id == str(event.originator_id)
 
 
-PERSONAL_CONTEXT = "FootageRequest.personal"
 ERASED: dict[str, Any] = {"incident_location": None, "purpose": None}
 CITIZEN_FIELDS = ("requester_name", "requester_contact", "description")
 
@@ -46,14 +46,26 @@ def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> d
     return merged
 
 
-def submitted_handler(personal_data: PersonalData) -> Handler:
-    def on_submitted(conn: Connection, event: Any) -> None:
+class RequestView(ViewProjection):
+    """Footage requests with their decision, grant and status; personal data opened on the way
+    in (while the subject key lives) and dropped when it is erased."""
+
+    def __init__(self, view: ReadModelView, personal_data: PersonalData) -> None:
+        super().__init__(view)
+        self._personal_data = personal_data
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not a request event."""
+
+    @process_event.register(events.RequestSubmitted)
+    def _submitted(self, event: Any, tracking: Tracking) -> None:
         requester = event.requester
         personal = None
         if event.sealed_personal_data is not None:
-            personal = personal_data.open(event.subject_key_id, event.sealed_personal_data,
-                                          PERSONAL_CONTEXT)
-        conn.execute(insert(footage_requests).values(
+            personal = self._personal_data.open(event.subject_key_id, event.sealed_personal_data,
+                                                PERSONAL_CONTEXT)
+        self.conn.execute(insert(footage_requests).values(
             id=str(event.originator_id), client_id=requester["client_id"],
             agency=requester["agency"], role=requester["role"],
             legal_basis=event.details["legal_basis"], mode=event.details["mode"],
@@ -62,103 +74,100 @@ def submitted_handler(personal_data: PersonalData) -> Handler:
             personal_erased_at=None if personal is not None else event.at,
         ))
 
-    return on_submitted
+    @process_event.register(events.RequestPersonalDataErased)
+    def _personal_data_erased(self, event: Any, tracking: Tracking) -> None:
+        """Drop the read model's plaintext copy too: the key is gone, so must every copy be."""
+        row = self.conn.execute(select(footage_requests.c.details).where(_request(event))).one()
+        details = json.loads(row[0])
+        self.conn.execute(update(footage_requests).where(_request(event)).values(
+            details=_dumps(with_personal(details, None)), personal_erased_at=event.at))
+
+    @process_event.register(events.RequestDecided)
+    def _decided(self, event: Any, tracking: Tracking) -> None:
+        decision = event.decision
+        deadline = decision.get("review_deadline")
+        self.conn.execute(update(footage_requests).where(_request(event)).values(
+            decision=_dumps(decision), decided_at=event.at,
+            review_deadline=datetime.fromisoformat(deadline) if deadline else None,
+            status="pending_review" if decision["outcome"] == "pending_review" else "submitted",
+        ))
+
+    @process_event.register(events.RequestReviewed)
+    def _reviewed(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(footage_requests).where(_request(event))
+                          .values(decision=_dumps(event.decision)))
+
+    @process_event.register(events.RequestGranted)
+    def _granted(self, event: Any, tracking: Tracking) -> None:
+        grant = {"id": event.grant_id, "camera_ids": event.camera_ids, "window": event.window,
+                 "expires_at": event.expires_at, "mask_third_parties": event.mask_third_parties,
+                 "onward_transfer": event.onward_transfer, "restrictions": event.restrictions}
+        self.conn.execute(update(footage_requests).where(_request(event)).values(
+            status="granted", grant_id=event.grant_id, grant=_dumps(grant),
+            expires_at=datetime.fromisoformat(event.expires_at),
+        ))
+
+    @process_event.register(events.RequestDenied)
+    def _denied(self, event: Any, tracking: Tracking) -> None:
+        self._set_status(event, "denied")
+
+    @process_event.register(events.RequestClosed)
+    def _closed(self, event: Any, tracking: Tracking) -> None:
+        self._set_status(event, "closed", closed_at=event.at)
+
+    @process_event.register(events.RequestRevoked)
+    def _revoked(self, event: Any, tracking: Tracking) -> None:
+        self._set_status(event, "revoked")
+
+    @process_event.register(events.RequestExpired)
+    def _expired(self, event: Any, tracking: Tracking) -> None:
+        self._set_status(event, "expired")
+
+    @process_event.register(events.RequestWithdrawn)
+    def _withdrawn(self, event: Any, tracking: Tracking) -> None:
+        self._set_status(event, "withdrawn")
+
+    @process_event.register(events.RequestReviewOverdue)
+    def _review_overdue(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(footage_requests).where(_request(event)).values(overdue_at=event.at))
+
+    @process_event.register(events.RequestAccessTokenIssued)
+    def _access_token_issued(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(footage_requests).where(_request(event))
+                          .values(access_token_hash=event.token_sha256))
+
+    @process_event.register(events.RequestDelivered)
+    def _delivered(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(footage_requests).where(_request(event))
+                          .values(delivered_at=event.at))
+
+    def _set_status(self, event: Any, status: str, **values: Any) -> None:
+        self.conn.execute(update(footage_requests).where(_request(event))
+                          .values(status=status, **values))
 
 
-def on_personal_data_erased(conn: Connection, event: Any) -> None:
-    """Drop the read model's plaintext copy too: the key is gone, so must every copy be."""
-    row = conn.execute(select(footage_requests.c.details).where(_request(event))).one()
-    details = json.loads(row[0])
-    conn.execute(update(footage_requests).where(_request(event)).values(
-        details=_dumps(with_personal(details, None)), personal_erased_at=event.at))
+class HoldView(ViewProjection):
+    """Legal holds and the cameras they keep."""
 
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Not a hold event."""
 
-def on_decided(conn: Connection, event: Any) -> None:
-    decision = event.decision
-    deadline = decision.get("review_deadline")
-    conn.execute(update(footage_requests).where(_request(event)).values(
-        decision=_dumps(decision), decided_at=event.at,
-        review_deadline=datetime.fromisoformat(deadline) if deadline else None,
-        status="pending_review" if decision["outcome"] == "pending_review" else "submitted",
-    ))
+    @process_event.register(events.HoldPlaced)
+    def _placed(self, event: Any, tracking: Tracking) -> None:
+        hold_id = str(event.originator_id)
+        self.conn.execute(insert(holds).values(
+            id=hold_id, case_reference=event.case_reference, start=event.start, end=event.end,
+            status="active", placed_by=event.placed_by, agency=event.agency,
+            request_id=event.request_id, reason=event.reason, placed_at=event.at,
+        ))
+        self.conn.execute(insert(hold_cameras), [{"hold_id": hold_id, "camera_id": camera_id}
+                                                 for camera_id in event.camera_ids])
 
-
-def on_reviewed(conn: Connection, event: Any) -> None:
-    conn.execute(update(footage_requests).where(_request(event)).values(
-        decision=_dumps(event.decision)))
-
-
-def on_granted(conn: Connection, event: Any) -> None:
-    grant = {"id": event.grant_id, "camera_ids": event.camera_ids, "window": event.window,
-             "expires_at": event.expires_at, "mask_third_parties": event.mask_third_parties,
-             "onward_transfer": event.onward_transfer, "restrictions": event.restrictions}
-    conn.execute(update(footage_requests).where(_request(event)).values(
-        status="granted", grant_id=event.grant_id, grant=_dumps(grant),
-        expires_at=datetime.fromisoformat(event.expires_at),
-    ))
-
-
-def _status(value: str) -> Handler:
-    def handler(conn: Connection, event: Any) -> None:
-        values: dict[str, Any] = {"status": value}
-        if value == "closed":
-            values["closed_at"] = event.at
-        conn.execute(update(footage_requests).where(_request(event)).values(**values))
-
-    return handler
-
-
-def on_review_overdue(conn: Connection, event: Any) -> None:
-    conn.execute(update(footage_requests).where(_request(event)).values(overdue_at=event.at))
-
-
-def on_access_token_issued(conn: Connection, event: Any) -> None:
-    conn.execute(update(footage_requests).where(_request(event))
-                 .values(access_token_hash=event.token_sha256))
-
-
-def on_delivered(conn: Connection, event: Any) -> None:
-    conn.execute(update(footage_requests).where(_request(event)).values(delivered_at=event.at))
-
-
-def on_hold_placed(conn: Connection, event: Any) -> None:
-    hold_id = str(event.originator_id)
-    conn.execute(insert(holds).values(
-        id=hold_id, case_reference=event.case_reference, start=event.start, end=event.end,
-        status="active", placed_by=event.placed_by, agency=event.agency,
-        request_id=event.request_id, reason=event.reason, placed_at=event.at,
-    ))
-    conn.execute(insert(hold_cameras), [{"hold_id": hold_id, "camera_id": camera_id}
-                                        for camera_id in event.camera_ids])
-
-
-def on_hold_released(conn: Connection, event: Any) -> None:
-    hold_id = str(event.originator_id)
-    conn.execute(update(holds).where(holds.c.id == hold_id)
-                 .values(status="released", released_at=event.at))
-
-
-def handlers(personal_data: PersonalData) -> dict[type, Handler]:
-    return {FootageRequest.Submitted: submitted_handler(personal_data),  # type: ignore[attr-defined]
-            **HANDLERS}
-
-
-HANDLERS: dict[type, Handler] = {
-    FootageRequest.PersonalDataErased: on_personal_data_erased,  # type: ignore[attr-defined]
-    FootageRequest.Decided: on_decided,  # type: ignore[attr-defined]
-    FootageRequest.Reviewed: on_reviewed,  # type: ignore[attr-defined]
-    FootageRequest.Granted: on_granted,  # type: ignore[attr-defined]
-    FootageRequest.Denied: _status("denied"),  # type: ignore[attr-defined]
-    FootageRequest.Closed: _status("closed"),  # type: ignore[attr-defined]
-    FootageRequest.Revoked: _status("revoked"),  # type: ignore[attr-defined]
-    FootageRequest.Expired: _status("expired"),  # type: ignore[attr-defined]
-    FootageRequest.ReviewOverdue: on_review_overdue,  # type: ignore[attr-defined]
-    FootageRequest.AccessTokenIssued: on_access_token_issued,  # type: ignore[attr-defined]
-    FootageRequest.Delivered: on_delivered,  # type: ignore[attr-defined]
-    FootageRequest.Withdrawn: _status("withdrawn"),  # type: ignore[attr-defined]
-    Hold.Placed: on_hold_placed,  # type: ignore[attr-defined]
-    Hold.Released: on_hold_released,  # type: ignore[attr-defined]
-}
+    @process_event.register(events.HoldReleased)
+    def _released(self, event: Any, tracking: Tracking) -> None:
+        self.conn.execute(update(holds).where(holds.c.id == str(event.originator_id))
+                          .values(status="released", released_at=event.at))
 
 
 # queries ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from broker.bootstrap import Broker
 from broker.domain.camera import CameraSpec
-from tests.conftest import T0
+from tests.conftest import SHELL, T0
 
 INCIDENT = {"lat": 36.3504, "lon": 127.3845}  # Daejeon City Hall
 
@@ -20,8 +20,7 @@ def add_cameras(broker: Broker, count: int = 5, spacing_deg: float = 0.0005) -> 
                    retention_days=30)
         for i in range(count)
     ]
-    ids = [str(camera_id) for camera_id, _ in broker.app.upsert_cameras(specs)]
-    broker.projector.catch_up()
+    ids = [str(camera_id) for camera_id, _ in broker.cameras.upsert(SHELL, specs)]
     return ids
 
 

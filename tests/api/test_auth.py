@@ -3,6 +3,7 @@ from __future__ import annotations
 from broker.domain import apikeys
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
+from tests.conftest import SHELL
 
 SEARCH = "/v1/cameras?lat=36.35&lon=127.38&radius_m=300"
 
@@ -38,7 +39,7 @@ def test_valid_key_is_accepted(api, keys):
 def test_revoked_key_is_refused_from_the_next_request(api, broker, keys):
     key = keys[Role.POLICE]
     assert api.get(SEARCH, headers=bearer(key)).status_code == 200
-    broker.app.revoke_client(apikeys.parse_key(key).client_id, "test")
+    broker.clients.revoke(SHELL, str(apikeys.parse_key(key).client_id), "test")
     # No explicit catch-up: authentication itself must notice the revocation.
     assert_problem(api.get(SEARCH, headers=bearer(key)), 401)
 

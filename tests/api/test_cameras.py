@@ -3,6 +3,7 @@ from __future__ import annotations
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.test_auth import assert_problem
+from tests.conftest import SHELL
 
 CITY_HALL = {"lat": 36.3504, "lon": 127.3845}
 
@@ -95,8 +96,7 @@ def test_decommissioned_cameras_leave_the_search(api, broker, keys):
     camera = api.post("/v1/cameras", json=camera_body(key="gone"), headers=operator).json()
     from uuid import UUID
 
-    broker.app.decommission_camera(UUID(camera["id"]), "removed from pole")
-    broker.projector.catch_up()
+    broker.cameras.decommission(SHELL, UUID(camera["id"]), "removed from pole")
     found = api.get("/v1/cameras", params={**CITY_HALL, "radius_m": 100}, headers=operator)
     assert found.json()["items"] == []
     assert api.get(f"/v1/cameras/{camera['id']}", headers=operator).json()["status"] == (

@@ -16,7 +16,7 @@ from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.helpers import INCIDENT, add_cameras
 from tests.api.test_auth import assert_problem
-from tests.conftest import T0
+from tests.conftest import SHELL, T0
 from tests.masking.scene import BACKGROUND, astronaut_frames, mad, read_video, sharpness, write_video
 
 
@@ -45,16 +45,13 @@ def footage(broker, tmp_path):
     frames = astronaut_frames(12)
     source = tmp_path / "source.mp4"
     write_video(source, [frame for frame, _ in frames])
-    clip, _ = broker.app.ingest_clip(camera_id=UUID(camera), start=T0 - timedelta(minutes=35),
-                                     end=T0 - timedelta(minutes=34), chunks=[source.read_bytes()],
-                                     ingested_by="vms")
-    broker.projector.catch_up()
-    return {"camera": camera, "clip": str(clip.id), "source": source, "frames": frames}
+    clip, _ = broker.clips.ingest(SHELL, camera_id=UUID(camera), start=T0 - timedelta(minutes=35),
+                                     end=T0 - timedelta(minutes=34), chunks=[source.read_bytes()])
+    return {"camera": camera, "clip": clip["id"], "source": source, "frames": frames}
 
 
 def second_officer(broker):
-    _, key = broker.app.register_client(name="reviewer", role="privacy_officer", agency="대전광역시")
-    broker.projector.catch_up()
+    _, key = broker.clients.register(SHELL, name="reviewer", role="privacy_officer", agency="대전광역시")
     return bearer(key)
 
 
@@ -141,8 +138,7 @@ def test_one_token_cannot_read_another_request(api, broker, keys, footage):
     assert_problem(api.get(f"/v1/citizen-requests/{first['id']}",
                            headers={**portal, "X-Access-Token": "x" * 43}), 404)
     assert api.get(f"/v1/citizen-requests/{first['id']}", headers=portal).status_code == 422
-    _, other_portal = broker.app.register_client(name="other", role="citizen_portal", agency="세종")
-    broker.projector.catch_up()
+    _, other_portal = broker.clients.register(SHELL, name="other", role="citizen_portal", agency="세종")
     assert_problem(api.get(f"/v1/citizen-requests/{first['id']}",
                            headers={**bearer(other_portal), "X-Access-Token": first["access_token"]}), 404)
     assert_problem(api.post("/v1/citizen-requests", json=citizen_body(),
@@ -179,10 +175,8 @@ def test_an_approval_may_narrow_but_never_widen_the_scope(api, broker, keys, foo
 
 def test_masking_failure_refuses_delivery(api, broker, keys):
     camera = add_cameras(broker, count=1)[0]
-    broker.app.ingest_clip(camera_id=UUID(camera), start=T0 - timedelta(minutes=35),
-                           end=T0 - timedelta(minutes=34), chunks=[b"not a video at all"],
-                           ingested_by="vms")
-    broker.projector.catch_up()
+    broker.clips.ingest(SHELL, camera_id=UUID(camera), start=T0 - timedelta(minutes=35),
+                           end=T0 - timedelta(minutes=34), chunks=[b"not a video at all"])
     portal = bearer(keys[Role.CITIZEN_PORTAL])
     filed = api.post("/v1/citizen-requests", json=citizen_body(), headers=portal).json()
     api.post(f"/v1/reviews/{filed['id']}", headers=bearer(keys[Role.PRIVACY_OFFICER]),

@@ -13,11 +13,12 @@ import pytest
 from broker.adapters.vault.errors import KeyShreddedError
 from broker.bootstrap import build
 from broker.config import Settings
+from broker.domain.clip import Clip
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras
 from tests.api.test_auth import assert_problem
-from tests.conftest import T0
+from tests.conftest import SHELL, T0
 
 MARKER = b"PLAINTEXT-MARKER-6f1c2e"
 
@@ -58,7 +59,7 @@ def test_ingested_clip_rests_only_as_ciphertext_and_reads_back_exactly(api, brok
         if path.is_file():
             assert MARKER not in path.read_bytes(), f"plaintext found in {path}"
 
-    aggregate = broker.app.get_clip(UUID(clip["id"]))
+    aggregate = broker.app.load(UUID(clip["id"]), Clip, "clip")
     read = b"".join(broker.vault.read(clip["id"], aggregate.key_id, aggregate.blob_id, aggregate.size))
     assert read == body
     part = b"".join(broker.vault.read(clip["id"], aggregate.key_id, aggregate.blob_id,
@@ -92,8 +93,7 @@ def test_idempotency_key_makes_retries_safe(api, broker, keys):
 
 def test_ingest_errors_are_problems_and_leave_nothing_behind(api, broker, keys):
     cameras = add_cameras(broker, count=2)
-    broker.app.decommission_camera(UUID(cameras[1]), "removed")
-    broker.projector.catch_up()
+    broker.cameras.decommission(SHELL, UUID(cameras[1]), "removed")
     operator = bearer(keys[Role.OPERATOR])
     cases = [
         (params("00000000-0000-0000-0000-00000000abcd"), b"x", 422),
@@ -121,8 +121,7 @@ def test_bodies_over_the_maximum_are_413_even_when_streamed(sqlite_settings: Set
     small = build(sqlite_settings.model_copy(update={"max_clip_bytes": 1000}), clock)
     try:
         camera = add_cameras(small, count=1)[0]
-        _, key = small.app.register_client(name="op", role="operator", agency="센터")
-        small.projector.catch_up()
+        _, key = small.clients.register(SHELL, name="op", role="operator", agency="센터")
         with TestClient(create_app(small), raise_server_exceptions=False) as client:
             declared = client.post("/v1/clips", params=params(camera), content=b"x" * 1001,
                                    headers=bearer(key))
@@ -143,9 +142,8 @@ def test_failure_mid_stream_leaves_no_blob_and_no_key(broker):
         raise OSError("camera link dropped")
 
     with pytest.raises(OSError):
-        broker.app.ingest_clip(camera_id=camera, start=T0 - timedelta(minutes=2),
-                               end=T0 - timedelta(minutes=1), chunks=broken_feed(),
-                               ingested_by="vms")
+        broker.clips.ingest(SHELL, camera_id=camera, start=T0 - timedelta(minutes=2),
+                               end=T0 - timedelta(minutes=1), chunks=broken_feed())
     assert stored_blobs(broker) == 0 and stored_keys(broker) == 0
 
 
@@ -157,11 +155,11 @@ def test_losing_an_idempotent_race_discards_the_losers_copy(broker):
     def feed_that_races():
         yield b"first half "
         # While this body streams, a retry with the same key lands first.
-        winner.append(broker.app.ingest_clip(camera_id=camera, **window, chunks=[b"retry"],
-                                             ingested_by="vms", idempotency_key="k1")[0])
+        winner.append(broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=[b"retry"],
+                                          idempotency_key="k1")[0])
         yield b"second half"
 
-    clip, replayed = broker.app.ingest_clip(camera_id=camera, **window, chunks=feed_that_races(),
-                                            ingested_by="vms", idempotency_key="k1")
-    assert replayed and clip.id == winner[0].id and clip.size == len(b"retry")
+    clip, replayed = broker.clips.ingest(SHELL, camera_id=camera, **window,
+                                         chunks=feed_that_races(), idempotency_key="k1")
+    assert replayed and clip["id"] == winner[0]["id"] and clip["size"] == len(b"retry")
     assert stored_blobs(broker) == 1 and stored_keys(broker) == 1

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, crime_request
-from tests.conftest import T0
+from tests.conftest import SHELL, T0
 
 FIXTURES_OK = settings(max_examples=25, deadline=None,
                        suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -28,10 +28,9 @@ clip_specs = st.lists(
 def test_a_grant_never_reaches_outside_its_decision(api, broker, keys, clips, radius, start, length):
     cameras = add_cameras(broker, count=6)
     for camera, minutes_ago, minutes in clips:
-        broker.app.ingest_clip(
+        broker.clips.ingest(SHELL,
             camera_id=UUID(cameras[camera]), start=T0 - timedelta(minutes=minutes_ago + minutes),
-            end=T0 - timedelta(minutes=minutes_ago), chunks=[b"frame"], ingested_by="vms")
-    broker.projector.catch_up()
+            end=T0 - timedelta(minutes=minutes_ago), chunks=[b"frame"])
     police = bearer(keys[Role.POLICE])
     window = {"start": (T0 - timedelta(minutes=start)).isoformat(),
               "end": (T0 - timedelta(minutes=start) + timedelta(minutes=length)).isoformat()}
@@ -76,10 +75,8 @@ operations = st.lists(
 @given(ops=operations)
 def test_every_view_and_export_is_an_event_with_client_and_grant(api, broker, keys, ops):
     camera = add_cameras(broker, count=1)[0]
-    clip, _ = broker.app.ingest_clip(camera_id=UUID(camera), start=T0 - timedelta(minutes=100),
-                                     end=T0 - timedelta(minutes=99), chunks=[bytes(1000)],
-                                     ingested_by="vms")
-    broker.projector.catch_up()
+    clip, _ = broker.clips.ingest(SHELL, camera_id=UUID(camera), start=T0 - timedelta(minutes=100),
+                                     end=T0 - timedelta(minutes=99), chunks=[bytes(1000)])
     police = bearer(keys[Role.POLICE])
     request = api.post("/v1/requests", json=crime_request(), headers=police).json()
     grant_id = request["grant"]["id"]
@@ -87,7 +84,7 @@ def test_every_view_and_export_is_an_event_with_client_and_grant(api, broker, ke
     for kind, a, b in ops:
         if kind == "view":
             first, last = sorted((a, b))
-            response = api.get(f"/v1/grants/{grant_id}/clips/{clip.id}/content",
+            response = api.get(f"/v1/grants/{grant_id}/clips/{clip['id']}/content",
                                headers={**police, "Range": f"bytes={first}-{last}"})
         else:
             response = api.post(f"/v1/grants/{grant_id}/exports", headers=police)

@@ -13,21 +13,21 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broker.adapters.evidence import verify_package
+from broker.domain.clip import Clip
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, crime_request
 from tests.api.test_auth import assert_problem
-from tests.conftest import T0
+from tests.conftest import SHELL, T0
 
 
 def ingest(broker, camera_id: str, start_minutes_ago: float, minutes: float = 1,
            size: int = 200_000) -> tuple[str, bytes]:
     body = os.urandom(size)
-    clip, _ = broker.app.ingest_clip(
+    clip, _ = broker.clips.ingest(SHELL,
         camera_id=UUID(camera_id), start=T0 - timedelta(minutes=start_minutes_ago),
-        end=T0 - timedelta(minutes=start_minutes_ago - minutes), chunks=[body], ingested_by="vms")
-    broker.projector.catch_up()
-    return str(clip.id), body
+        end=T0 - timedelta(minutes=start_minutes_ago - minutes), chunks=[body])
+    return clip["id"], body
 
 
 @pytest.fixture
@@ -87,8 +87,7 @@ def test_clips_outside_the_grant_are_forbidden(api, scene):
 
 
 def test_another_client_cannot_see_the_grant(api, broker, scene):
-    _, other = broker.app.register_client(name="other", role="police", agency="세종경찰청")
-    broker.projector.catch_up()
+    _, other = broker.clients.register(SHELL, name="other", role="police", agency="세종경찰청")
     assert_problem(api.get(f"/v1/grants/{scene['grant']}/clips", headers=bearer(other)), 404)
     assert_problem(api.get(content_url(scene, scene["inside"][0]), headers=bearer(other)), 404)
 
@@ -99,11 +98,11 @@ def test_expired_grant_is_forbidden(api, broker, clock, scene):
 
 
 def test_purged_clip_is_gone(api, broker, clock, scene):
-    clip = broker.app.get_clip(UUID(scene["second"][0]))
+    clip = broker.app.load(UUID(scene["second"][0]), Clip, "clip")
     broker.vault.destroy(clip.key_id, clip.blob_id)
     clip.purge("retention", at=clock.now())
-    broker.app.save(clip)
-    broker.projector.catch_up()
+    broker.app.record(clip)
+    broker.projector.catch_up()  # a purge recorded behind the API's back
     assert_problem(api.get(content_url(scene, scene["second"][0]), headers=scene["police"]), 410)
 
 

@@ -5,6 +5,7 @@ from broker.policy import pack_digest
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, court_request, crime_request
 from tests.api.test_auth import assert_problem
+from tests.conftest import SHELL
 
 
 def topics_of(broker, aggregate_id: str) -> list[str]:
@@ -66,8 +67,7 @@ def test_malformed_request_bodies_are_422(api, keys):
 def test_requests_are_visible_only_to_their_requester_and_oversight(api, broker, keys):
     add_cameras(broker)
     created = api.post("/v1/requests", json=crime_request(), headers=bearer(keys[Role.POLICE])).json()
-    _, other_police = broker.app.register_client(name="other", role="police", agency="충남경찰청")
-    broker.projector.catch_up()
+    _, other_police = broker.clients.register(SHELL, name="other", role="police", agency="충남경찰청")
     assert_problem(api.get(f"/v1/requests/{created['id']}", headers=bearer(other_police)), 404)
     for role in (Role.PRIVACY_OFFICER, Role.AUDITOR, Role.POLICE):
         assert api.get(f"/v1/requests/{created['id']}", headers=bearer(keys[role])).status_code == 200
@@ -86,9 +86,8 @@ def test_review_basis_stays_pending_until_a_second_officer_approves(api, broker,
     own = api.post(f"/v1/reviews/{filed['id']}", json={"decision": "approve", "reason": "ok"},
                    headers=officer)
     assert_problem(own, 403)
-    _, second = broker.app.register_client(name="second officer", role="privacy_officer",
+    _, second = broker.clients.register(SHELL, name="second officer", role="privacy_officer",
                                            agency="대전광역시")
-    broker.projector.catch_up()
     approved = api.post(f"/v1/reviews/{filed['id']}",
                         json={"decision": "approve", "reason": "court order 2026가합123"},
                         headers=bearer(second)).json()
@@ -105,8 +104,7 @@ def test_denied_review_reaches_the_requester_with_the_reason(api, broker, keys):
     add_cameras(broker)
     officer = bearer(keys[Role.PRIVACY_OFFICER])
     filed = api.post("/v1/requests", json=court_request(), headers=officer).json()
-    _, second = broker.app.register_client(name="second", role="privacy_officer", agency="대전")
-    broker.projector.catch_up()
+    _, second = broker.clients.register(SHELL, name="second", role="privacy_officer", agency="대전")
     denied = api.post(f"/v1/reviews/{filed['id']}",
                       json={"decision": "deny", "reason": "no court order attached"},
                       headers=bearer(second)).json()

@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from broker.adapters.vault.kek import init_keyfile
-from broker.application import oversight as audit
+from broker.application import audit_chain as audit
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
+from tests.conftest import SHELL
 
 EVENTS = 24
 
@@ -25,12 +26,11 @@ def fresh_log(root: Path):
     broker = build(Settings(data_dir=root / "var", keys_dir=root / "keys"),
                    FixedClock(datetime(2026, 11, 20, tzinfo=UTC)))
     for i in range(EVENTS // 2):
-        broker.app.register_client(name=f"c{i}", role="police", agency="대전경찰청")
-        broker.app.upsert_cameras([CameraSpec(
+        broker.clients.register(SHELL, name=f"c{i}", role="police", agency="대전경찰청")
+        broker.cameras.upsert(SHELL, [CameraSpec(
             key=f"k{i}", name=f"cam {i}", agency="서구청", purpose="생활방범",
             purpose_category="crime_prevention", address="", lat=36.35, lon=127.38 + i / 1000,
             coverage_m=50, retention_days=30)])
-    broker.projector.catch_up()
     return broker
 
 
@@ -82,10 +82,10 @@ def test_any_tampering_is_detected_and_named(tmp_path_factory, action, k, j, che
     broker = fresh_log(root)
     try:
         if checkpointed:
-            assert audit.checkpoint(broker) is not None
-        assert audit.verify_chain(broker).ok
+            assert audit.checkpoint(broker.ctx) is not None
+        assert audit.verify_chain(broker.ctx).ok
         expected = tamper(root / "var" / "events.db", action, k, j)
-        report = audit.verify_chain(broker)
+        report = audit.verify_chain(broker.ctx)
         assert not report.ok
         assert report.first_bad_position == expected, report
         assert report.first_bad_event is not None
@@ -96,7 +96,7 @@ def test_any_tampering_is_detected_and_named(tmp_path_factory, action, k, j, che
 def test_a_forged_checkpoint_is_refused(tmp_path):
     broker = fresh_log(tmp_path)
     try:
-        note = audit.checkpoint(broker)
+        note = audit.checkpoint(broker.ctx)
         assert note is not None
         from sqlalchemy import update
 
@@ -104,7 +104,7 @@ def test_a_forged_checkpoint_is_refused(tmp_path):
 
         with broker.readmodel.writer.begin() as conn:
             conn.execute(update(audit_checkpoints).values(signed_note=note.replace("\n24\n", "\n23\n")))
-        report = audit.verify_chain(broker)
+        report = audit.verify_chain(broker.ctx)
         assert not report.ok and "checkpoint does not verify" in report.reason
     finally:
         broker.close()
@@ -114,7 +114,7 @@ def test_a_consistent_rewrite_of_log_and_leaves_is_caught_by_the_signed_checkpoi
     """An insider who edits an event AND its recorded leaf hash still cannot match the signed root."""
     broker = fresh_log(tmp_path)
     try:
-        audit.checkpoint(broker)
+        audit.checkpoint(broker.ctx)
         tamper(tmp_path / "var" / "events.db", "flip_byte", 3, 17)
         from sqlalchemy import delete
 
@@ -122,7 +122,7 @@ def test_a_consistent_rewrite_of_log_and_leaves_is_caught_by_the_signed_checkpoi
 
         with broker.readmodel.writer.begin() as conn:
             conn.execute(delete(audit_leaves).where(audit_leaves.c.position == 3))
-        report = audit.verify_chain(broker)
+        report = audit.verify_chain(broker.ctx)
         assert not report.ok
         assert "checkpoint" in report.reason or report.first_bad_position == 3
     finally:

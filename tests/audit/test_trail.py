@@ -18,7 +18,7 @@ from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, court_request, crime_request
 from tests.api.test_auth import assert_problem
 from tests.api.test_grants import ingest
-from tests.conftest import T0
+from tests.conftest import SHELL, T0
 
 
 def scenario(api, broker, keys):
@@ -68,8 +68,7 @@ def test_only_oversight_roles_read_the_trail(api, keys):
 
 def test_ledger_has_every_granted_provision_and_no_denied_one(api, broker, keys):
     s = scenario(api, broker, keys)
-    _, second = broker.app.register_client(name="second", role="privacy_officer", agency="대전")
-    broker.projector.catch_up()
+    _, second = broker.clients.register(SHELL, name="second", role="privacy_officer", agency="대전")
     api.post(f"/v1/reviews/{s['pending']['id']}", json={"decision": "approve", "reason": "order"},
              headers=bearer(second))
     rows = api.get("/v1/audit/ledger", headers=bearer(keys[Role.AUDITOR])).json()["items"]
@@ -83,8 +82,7 @@ def test_ledger_has_every_granted_provision_and_no_denied_one(api, broker, keys)
 
 def test_csv_opens_in_a_spreadsheet(api, broker, keys):
     add_cameras(broker)
-    _, key = broker.app.register_client(name="대전 112", role="police", agency='대전경찰청, "112" 상황실')
-    broker.projector.catch_up()
+    _, key = broker.clients.register(SHELL, name="대전 112", role="police", agency='대전경찰청, "112" 상황실')
     api.post("/v1/requests", json=crime_request(), headers=bearer(key))
     response = api.get("/v1/audit/events", params={"format": "csv", "event_type": "FootageRequest.Submitted"},
                        headers=bearer(keys[Role.PRIVACY_OFFICER]))
@@ -146,11 +144,9 @@ def test_filters_match_a_brute_force_scan(api, broker, keys, clock, data):
         scenario(api, broker, keys)
         clock.advance(timedelta(hours=3))
         add_cameras(broker, count=2)
-        broker.app.ingest_clip(camera_id=UUID(add_cameras(broker, count=1)[0]),
+        broker.clips.ingest(SHELL, camera_id=UUID(add_cameras(broker, count=1)[0]),
                                          start=clock.now() - timedelta(minutes=5),
-                                         end=clock.now() - timedelta(minutes=4), chunks=[b"x"],
-                                         ingested_by="vms")
-        broker.projector.catch_up()
+                                         end=clock.now() - timedelta(minutes=4), chunks=[b"x"])
     with broker.readmodel.reader.connect() as conn:
         rows = list(conn.execute(select(audit_events)).mappings())
         camera_ids = sorted({c for (c,) in conn.execute(select(audit_event_cameras.c.camera_id))})

@@ -6,6 +6,7 @@ from broker.domain.roles import Role
 from broker.merkle import verify_checkpoint
 from tests.api.conftest import bearer
 from tests.audit.test_trail import scenario
+from tests.conftest import SHELL
 
 
 def test_verify_endpoint_signs_a_checkpoint_an_outsider_can_check(api, broker, keys):
@@ -20,8 +21,7 @@ def test_verify_endpoint_signs_a_checkpoint_an_outsider_can_check(api, broker, k
 
 def test_transparency_report_is_public_and_aggregate(api, broker, keys, clock):
     s = scenario(api, broker, keys)
-    _, second = broker.app.register_client(name="second", role="privacy_officer", agency="대전")
-    broker.projector.catch_up()
+    _, second = broker.clients.register(SHELL, name="second", role="privacy_officer", agency="대전")
     clock.advance(timedelta(hours=5))
     api.post(f"/v1/reviews/{s['pending']['id']}", json={"decision": "approve", "reason": "order"},
              headers=bearer(second))

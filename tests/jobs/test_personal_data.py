@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
-from broker.application.sweeps import erase_personal_data
 from broker.bootstrap import build
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
@@ -32,10 +31,10 @@ def test_sealed_in_events_readable_until_record_retention_then_gone(api, broker,
     assert b"36.3504" not in events_db  # the caller's location is sealed too
 
     clock.advance(timedelta(days=broker.policy.record_retention_days - 1))
-    assert erase_personal_data(broker) == 0
+    assert broker.sweeps.erase_personal_data() == 0
     clock.advance(timedelta(days=1))
-    assert erase_personal_data(broker) == 1
-    assert erase_personal_data(broker) == 0
+    assert broker.sweeps.erase_personal_data() == 1
+    assert broker.sweeps.erase_personal_data() == 0
 
     seen = api.get(f"/v1/requests/{created['id']}", headers=bearer(keys[Role.PRIVACY_OFFICER]))
     body = seen.json()

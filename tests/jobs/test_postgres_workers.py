@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from broker.application.sweeps import run_purge
 from broker.bootstrap import build
 from broker.entrypoints.jobs import JOBS, JobLock, run_job
 from tests.conftest import postgres_settings
@@ -27,7 +26,7 @@ def test_concurrent_purges_record_exactly_one_purge_per_clip(postgres_database, 
         def work(name: str, broker) -> None:
             try:
                 barrier.wait()
-                results[name] = run_purge(broker, batch_size=7).purged
+                results[name] = broker.sweeps.purge(batch_size=7).purged
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 

@@ -10,9 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broker.adapters.vault.errors import KeyShreddedError
-from broker.application.sweeps import run_purge
 from broker.bootstrap import Broker
 from broker.domain.camera import CameraSpec
+from broker.domain.roles import Role
+from broker.errors import InvalidInput
+from tests.conftest import SHELL, actor, ingest_clip
 
 DAY = timedelta(days=1)
 
@@ -21,15 +23,14 @@ def camera(broker: Broker, key: str = "cam", retention_days: int = 30) -> UUID:
     spec = CameraSpec(key=key, name=key, agency="서구청", purpose="생활방범",
                       purpose_category="crime_prevention", address="", lat=36.35, lon=127.38,
                       coverage_m=50, retention_days=retention_days)
-    camera_id, _ = broker.app.upsert_cameras([spec])[0]
+    camera_id, _ = broker.cameras.upsert(SHELL, [spec])[0]
     return camera_id
 
 
 def ingest(broker: Broker, camera_id: UUID, ended_ago: timedelta, body: bytes = b"footage"):
     now = broker.clock.now()
-    clip, _ = broker.app.ingest_clip(camera_id=camera_id, start=now - ended_ago - timedelta(minutes=1),
-                                     end=now - ended_ago, chunks=[body], ingested_by="vms")
-    return clip
+    return ingest_clip(broker, camera_id, now - ended_ago - timedelta(minutes=1), now - ended_ago,
+                       body)
 
 
 def purged_events(broker: Broker, clip_id: UUID) -> list:
@@ -53,13 +54,13 @@ def test_footage_past_retention_goes_at_the_next_run(broker):
     cam = camera(broker)
     old = ingest(broker, cam, ended_ago=31 * DAY)
     young = ingest(broker, cam, ended_ago=29 * DAY)
-    report = run_purge(broker)
+    report = broker.sweeps.purge()
     assert report.purged == 1
     assert_destroyed(broker, old)
     assert_intact(broker, young)
     [event] = purged_events(broker, old.id)
     assert event.reason == "retention" and event.at == broker.clock.now()
-    assert run_purge(broker).purged == 0  # idempotent
+    assert broker.sweeps.purge().purged == 0  # idempotent
 
 
 def test_each_camera_keeps_its_own_retention(broker, clock):
@@ -67,7 +68,7 @@ def test_each_camera_keeps_its_own_retention(broker, clock):
     normal = camera(broker, "normal", retention_days=30)
     a = ingest(broker, short, ended_ago=8 * DAY)
     b = ingest(broker, normal, ended_ago=8 * DAY)
-    run_purge(broker)
+    broker.sweeps.purge()
     assert_destroyed(broker, a)
     assert_intact(broker, b)
 
@@ -75,15 +76,15 @@ def test_each_camera_keeps_its_own_retention(broker, clock):
 def test_a_held_clip_survives_until_release_then_goes_after_use(broker, clock):
     cam = camera(broker)
     clip = ingest(broker, cam, ended_ago=20 * DAY)
-    hold = broker.app.place_hold(case_reference="2026-형-77", camera_ids=[str(cam)],
-                                 start=clip.start, end=clip.end, placed_by="police-client",
-                                 agency="대전경찰청", request_id=None, reason="prosecution")
+    police = actor(Role.POLICE, "police-client", "대전경찰청")
+    hold = broker.holds.place(police, case_reference="2026-형-77", camera_ids=[str(cam)],
+                              start=clip.start, end=clip.end, request_id=None, reason="prosecution")
     clock.advance(15 * DAY)  # 35 days: past retention, but held
-    report = run_purge(broker)
+    report = broker.sweeps.purge()
     assert report.purged == 0 and report.kept_by_hold == 1
     assert_intact(broker, clip)
-    broker.app.release_hold(hold.id, "police-client", "case closed", may_release_any=False)
-    assert run_purge(broker).purged == 1
+    broker.holds.release(police, UUID(hold["id"]), "case closed")
+    assert broker.sweeps.purge().purged == 1
     assert_destroyed(broker, clip)
     assert purged_events(broker, clip.id)[0].reason == "after_use"
 
@@ -94,15 +95,15 @@ def test_dry_run_changes_nothing_and_looks_ahead(broker, clock):
     cam = camera(broker)
     clips = [ingest(broker, cam, ended_ago=days * DAY) for days in (40, 31, 25)]
     before = broker.app.recorder.max_notification_id()
-    report = run_purge(broker, dry_run=True)
+    report = broker.sweeps.purge(dry_run=True)
     assert [v.clip.clip_id for v in report.verdicts] == [str(clips[0].id), str(clips[1].id)]
-    ahead = run_purge(broker, dry_run=True, as_of=clock.now() + 10 * DAY)
+    ahead = broker.sweeps.purge(dry_run=True, as_of=clock.now() + 10 * DAY)
     assert len(ahead.verdicts) == 3
     assert broker.app.recorder.max_notification_id() == before
     for clip in clips:
         assert_intact(broker, clip)
-    with pytest.raises(ValueError):
-        run_purge(broker, as_of=clock.now() + DAY)  # a real purge never runs ahead
+    with pytest.raises(InvalidInput):
+        broker.sweeps.purge(as_of=clock.now() + DAY)  # a real purge never runs ahead
     assert isinstance(report.as_of, datetime)
 
 
@@ -116,11 +117,11 @@ def test_a_run_killed_between_steps_is_finished_by_the_next(broker, crashed_afte
             broker.vault.keystore.shred(clip.key_id)
         if "delete" in crashed_after:
             broker.vault.blobs.delete(clip.blob_id)
-    assert run_purge(broker).purged == 4
+    assert broker.sweeps.purge().purged == 4
     for clip in clips:
         assert_destroyed(broker, clip)
         assert len(purged_events(broker, clip.id)) == 1
-    assert run_purge(broker).purged == 0
+    assert broker.sweeps.purge().purged == 0
 
 
 lifetimes = st.lists(
@@ -142,11 +143,11 @@ def test_purge_removes_exactly_the_unheld_expired_clips(broker, clock, specs):
     for cam_index, days, held, released in specs:
         clip = ingest(broker, cams[cam_index], ended_ago=days * DAY + timedelta(seconds=1))
         if held:
-            hold = broker.app.place_hold(case_reference="case", camera_ids=[str(cams[cam_index])],
-                                         start=clip.start, end=clip.end, placed_by="p",
-                                         agency="a", request_id=None, reason="r")
+            placer = actor(Role.POLICE, "p", "a")
+            hold = broker.holds.place(placer, case_reference="case", camera_ids=[str(cams[cam_index])],
+                                      start=clip.start, end=clip.end, request_id=None, reason="r")
             if released:
-                broker.app.release_hold(hold.id, "p", "done", may_release_any=False)
+                broker.holds.release(placer, UUID(hold["id"]), "done")
             else:
                 active_holds.append((cams[cam_index], clip.start, clip.end))
         placed.append((clip, cams[cam_index], days))
@@ -154,9 +155,9 @@ def test_purge_removes_exactly_the_unheld_expired_clips(broker, clock, specs):
     for clip, cam, days in placed:
         held_now = any(c == cam and s < clip.end and e > clip.start for c, s, e in active_holds)
         expected.append((clip, days >= retention[cam] and not held_now))
-    run_purge(broker)
+    broker.sweeps.purge()
     for clip, should_go in expected:
         gone = bool(purged_events(broker, clip.id))
         assert gone == should_go
         assert broker.vault.keystore.exists(clip.key_id) == (not gone)
-    assert run_purge(broker).purged == 0
+    assert broker.sweeps.purge().purged == 0

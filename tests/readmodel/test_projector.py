@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from broker.adapters.vault.personal_data import PersonalData
-from broker.bootstrap import projection_handlers
-from broker.domain.camera import CameraSpec
-from broker.readmodel.camera_view import cameras_near
-from broker.readmodel.projector import Projector
+from broker.bootstrap import projections
+from broker.domain.camera import Camera, CameraSpec
+from broker.readmodel.camera_view import CameraView, cameras_near
+from broker.readmodel.projection import Projector, ReadModelView
 from broker.readmodel.tables import cameras
+from tests.conftest import SHELL
 
 
 def spec(i: int, lat: float = 36.35) -> CameraSpec:
     return CameraSpec(key=f"cam-{i}", name=f"cam {i}", agency="서구청", purpose="생활방범",
                       purpose_category="crime_prevention", address="", lat=lat + i * 1e-4,
                       lon=127.38, coverage_m=50.0, retention_days=30)
+
+
+def record_cameras(broker, count: int) -> None:
+    """Write the events only: nobody has projected them yet."""
+    now = broker.clock.now()
+    broker.app.record(*[Camera.register(spec(i), at=now) for i in range(count)])
 
 
 def camera_count(broker) -> int:
@@ -30,24 +37,21 @@ class Boom(RuntimeError):
     pass
 
 
-def test_crash_mid_batch_rolls_back_and_resumes_exactly_once(any_broker):
-    broker = any_broker
-    broker.app.upsert_cameras([spec(i) for i in range(10)])
-    handlers = projection_handlers(PersonalData(broker.vault.keystore))
+def test_crash_mid_batch_rolls_back_and_resumes_exactly_once(broker):
+    record_cameras(broker, 10)
     seen: list[str] = []
-    original = next(h for t, h in handlers.items() if t.__name__ == "Registered"
-                    and "Camera" in t.__qualname__)
 
-    def failing_on_seventh(conn, event):
-        seen.append(str(event.originator_id))
-        if len(seen) == 7:
-            raise Boom
-        original(conn, event)
+    class FailingOnSeventh(CameraView):
+        def process_event(self, domain_event: Any, tracking: Any) -> None:
+            if type(domain_event).__name__ == "Registered":
+                seen.append(str(domain_event.originator_id))
+                if len(seen) == 7:
+                    raise Boom
+            super().process_event(domain_event, tracking)
 
-    crashing = Projector(broker.app, broker.readmodel,
-                         {t: (failing_on_seventh if h is original else h)
-                          for t, h in handlers.items()}, name="readmodel")
-    # The broker's own projector already ran at build time (nothing recorded then).
+    view = broker.projector.view
+    crashing = Projector(broker.app, view, [FailingOnSeventh(view), *projections(
+        view, broker.ctx.personal_data)[1:]])
     with pytest.raises(Boom):
         crashing.catch_up()
     assert camera_count(broker) == 0  # the whole batch rolled back, position untouched
@@ -57,34 +61,35 @@ def test_crash_mid_batch_rolls_back_and_resumes_exactly_once(any_broker):
     assert broker.projector.position() == broker.app.recorder.max_notification_id()
 
 
-def test_relocation_moves_the_camera_in_the_index(any_broker):
-    broker = any_broker
-    broker.app.upsert_cameras([spec(0)])
-    broker.projector.catch_up()
+def test_relocation_moves_the_camera_in_the_index(broker):
+    broker.cameras.upsert(SHELL, [spec(0)])
     moved = spec(0, lat=37.5)
-    assert broker.app.upsert_cameras([moved])[0][1] == "updated"
-    broker.projector.catch_up()
+    assert broker.cameras.upsert(SHELL, [moved])[0][1] == "updated"
     with broker.readmodel.reader.connect() as conn:
         assert cameras_near(conn, 36.35, 127.38, 200) == []
         assert len(cameras_near(conn, 37.5, 127.38, 200)) == 1
 
 
-def test_reimport_is_idempotent(any_broker):
-    broker = any_broker
-    first = broker.app.upsert_cameras([spec(i) for i in range(5)])
-    again = broker.app.upsert_cameras([spec(i) for i in range(5)])
+def test_reimport_is_idempotent(broker):
+    first = broker.cameras.upsert(SHELL, [spec(i) for i in range(5)])
+    again = broker.cameras.upsert(SHELL, [spec(i) for i in range(5)])
     assert {o for _, o in first} == {"created"}
     assert {o for _, o in again} == {"unchanged"}
-    broker.projector.catch_up()
     assert camera_count(broker) == 5
 
 
-def test_concurrent_projectors_apply_each_event_once(any_broker):
-    broker = any_broker
-    broker.app.upsert_cameras([spec(i) for i in range(300)])
-    handlers = projection_handlers(PersonalData(broker.vault.keystore))
-    projectors = [Projector(broker.app, broker.readmodel, handlers, batch_size=25)
-                  for _ in range(4)]
+def test_commands_are_visible_to_the_next_query_without_a_catch_up(broker):
+    """Read-your-writes by position: the command waited for its own events."""
+    broker.cameras.upsert(SHELL, [spec(i) for i in range(3)])
+    assert camera_count(broker) == 3
+    assert broker.projector.position() == broker.app.recorder.max_notification_id()
+
+
+def test_concurrent_projectors_apply_each_event_once(broker):
+    record_cameras(broker, 300)
+    views = [ReadModelView(broker.readmodel) for _ in range(4)]
+    projectors = [Projector(broker.app, view, projections(view, broker.ctx.personal_data),
+                            batch_size=25) for view in views]
     errors: list[BaseException] = []
 
     def run(projector: Projector) -> None:

@@ -15,6 +15,7 @@ from broker.common.geo import haversine_m
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
 from broker.readmodel.camera_view import cameras_near
+from tests.conftest import SHELL
 
 lats = st.floats(min_value=-80, max_value=80, allow_nan=False)
 lons = st.floats(min_value=-180, max_value=180, allow_nan=False)
@@ -55,8 +56,7 @@ def test_index_matches_brute_force(tmp_path_factory, data):
                        coverage_m=coverage, retention_days=30)
             for i, ((lat, lon), coverage) in enumerate(zip(points, coverages, strict=True))
         ]
-        ids = [str(camera_id) for camera_id, _ in broker.app.upsert_cameras(specs)]
-        broker.projector.catch_up()
+        ids = [str(camera_id) for camera_id, _ in broker.cameras.upsert(SHELL, specs)]
         expected = sorted(
             (haversine_m(qlat, qlon, s.lat, s.lon), camera_id)
             for s, camera_id in zip(specs, ids, strict=True)

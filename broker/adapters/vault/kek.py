@@ -21,7 +21,6 @@ import base64
 import binascii
 import contextlib
 import dataclasses
-import fcntl
 import hashlib
 import json
 import os
@@ -37,6 +36,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from broker.adapters.locks import exclusive
 from broker.adapters.vault.durable import write_private
 from broker.adapters.vault.errors import KeyFileError
 
@@ -244,15 +244,10 @@ def _ensure_dir(keys_dir: StrPath) -> Path:
 @contextlib.contextmanager
 def _locked(keys_dir: StrPath) -> Iterator[None]:
     """Serialise read-modify-write cycles of the key files across processes."""
-    try:
-        fd = os.open(Path(keys_dir) / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except FileNotFoundError:
-        raise KeyFileError(_missing(kek_path(keys_dir))) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    if not Path(keys_dir).is_dir():
+        raise KeyFileError(_missing(kek_path(keys_dir)))
+    with exclusive(Path(keys_dir) / LOCK_FILE):
         yield
-    finally:
-        os.close(fd)
 
 
 def _read_private(path: Path) -> bytes:

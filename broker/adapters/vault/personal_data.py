@@ -16,6 +16,9 @@ from broker.adapters.vault.errors import KeyShreddedError
 from broker.adapters.vault.keystore import Keystore
 from broker.adapters.vault.sealing import Sealer
 
+PERSONAL_CONTEXT = "FootageRequest.personal"
+"""Associated data of a footage request's sealed personal data: binds the seal to its use."""
+
 
 def subject_key_id(kind: str, aggregate_id: object) -> str:
     return f"subject:{kind}:{aggregate_id}"

@@ -1,11 +1,14 @@
-"""The ASGI application factory."""
+"""The ASGI application factory: one ``/v1`` API, operations endpoints, offline docs."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from broker import __version__
 from broker.bootstrap import Broker
@@ -17,10 +20,31 @@ from broker.entrypoints.api.routers import (
     clips,
     grants,
     health,
+    holds,
+    keys,
+    live,
     policy,
+    reports,
     requests,
     reviews,
 )
+
+DESCRIPTION = """\
+An event-sourced, privacy-compliant broker between a city's public CCTV cameras and the police,
+fire and disaster systems, citizens and privacy officers who ask for their footage.
+
+Authenticate with `Authorization: Bearer <api key>` (`broker clients add`). Every error is an
+RFC 9457 problem (`application/problem+json`). Times are RFC 3339; lists answer
+`{"items": [...], "next_cursor": ...}`.
+"""
+
+
+def v1_router() -> APIRouter:
+    v1 = APIRouter(prefix="/v1")
+    for resource in (cameras, clips, requests, holds, grants, live, reviews, citizens, audit,
+                     reports, policy, keys):
+        v1.include_router(resource.router)
+    return v1
 
 
 def create_app(broker: Broker, *, close_on_shutdown: bool = False,
@@ -39,25 +63,35 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
         if close_on_shutdown:
             broker.close()
 
-    app = FastAPI(title="footage-broker", version=__version__, lifespan=lifespan)
+    app = FastAPIOffline(title="footage-broker", version=__version__, description=DESCRIPTION,
+                         lifespan=lifespan, static_url="/docs/static", redoc_url=None)
     app.state.broker = broker
     app.state.metrics = metrics.RequestMetrics()
     problems.install(app)
     metrics.install(app, app.state.metrics)
     app.include_router(health.router)
-    app.include_router(cameras.router)
-    app.include_router(clips.router)
-    app.include_router(policy.router)
-    app.include_router(requests.router)
-    app.include_router(reviews.router)
-    app.include_router(grants.router)
-    app.include_router(audit.router)
-    app.include_router(citizens.router)
+    app.include_router(v1_router())
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with problem bodies under their own media type."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[problems.MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def app_from_environment() -> FastAPI:
-    """``uvicorn --factory broker.api.main:app_from_environment``: settings from BROKER_*."""
+    """``uvicorn --factory broker.entrypoints.api.main:app_from_environment``: settings from BROKER_*."""
     from broker.bootstrap import build
     from broker.config import load_settings
 

@@ -1,4 +1,4 @@
-"""Bridges between the async ASGI body and the synchronous application, in constant memory."""
+"""Bridges between the async ASGI body and the synchronous application, in bounded memory."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import anyio.from_thread
 from fastapi import Request
+
+from broker.errors import PayloadTooLarge
 
 
 def request_body_chunks(request: Request) -> Iterator[bytes]:
@@ -24,3 +26,13 @@ def request_body_chunks(request: Request) -> Iterator[bytes]:
             return
         if chunk:
             yield chunk
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The whole body, refused with 413 as soon as it grows past ``limit``."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise PayloadTooLarge(f"{what} larger than {limit} bytes")
+    return bytes(data)

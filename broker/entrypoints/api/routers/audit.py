@@ -1,34 +1,36 @@
-"""Privacy officers and auditors: the audit trail, the provision ledger, chain verification;
-and the public transparency report."""
+"""``/v1/audit``: privacy officers and auditors read the trail, the ledger, the chain."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from broker.application import oversight as audit
-from broker.entrypoints.api.deps import BrokerDep, OversightDep, Principal
-from broker.errors import InvalidInput
+from broker.application.oversight import Oversight
+from broker.entrypoints.api.deps import ActorDep, BrokerDep
+from broker.entrypoints.api.operations import operation
+from broker.entrypoints.api.schemas.audit import (
+    AuditPage,
+    ChainVerification,
+    CheckpointList,
+    LedgerPage,
+)
 from broker.readmodel import audit_query, ledger_view
-from broker.readmodel.transparency import transparency_report
+from broker.readmodel.audit_query import AuditFilter
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"])
 Format = Literal["json", "csv"]
+CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 
-def _record(broker: BrokerDep, principal: Principal, what: str, filters: dict[str, Any]) -> None:
-    broker.app.record_audit_access(client_id=principal.client_id, role=principal.role.value,
-                                   agency=principal.agency, what=what, filters=filters)
-
-
-@router.get("/v1/audit/events")
+@router.get("/events", response_model=AuditPage,
+            **operation(Oversight.audit_events, "The audit trail", 422,
+                        responses={200: {"content": CSV, "description": "a page of the trail"}}))
 def audit_events(
     broker: BrokerDep,
-    principal: OversightDep,
+    actor: ActorDep,
     camera_id: UUID | None = None,
     agency: Annotated[str | None, Query(max_length=200)] = None,
     client_id: UUID | None = None,
@@ -41,71 +43,45 @@ def audit_events(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Format = "json",
 ) -> Any:
-    if start and end and end <= start:
-        raise InvalidInput("'to' must be after 'from'")
-    flt = audit_query.AuditFilter(
+    flt = AuditFilter(
         camera_id=str(camera_id) if camera_id else None, agency=agency,
         client_id=str(client_id) if client_id else None,
         request_id=str(request_id) if request_id else None, event_type=event_type,
         legal_basis=legal_basis, start=start, end=end)
-    _record(broker, principal, "audit.events", {**flt.as_record(), "format": format})
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        after = audit_query.AuditCursor.decode(cursor) if cursor else None
-        items, next_page = audit_query.query_events(conn, flt, after=after, limit=limit)
-    next_cursor = next_page.encode() if next_page is not None else None
-    if format == "csv":
-        body = audit_query.to_csv(items)
-        headers = {"Content-Disposition": 'attachment; filename="audit-events.csv"'}
-        if next_cursor is not None:
-            headers["X-Next-Cursor"] = next_cursor
-        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    return {"items": items, "next_cursor": next_cursor}
+    page = broker.oversight.audit_events(actor, flt, limit=limit, cursor=cursor, output=format)
+    if format == "json":
+        return page
+    headers = {"Content-Disposition": 'attachment; filename="audit-events.csv"'}
+    if page["next_cursor"] is not None:
+        headers["X-Next-Cursor"] = page["next_cursor"]
+    return Response(audit_query.to_csv(page["items"]), media_type="text/csv; charset=utf-8",
+                    headers=headers)
 
 
-@router.get("/v1/audit/ledger")
+@router.get("/ledger", response_model=LedgerPage,
+            **operation(Oversight.ledger, "The provision ledger", 422,
+                        responses={200: {"content": CSV, "description": "the ledger"}}))
 def provision_ledger(
     broker: BrokerDep,
-    principal: OversightDep,
+    actor: ActorDep,
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     format: Format = "json",
 ) -> Any:
-    filters = {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
-               "format": format}
-    _record(broker, principal, "audit.ledger", {k: v for k, v in filters.items() if v})
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        rows = ledger_view.ledger_rows(conn, start, end)
-    if format == "csv":
-        body = ledger_view.to_csv(rows)
-        return Response(body, media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="provision-ledger.csv"'})
-    return {"items": rows, "next_cursor": None}
+    page = broker.oversight.ledger(actor, start, end, output=format)
+    if format == "json":
+        return page
+    return Response(ledger_view.to_csv(page["items"]), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="provision-ledger.csv"'})
 
 
-@router.get("/v1/audit/verify")
-def verify(broker: BrokerDep, principal: OversightDep) -> dict[str, Any]:
-    _record(broker, principal, "audit.verify", {})
-    broker.projector.catch_up()
-    audit.checkpoint(broker)
-    report = audit.verify_chain(broker).as_dict()
-    report["public_key"] = {"algorithm": "Ed25519", "key_name": audit.KEY_NAME,
-                            "raw_base64": audit.public_key_b64(broker)}
-    return report
+@router.get("/verify", response_model=ChainVerification,
+            **operation(Oversight.verify, "Verify the tamper-evident chain"))
+def verify(broker: BrokerDep, actor: ActorDep) -> Any:
+    return broker.oversight.verify(actor)
 
 
-@router.get("/v1/audit/checkpoints")
-def checkpoints(broker: BrokerDep, principal: OversightDep) -> dict[str, Any]:
-    _record(broker, principal, "audit.checkpoints", {})
-    return {"items": audit.signed_checkpoints(broker), "key_name": audit.KEY_NAME,
-            "public_key_raw_base64": audit.public_key_b64(broker), "next_cursor": None}
-
-
-@router.get("/v1/reports/transparency")
-def transparency(broker: BrokerDep, year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
-    """Public: aggregate counts only."""
-    citizen_bases = frozenset(b.id for b in broker.policy.bases if "citizen_portal" in b.roles)
-    broker.projector.catch_up()
-    with broker.readmodel.reader.connect() as conn:
-        return transparency_report(conn, year, citizen_bases, purge_grace=timedelta(minutes=10))
+@router.get("/checkpoints", response_model=CheckpointList,
+            **operation(Oversight.checkpoints, "Signed checkpoints of the audit log"))
+def checkpoints(broker: BrokerDep, actor: ActorDep) -> Any:
+    return broker.oversight.checkpoints(actor)

@@ -1,44 +1,39 @@
-"""Liveness, readiness and metrics for operators and orchestrators."""
+"""Liveness, readiness and metrics for operators and orchestrators (outside ``/v1``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import text
 
 from broker.entrypoints.api.deps import BrokerDep
-from broker.errors import BrokerError
+from broker.entrypoints.api.operations import operation
+from broker.entrypoints.api.schemas.common import Message, Public
 
 router = APIRouter(tags=["operations"])
 
 
-class NotReady(BrokerError):
-    status = 503
-    title = "Service unavailable"
+class Readiness(Public):
+    status: str
+    checks: dict[str, str]
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
+@router.get("/healthz", response_model=Message,
+            **operation(None, "Liveness", authenticated=False))
+def healthz() -> Any:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
-def readyz(broker: BrokerDep) -> dict[str, object]:
-    checks: dict[str, str] = {}
-    try:
-        broker.app.recorder.max_notification_id()
-        checks["event_store"] = "ok"
-    except Exception as exc:
-        raise NotReady(f"event store unreachable ({type(exc).__name__})") from None
-    try:
-        with broker.readmodel.reader.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        checks["read_model"] = "ok"
-    except Exception as exc:
-        raise NotReady(f"read model unreachable ({type(exc).__name__})") from None
-    return {"status": "ready", "checks": checks}
+@router.get("/readyz", response_model=Readiness,
+            **operation(None, "Readiness: the stores are reachable", 503, authenticated=False))
+def readyz(broker: BrokerDep) -> Any:
+    return broker.health.ready()
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response,
+            **operation(None, "Prometheus metrics", authenticated=False,
+                        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                                         "description": "Prometheus text exposition"}}))
 def metrics(request: Request) -> Response:
-    body = request.app.state.metrics.render()
-    return Response(body, media_type="text/plain; version=0.0.4")
+    body, content_type = request.app.state.metrics.render()
+    return Response(body, media_type=content_type)

@@ -1,4 +1,4 @@
-"""The active policy pack, so clients can discover basis ids, citations and limits."""
+"""``/v1/policy``: the active policy pack, so clients can discover bases and limits."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from broker.entrypoints.api.deps import BrokerDep, PrincipalDep
-from broker.policy import pack_public_view
+from broker.application.policies import Policies
+from broker.entrypoints.api.deps import ActorDep, BrokerDep
+from broker.entrypoints.api.operations import operation
+from broker.entrypoints.api.schemas.policy import PolicyPublic
 
-router = APIRouter(prefix="/v1", tags=["policy"])
+router = APIRouter(prefix="/policy", tags=["policy"])
 
 
-@router.get("/policy")
-def active_policy(broker: BrokerDep, _: PrincipalDep) -> dict[str, Any]:
-    return pack_public_view(broker.policy)
+@router.get("", response_model=PolicyPublic,
+            **operation(Policies.active, "The active policy pack"))
+def active_policy(broker: BrokerDep, actor: ActorDep) -> Any:
+    return broker.policies.active(actor)

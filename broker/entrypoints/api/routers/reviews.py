@@ -1,4 +1,4 @@
-"""Privacy officers: the queue of pending requests (oldest deadline first) and their decisions."""
+"""``/v1/reviews``: privacy officers settle pending requests."""
 
 from __future__ import annotations
 
@@ -7,45 +7,30 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from broker.entrypoints.api.deps import BrokerDep, PrivacyOfficerDep
-from broker.entrypoints.api.routers.requests import load_request
-from broker.entrypoints.api.schemas import ReviewCreate
-from broker.errors import InvalidInput
+from broker.application.reviews import Reviews
+from broker.entrypoints.api.deps import ActorDep, BrokerDep
+from broker.entrypoints.api.operations import operation
+from broker.entrypoints.api.schemas.requests import RequestPublic, ReviewCreate, ReviewPage
 from broker.policy import Scope, TimeWindow
-from broker.readmodel import request_view
 
-router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+router = APIRouter(prefix="/reviews", tags=["reviews"])
 
 
-@router.get("")
-def review_queue(broker: BrokerDep, principal: PrivacyOfficerDep,
+@router.get("", response_model=ReviewPage,
+            **operation(Reviews.queue, "Pending reviews, oldest deadline first", 422))
+def review_queue(broker: BrokerDep, actor: ActorDep,
                  status: Annotated[str, Query(pattern="^pending$")] = "pending",
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
-    with broker.readmodel.reader.connect() as conn:
-        rows = request_view.pending_reviews(conn, limit)
-    now = broker.clock.now()
-    items = []
-    for row in rows:
-        item = request_view.request_public(row)
-        deadline = row["review_deadline"]
-        item["overdue"] = deadline is not None and now > deadline.replace(tzinfo=now.tzinfo)
-        items.append(item)
-    return {"items": items, "next_cursor": None}
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
+    return broker.reviews.queue(actor, limit)
 
 
-@router.post("/{request_id}")
-def review(request_id: UUID, body: ReviewCreate, broker: BrokerDep,
-           principal: PrivacyOfficerDep) -> dict[str, Any]:
-    if not body.reason.strip():
-        raise InvalidInput("reason must not be blank")
+@router.post("/{request_id}", response_model=RequestPublic,
+             **operation(Reviews.review, "Approve or deny a pending request", 404, 409, 422))
+def review(request_id: UUID, body: ReviewCreate, broker: BrokerDep, actor: ActorDep) -> Any:
     narrower = None
     if body.scope is not None:
-        if body.decision != "approve":
-            raise InvalidInput("a scope can only be given with an approval")
         window = body.scope.window
         narrower = Scope(camera_ids=tuple(body.scope.camera_ids or ()),
                          window=TimeWindow(start=window.start, end=window.end) if window else None)
-    broker.app.review_footage_request(request_id, principal.client_id,
-                                      body.decision == "approve", body.reason, narrower)
-    broker.projector.catch_up()
-    return load_request(broker, str(request_id), principal)
+    return broker.reviews.review(actor, request_id, approve=body.decision == "approve",
+                                 reason=body.reason, narrower=narrower)

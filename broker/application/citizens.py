@@ -1,0 +1,192 @@
+"""The citizen portal: file a request for one's own footage, follow it, receive it masked.
+
+The portal authenticates as a client (role ``citizen_portal``); each request is further
+guarded by its own access token, returned once at filing, so one citizen can never read
+another's request even through the same portal. ``own_request`` is that rule, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+from sqlalchemy import RowMapping
+
+from broker.adapters.delivery import MaskedDelivery
+from broker.adapters.evidence import canonical, signature_document
+from broker.adapters.masking import Detector
+from broker.adapters.vault.kek import export_public_key
+from broker.application.actors import Actor, allowed
+from broker.application.context import UseCases
+from broker.application.grants import in_scope
+from broker.application.requests import RequestDraft, judged_request
+from broker.common.times import rfc3339
+from broker.domain import apikeys
+from broker.domain.errors import DomainConflict
+from broker.domain.request import FootageRequest
+from broker.domain.roles import Role
+from broker.errors import Forbidden, InvalidInput, NotFound
+from broker.readmodel import request_view
+
+CitizenReason = Literal["insurance_claim", "own_image"]
+BASIS_FOR_REASON: dict[str, str] = {"insurance_claim": "insurance_claim",
+                                    "own_image": "data_subject_access"}
+APPEAL = {
+    "KR": "You may challenge this decision within 90 days of learning of it by an administrative "
+          "appeal (행정심판법 Art. 27) or ask the Personal Information Dispute Mediation "
+          "Committee (개인정보 분쟁조정위원회, PIPA Art. 43) to mediate.",
+    "EU": "You may lodge a complaint with a supervisory authority (GDPR Art. 77) and seek a "
+          "judicial remedy (GDPR Art. 79).",
+}
+_NO_TOKEN_HASH = apikeys.hash_secret("no-token")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CitizenDraft:
+    reason: CitizenReason
+    name: str
+    contact: str
+    identity_proof: str
+    claim_reference: str | None
+    incident_kind: str | None
+    location: tuple[float, float]
+    occurred_at: datetime
+    window_start: datetime
+    window_end: datetime
+    radius_m: float
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivery_id: str
+    body: Iterator[bytes]
+
+
+class Citizens(UseCases):
+    @allowed(Role.CITIZEN_PORTAL)
+    def file(self, actor: Actor, draft: CitizenDraft) -> dict[str, Any]:
+        """A data subject's own request: the agency lifecycle, plus sealed identity and contact,
+        and a per-request access token (in the answer, once; only its hash is kept)."""
+        request = RequestDraft(
+            legal_basis=BASIS_FOR_REASON[draft.reason], mode="recorded", radius_m=draft.radius_m,
+            window_start=draft.window_start, window_end=draft.window_end,
+            incident_kind=draft.incident_kind, location=draft.location,
+            occurred_at=draft.occurred_at, claim_reference=draft.claim_reference,
+            identity_proof=draft.identity_proof, purpose=draft.description,
+        ).for_evaluation(actor)
+        personal = {"requester_name": draft.name, "requester_contact": draft.contact,
+                    "description": draft.description}
+        footage_request = judged_request(self.ctx, request, personal)
+        token = apikeys.new_secret()
+        footage_request.issue_access_token(apikeys.hash_secret(token), at=self.ctx.clock.now())
+        position = self.ctx.app.record(footage_request)
+        view = self.follow(actor, footage_request.id, token, after=position)
+        view["access_token"] = token
+        return view
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def follow(self, actor: Actor, request_id: UUID, token: str,
+               after: int | None = None) -> dict[str, Any]:
+        with self.read(after) as conn:
+            row = own_request(conn, request_id, actor, token)
+        return self._citizen_view(row)
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def withdraw(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
+        with self.read() as conn:
+            own_request(conn, request_id, actor, token)
+        _, position = self.ctx.app.change(request_id, FootageRequest, "request",
+                                          lambda r: r.withdraw(at=self.ctx.clock.now()))
+        return self.follow(actor, request_id, token, after=position)
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def deliver(self, actor: Actor, request_id: UUID, token: str) -> Delivery:
+        """The approved footage with third parties masked, as a signed zip; refused if masking fails."""
+        with self.read() as conn:
+            row = own_request(conn, request_id, actor, token)
+        if row["status"] != "granted":
+            raise Forbidden(f"nothing to deliver: the request is {row['status']}")
+        footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
+        try:
+            grant = footage_request.require_usable_grant(self.ctx.clock.now())
+        except DomainConflict as exc:
+            raise Forbidden(exc.detail) from None
+        with self.read() as conn:
+            clips = [c for c in in_scope(conn, grant) if c["status"] == "available"]
+        if not clips:
+            raise InvalidInput("no footage is available in the approved scope")
+        package = MaskedDelivery(self.ctx.scratch_dir)
+        try:
+            detector = Detector()
+            for clip in clips:
+                plaintext = self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"],
+                                                clip["size"])
+                package.add({"id": clip["id"], "camera_id": clip["camera_id"],
+                             "start": rfc3339(clip["start"]), "end": rfc3339(clip["end"]),
+                             "sha256": clip["sha256"]}, plaintext, detector)
+            delivery_id = str(uuid4())
+            decision = json.loads(row["decision"])
+            manifest = canonical({
+                "format": "footage-broker-delivery/1",
+                "delivery_id": delivery_id,
+                "created_at": rfc3339(self.ctx.clock.now()),
+                "request_id": row["id"],
+                "grant_id": grant["id"],
+                "masked": True,
+                "legal_basis": {"id": decision["legal_basis"], "citation": decision["citation"]},
+                "restrictions": grant["restrictions"],
+                "clips": package.manifest_clips(),
+                "signing_key_id": export_public_key(self.ctx.signing_key).key_id,
+            })
+            digest = hashlib.sha256(manifest).hexdigest()
+            clip_ids = [c["id"] for c in clips]
+            try:
+                self.ctx.app.change(request_id, FootageRequest, "request", lambda r: r.record_delivery(
+                    delivery_id, clip_ids, digest, True, actor.client_id, at=self.ctx.clock.now()))
+            except DomainConflict as exc:
+                raise Forbidden(exc.detail) from None
+        except BaseException:
+            package.close()
+            raise
+        signature = signature_document(manifest, self.ctx.signing_key)
+        return Delivery(delivery_id=delivery_id, body=package.stream(manifest, signature))
+
+    def _citizen_view(self, row: RowMapping) -> dict[str, Any]:
+        """What the data subject may see: status, deadline, reasons for a denial, how to appeal."""
+        decision = json.loads(row["decision"]) if row["decision"] else {}
+        review = decision.get("review") or {}
+        status = row["status"]
+        view: dict[str, Any] = {
+            "id": row["id"],
+            "status": status,
+            "reason": "insurance_claim" if row["legal_basis"] == "insurance_claim" else "own_image",
+            "filed_at": rfc3339(row["submitted_at"]),
+            "review_deadline": rfc3339(row["review_deadline"]) if row["review_deadline"] else None,
+            "decided_at": review.get("reviewed_at"),
+            "reasons": [r["message"] for r in decision.get("reasons", []) if not r["passed"]],
+            "review_reason": review.get("reason"),
+            "delivery": None,
+        }
+        if status == "denied":
+            view["appeal"] = APPEAL.get(self.ctx.policy.jurisdiction.upper()[:2], APPEAL["KR"])
+        if status == "granted" and row["grant"]:
+            grant = json.loads(row["grant"])
+            view["delivery"] = {"url": f"/v1/citizen-requests/{row['id']}/delivery",
+                                "available_until": grant["expires_at"], "masked": True}
+        return view
+
+
+def own_request(conn: Any, request_id: UUID, actor: Actor, token: str) -> RowMapping:
+    """The request if this portal filed it and the token is its own; 404 otherwise, always."""
+    row = request_view.get_request_row(conn, str(request_id))
+    stored = row["access_token_hash"] if row is not None else None
+    matches = apikeys.secret_matches(token, stored or _NO_TOKEN_HASH)
+    if row is None or stored is None or not matches or row["client_id"] != actor.client_id:
+        raise NotFound(f"no citizen request {request_id}")
+    return row

@@ -1,0 +1,70 @@
+"""API clients: register with a key shown once, revoke, list; and authenticate a bearer key."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from broker.application.actors import Actor
+from broker.application.context import UseCases
+from broker.domain import apikeys
+from broker.domain.client import Client, client_uuid
+from broker.domain.roles import Role
+from broker.errors import Forbidden, Unauthenticated
+from broker.readmodel.client_view import find_client, list_clients
+
+_DUMMY_HASH = apikeys.hash_secret("not-a-key")
+
+
+class Clients(UseCases):
+    def register(self, actor: Actor, *, name: str, role: Role | str, agency: str) -> tuple[UUID, str]:
+        """A new client; returns its id and the API key, which is never stored or shown again.
+
+        Only the local shell creates clients. The key works on the very next request, from
+        any process: the command returns once the read model knows the client.
+        """
+        self._require_shell(actor)
+        secret = apikeys.new_secret()
+        client = Client.register(name=name, role=str(role), agency=agency,
+                                 key_hash=apikeys.hash_secret(secret), at=self.ctx.clock.now())
+        self.ctx.consistency.wait(self.ctx.app.record(client))
+        return client.id, apikeys.format_key(client.id, secret)
+
+    def revoke(self, actor: Actor, client_id: str, reason: str) -> None:
+        """Refused from the next request on, in every process (the read model knows on return)."""
+        self._require_shell(actor)
+        _, position = self.ctx.app.change(client_uuid(client_id), Client, "client",
+                                          lambda client: client.revoke(reason, at=self.ctx.clock.now()))
+        self.ctx.consistency.wait(position)
+
+    def list(self, actor: Actor) -> list[dict[str, Any]]:
+        """Every client (never a key)."""
+        self._require_shell(actor)
+        with self.read() as conn:
+            return [{"id": row["id"], "name": row["name"], "role": row["role"],
+                     "agency": row["agency"], "status": row["status"]} for row in list_clients(conn)]
+
+    def authenticate(self, authorization: str | None) -> Actor:
+        """``Authorization: Bearer <api key>`` -> the actor; every failure looks the same."""
+        if not authorization:
+            raise Unauthenticated("missing Authorization: Bearer <api key>")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Authorization header must be 'Bearer <api key>'")
+        parsed = apikeys.parse_key(token.strip())
+        if parsed is None:
+            raise Unauthenticated("invalid API key")
+        with self.read() as conn:
+            row = find_client(conn, str(parsed.client_id))
+        stored_hash = row["key_hash"] if row is not None else _DUMMY_HASH
+        matches = apikeys.secret_matches(parsed.secret, stored_hash)
+        if row is None or not matches or row["status"] != "active":
+            raise Unauthenticated("invalid API key")
+        return Actor(client_id=row["id"], name=row["name"], role=Role(row["role"]),
+                     agency=row["agency"])
+
+    @staticmethod
+    def _require_shell(actor: Actor) -> None:
+        if not actor.is_shell:
+            raise Forbidden("clients are managed from the broker's own shell (broker clients ...)")
+

@@ -1,0 +1,47 @@
+"""What every use case may touch, handed in by the bootstrap: nothing is built here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection
+
+from broker.adapters.vault.clipvault import ClipVault
+from broker.adapters.vault.personal_data import PersonalData
+from broker.application.consistency import ReadYourWrites
+from broker.application.core import BrokerApp
+from broker.clock import Clock
+from broker.policy import PolicyPack
+from broker.readmodel.database import ReadModelDatabase
+
+
+@dataclass(frozen=True)
+class Context:
+    app: BrokerApp
+    readmodel: ReadModelDatabase
+    consistency: ReadYourWrites
+    clock: Clock
+    policy: PolicyPack
+    vault: ClipVault
+    personal_data: PersonalData
+    signing_key: Ed25519PrivateKey = field(repr=False)
+    scratch_dir: Path
+    max_clip_bytes: int
+
+
+class UseCases:
+    """Base of each area's use cases: reads through the read model, waits for own writes."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    @contextmanager
+    def read(self, after: int | None = None) -> Iterator[Connection]:
+        """A read-model connection that sees at least everything up to position ``after``."""
+        self.ctx.consistency.wait(after)
+        with self.ctx.readmodel.reader.connect() as conn:
+            yield conn

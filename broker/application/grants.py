@@ -1,0 +1,206 @@
+"""Using a grant: list the clips in scope, stream one (Range), export signed evidence, go live.
+
+A grant is usable by the client it was given to, while it is active and unexpired; a clip is in
+its scope when it lies wholly inside the grant's cameras and window. Both rules are here, once.
+Every view and export is recorded before the first byte leaves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import Connection, RowMapping
+
+from broker.adapters import evidence
+from broker.adapters.vault.kek import export_public_key
+from broker.application.actors import Actor, allowed
+from broker.application.context import UseCases
+from broker.application.live import live_tokens_for
+from broker.common.byteranges import ByteRange, parse_range
+from broker.common.times import as_utc, rfc3339
+from broker.domain import live_tokens
+from broker.domain.errors import DomainConflict
+from broker.domain.request import FootageRequest
+from broker.domain.roles import Role
+from broker.errors import Forbidden, Gone, InvalidInput, NotFound
+from broker.readmodel import clip_view, request_view
+
+GRANTEES = (Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER)
+
+
+@dataclass(frozen=True)
+class ClipContent:
+    """A clip's bytes (whole or one range), already recorded as a view."""
+
+    clip_id: str
+    size: int
+    sha256: str
+    byte_range: ByteRange | None
+    body: Iterator[bytes]
+
+
+@dataclass(frozen=True)
+class EvidenceExport:
+    export_id: str
+    body: Iterator[bytes]
+
+
+class Grants(UseCases):
+    @allowed(*GRANTEES)
+    def clips(self, actor: Actor, grant_id: UUID) -> dict[str, Any]:
+        """The clips in the grant's scope, each with the URL of its content."""
+        _, grant = self._usable(actor, grant_id)
+        with self.read() as conn:
+            rows = in_scope(conn, grant)
+        items = []
+        for clip in rows:
+            item = clip_view.as_public(clip)
+            item["content_url"] = f"/v1/grants/{grant_id}/clips/{clip['id']}/content"
+            items.append(item)
+        return {"items": items, "next_cursor": None}
+
+    @allowed(*GRANTEES)
+    def content(self, actor: Actor, grant_id: UUID, clip_id: UUID,
+                range_header: str | None) -> ClipContent:
+        """Decrypted bytes of one clip in scope; the view (with its range) is recorded first."""
+        row, grant = self._usable(actor, grant_id)
+        _refuse_unmasked(grant)
+        clip = self._clipin_scope(grant, str(clip_id))
+        wanted = parse_range(range_header, clip["size"])
+        self._use(row, lambda r: r.record_view(str(clip_id), wanted.label() if wanted else None,
+                                               actor.client_id, at=self.ctx.clock.now()))
+        start, end = (wanted.start, wanted.end) if wanted else (0, clip["size"])
+        body = self.ctx.vault.read(str(clip_id), clip["key_id"], clip["blob_id"], clip["size"],
+                                   start, end)
+        return ClipContent(clip_id=str(clip_id), size=clip["size"], sha256=clip["sha256"],
+                           byte_range=wanted, body=body)
+
+    @allowed(*GRANTEES)
+    def export(self, actor: Actor, grant_id: UUID, clip_ids: list[UUID] | None) -> EvidenceExport:
+        """A signed evidence zip of available clips in scope (all, or the ones named)."""
+        row, grant = self._usable(actor, grant_id)
+        _refuse_unmasked(grant)
+        with self.read() as conn:
+            available = [c for c in in_scope(conn, grant) if c["status"] == "available"]
+        if clip_ids is not None:
+            wanted = {str(c) for c in clip_ids}
+            unknown = wanted - {c["id"] for c in available}
+            if unknown:
+                raise Forbidden(f"not available under this grant: {', '.join(sorted(unknown))}")
+            available = [c for c in available if c["id"] in wanted]
+        if not available:
+            raise InvalidInput("no available clips in this grant's scope to export")
+        export_id = str(uuid4())
+        manifest = self._manifest(actor, row, grant, export_id, available)
+        self._use(row, lambda r: r.record_export(
+            export_id, [c["id"] for c in available], hashlib.sha256(manifest).hexdigest(),
+            actor.client_id, at=self.ctx.clock.now()))
+        signature = evidence.signature_document(manifest, self.ctx.signing_key)
+        bodies = [(c["id"], self._opener(c)) for c in available]
+        return EvidenceExport(export_id=export_id,
+                              body=evidence.stream_package(manifest, signature, bodies))
+
+    @allowed(*GRANTEES)
+    def live_tokens(self, actor: Actor, grant_id: UUID) -> dict[str, Any]:
+        row, _ = self._usable(actor, grant_id)
+        if row["mode"] != "live":
+            raise InvalidInput("this grant is for recorded footage, not live")
+        return {"items": live_tokens_for(self.ctx, row), "next_cursor": None}
+
+    @allowed(Role.OPERATOR)
+    def verify_live_token(self, actor: Actor, token: str) -> dict[str, Any]:
+        """For stream gateways: signature, expiry, and whether the grant is still active now."""
+        now = self.ctx.clock.now()
+        try:
+            claims = live_tokens.verify(token, self.ctx.signing_key.public_key(), now)
+        except live_tokens.TokenError as exc:
+            return {"valid": False, "reason": str(exc)}
+        with self.read() as conn:
+            row = request_view.get_request_by_grant(conn, claims.grant_id)
+        if row is None or row["status"] != "granted" or now >= as_utc(row["expires_at"]):
+            return {"valid": False, "reason": "grant is no longer active"}
+        return {"valid": True, "grant_id": claims.grant_id, "camera_id": claims.camera_id,
+                "expires_at": rfc3339(claims.expires_at)}
+
+    # rules ------------------------------------------------------------------------------------
+
+    def _usable(self, actor: Actor, grant_id: UUID) -> tuple[RowMapping, dict[str, Any]]:
+        """The grant, if it is this client's (404 otherwise) and usable now (403 otherwise)."""
+        with self.read() as conn:
+            row = request_view.get_request_by_grant(conn, str(grant_id))
+        if row is None or row["client_id"] != actor.client_id:
+            raise NotFound(f"no grant {grant_id}")
+        footage_request = self.ctx.app.load(UUID(row["id"]), FootageRequest, "request")
+        try:
+            return row, footage_request.require_usable_grant(self.ctx.clock.now())
+        except DomainConflict as exc:
+            raise Forbidden(exc.detail) from None
+
+    def _use(self, row: RowMapping, record: Any) -> None:
+        """Record a use of the grant; a grant that ended meanwhile refuses it (403)."""
+        try:
+            self.ctx.app.change(UUID(row["id"]), FootageRequest, "request", record)
+        except DomainConflict as exc:
+            raise Forbidden(exc.detail) from None
+
+    def _clipin_scope(self, grant: dict[str, Any], clip_id: str) -> RowMapping:
+        with self.read() as conn:
+            clip = clip_view.get_clip_row(conn, clip_id)
+        if clip is None:
+            raise NotFound(f"no clip {clip_id}")
+        start, end = request_view.grant_window(grant)
+        inside = (clip["camera_id"] in grant["camera_ids"] and as_utc(clip["start"]) >= start
+                  and as_utc(clip["end"]) <= end)
+        if not inside:
+            raise Forbidden(f"clip {clip_id} is outside this grant's cameras or window")
+        if clip["status"] == "purged":
+            raise Gone(f"clip {clip_id} was purged ({clip['purge_reason']})")
+        return clip
+
+    def _manifest(self, actor: Actor, row: RowMapping, grant: dict[str, Any], export_id: str,
+                  clips: list[RowMapping]) -> bytes:
+        decision = request_view.request_public(row)["decision"]
+        return evidence.canonical({
+            "format": evidence.FORMAT,
+            "export_id": export_id,
+            "created_at": rfc3339(self.ctx.clock.now()),
+            "grant_id": grant["id"],
+            "request_id": row["id"],
+            "recipient": {"client_id": actor.client_id, "agency": actor.agency,
+                          "role": actor.role_name},
+            "legal_basis": {"id": decision["legal_basis"], "citation": decision["citation"]},
+            "decision": {key: decision[key] for key in
+                         ("decision_id", "outcome", "pack_id", "pack_version", "pack_digest",
+                          "input_digest", "decided_at")},
+            "window": grant["window"],
+            "restrictions": grant["restrictions"],
+            "onward_transfer": grant["onward_transfer"],
+            "mask_third_parties": grant["mask_third_parties"],
+            "clips": [{"file": evidence.clip_path(c["id"]), "clip_id": c["id"],
+                       "camera_id": c["camera_id"], "start": rfc3339(c["start"]),
+                       "end": rfc3339(c["end"]), "size": c["size"], "sha256": c["sha256"]}
+                      for c in clips],
+            "signing_key_id": export_public_key(self.ctx.signing_key).key_id,
+        })
+
+    def _opener(self, clip: RowMapping) -> Any:
+        def open_body() -> Iterator[bytes]:
+            return self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"], clip["size"])
+
+        return open_body
+
+
+def _refuse_unmasked(grant: dict[str, Any]) -> None:
+    if grant["mask_third_parties"]:
+        raise Forbidden("this grant requires masked delivery; unmasked footage is not released")
+
+
+def in_scope(conn: Connection, grant: dict[str, Any]) -> list[RowMapping]:
+    """Clips of the grant's cameras lying wholly inside its window."""
+    start, end = request_view.grant_window(grant)
+    return clip_view.clips_in_scope(conn, grant["camera_ids"], start, end)
+

@@ -1,0 +1,176 @@
+"""Footage requests from dispatch systems: submit (decided at once), follow, close.
+
+Who may see a request is decided in ``visible_request`` and nowhere else: its requester, and
+the oversight roles (privacy officers and auditors); to anyone else it does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import Connection, RowMapping
+
+from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, subject_key_id
+from broker.application.actors import Actor, allowed
+from broker.application.context import Context, UseCases
+from broker.application.live import live_tokens_for
+from broker.domain.hold import Hold
+from broker.domain.request import FootageRequest
+from broker.domain.roles import OVERSIGHT_ROLES, Role
+from broker.errors import NotFound
+from broker.policy import CameraSite, EvaluationRequest, GeoPoint, Requester, TimeWindow, evaluate
+from broker.readmodel import camera_view, request_view
+
+REQUESTER_ROLES = (Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER)
+"""Who files agency requests; privacy officers file court-proceedings requests (courts have no
+client of their own) that a second officer then reviews."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestDraft:
+    """A footage request as a requester phrases it; rule violations become reasoned denials."""
+
+    legal_basis: str
+    mode: str
+    radius_m: float
+    window_start: datetime
+    window_end: datetime
+    incident_reference: str | None = None
+    incident_kind: str | None = None
+    location: tuple[float, float] | None = None
+    occurred_at: datetime | None = None
+    purpose: str | None = None
+    claim_reference: str | None = None
+    identity_proof: str | None = None
+
+    def for_evaluation(self, actor: Actor) -> EvaluationRequest:
+        """The policy's view of the draft, with the requester established by authentication."""
+        assert actor.role is not None, "requests are filed by clients"
+        return EvaluationRequest(
+            requester=Requester(role=actor.role, client_id=actor.client_id, agency=actor.agency),
+            legal_basis=self.legal_basis, mode=self.mode,  # type: ignore[arg-type]
+            radius_m=self.radius_m,
+            window=TimeWindow(start=self.window_start, end=self.window_end),
+            incident_reference=self.incident_reference, incident_kind=self.incident_kind,
+            incident_location=(GeoPoint(lat=self.location[0], lon=self.location[1])
+                               if self.location else None),
+            occurred_at=self.occurred_at, purpose=self.purpose,
+            claim_reference=self.claim_reference, identity_proof=self.identity_proof,
+        )
+
+
+class Requests(UseCases):
+    @allowed(*REQUESTER_ROLES)
+    def submit(self, actor: Actor, draft: RequestDraft) -> dict[str, Any]:
+        """Record the request, evaluate it against the active pack, record the decision.
+
+        Submission and decision are saved together: there is never a request without its
+        decision, nor a decision without the request it judged.
+        """
+        footage_request = judged_request(self.ctx, draft.for_evaluation(actor), {})
+        position = self.ctx.app.record(footage_request)
+        return self.view(actor, footage_request.id, after=position)
+
+    @allowed(*Role)
+    def get(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
+        return self.view(actor, request_id)
+
+    @allowed(*REQUESTER_ROLES)
+    def close(self, actor: Actor, request_id: UUID, reason: str) -> dict[str, Any]:
+        """Investigative use has ended: the grant ends and the case's holds are released, atomically."""
+        with self.read() as conn:
+            visible_request(conn, request_id, actor, owner_only=True)
+            hold_ids = request_view.active_hold_ids_for_request(conn, str(request_id))
+        footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
+        now = self.ctx.clock.now()
+        footage_request.close(actor.client_id, reason, at=now)
+        released = []
+        for hold_id in hold_ids:
+            hold = self.ctx.app.load(UUID(hold_id), Hold, "hold")
+            if hold.is_active:
+                hold.release(actor.client_id, f"request {request_id} closed: {reason}", at=now)
+                released.append(hold)
+        position = self.ctx.app.record(footage_request, *released)
+        return self.view(actor, request_id, after=position)
+
+    def view(self, actor: Actor, request_id: UUID, after: int | None = None) -> dict[str, Any]:
+        """The request as this actor may see it; a live grant's owner also gets live tokens."""
+        with self.read(after) as conn:
+            row = visible_request(conn, request_id, actor)
+        tokens = None
+        if row["mode"] == "live" and row["status"] == "granted" and row["client_id"] == actor.client_id:
+            tokens = live_tokens_for(self.ctx, row)
+        return request_view.request_public(row, tokens)
+
+
+def visible_request(conn: Connection, request_id: UUID | str, actor: Actor, *,
+                    owner_only: bool = False) -> RowMapping:
+    """The request row if this actor may see it; another client's request is simply absent."""
+    row = request_view.get_request_row(conn, str(request_id))
+    oversight = not owner_only and (actor.role in OVERSIGHT_ROLES or actor.is_shell)
+    if row is None or (row["client_id"] != actor.client_id and not oversight):
+        raise NotFound(f"no request {request_id}")
+    return row
+
+
+def request_details(request: EvaluationRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request as the v1 API spells it, split in two: what may stand in the event in the
+    clear, and personal data (caller location, free text about persons, identity references)
+    that is sealed under the subject's key."""
+    location = request.incident_location
+    public: dict[str, Any] = {
+        "legal_basis": request.legal_basis,
+        "mode": request.mode,
+        "incident": {
+            "reference": request.incident_reference,
+            "kind": request.incident_kind,
+            "occurred_at": request.occurred_at.isoformat() if request.occurred_at else None,
+        },
+        "radius_m": request.radius_m,
+        "window": {"start": request.window.start.isoformat(),
+                   "end": request.window.end.isoformat()},
+    }
+    personal: dict[str, Any] = {
+        "incident_location": {"lat": location.lat, "lon": location.lon} if location else None,
+        "purpose": request.purpose,
+    }
+    for optional in ("claim_reference", "identity_proof", "consent_reference"):
+        value = getattr(request, optional)
+        if value is not None:
+            personal[optional] = value
+    return public, personal
+
+
+def judged_request(ctx: Context, request: EvaluationRequest,
+                   extra_personal: dict[str, Any]) -> FootageRequest:
+    """A new request aggregate with its personal data sealed and the pack's decision recorded."""
+    now = ctx.clock.now()
+    request_id = uuid4()
+    public, personal = request_details(request)
+    key_id = subject_key_id("footage_request", request_id)
+    footage_request = FootageRequest(
+        id=request_id, requester=request.requester.model_dump(mode="json"), details=public,
+        sealed_personal_data=ctx.personal_data.seal(key_id, {**personal, **extra_personal},
+                                                    PERSONAL_CONTEXT),
+        subject_key_id=key_id, at=now,
+    )
+    sites: Sequence[CameraSite] = ()
+    if request.incident_location is not None:
+        sites = sites_near(ctx, request.incident_location.lat, request.incident_location.lon,
+                           request.radius_m)
+    decision = evaluate(request, ctx.policy, sites, now, decision_id=f"dec_{footage_request.id.hex}")
+    footage_request.decide(decision.model_dump(mode="json"), at=now)
+    return footage_request
+
+
+def sites_near(ctx: Context, lat: float, lon: float, radius_m: float) -> list[CameraSite]:
+    """Cameras whose coverage reaches within a radius of a point (the read model's spatial index)."""
+    with ctx.readmodel.reader.connect() as conn:
+        hits = camera_view.cameras_near(conn, lat, lon, radius_m, columns=camera_view.SITE_COLUMNS)
+    return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
+                       coverage_m=hit.row["coverage_m"], status=hit.row["status"])
+            for hit in hits]

@@ -1,0 +1,84 @@
+"""Every event the broker records, under one name each.
+
+eventsourcing's ``@event`` decorator makes the event classes at class-creation time, so type
+checkers cannot see ``Camera.Registered``; this catalogue names each once (the projections
+dispatch on these, the audit trail offers them as filters, the docs list them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from broker.domain.audit import AuditAccess
+from broker.domain.camera import Camera
+from broker.domain.client import Client
+from broker.domain.clip import Clip
+from broker.domain.hold import Hold
+from broker.domain.request import FootageRequest
+
+EventClass = type[Any]
+
+AuditQueried: EventClass = AuditAccess.Queried  # type: ignore[attr-defined]
+CameraRegistered: EventClass = Camera.Registered  # type: ignore[attr-defined]
+CameraRelocated: EventClass = Camera.Relocated  # type: ignore[attr-defined]
+CameraRetentionChanged: EventClass = Camera.RetentionChanged  # type: ignore[attr-defined]
+CameraDecommissioned: EventClass = Camera.Decommissioned  # type: ignore[attr-defined]
+ClientRegistered: EventClass = Client.Registered  # type: ignore[attr-defined]
+ClientRevoked: EventClass = Client.Revoked  # type: ignore[attr-defined]
+ClipIngested: EventClass = Clip.Ingested  # type: ignore[attr-defined]
+ClipPurged: EventClass = Clip.Purged  # type: ignore[attr-defined]
+HoldPlaced: EventClass = Hold.Placed  # type: ignore[attr-defined]
+HoldReleased: EventClass = Hold.Released  # type: ignore[attr-defined]
+RequestSubmitted: EventClass = FootageRequest.Submitted  # type: ignore[attr-defined]
+RequestDecided: EventClass = FootageRequest.Decided  # type: ignore[attr-defined]
+RequestReviewed: EventClass = FootageRequest.Reviewed  # type: ignore[attr-defined]
+RequestGranted: EventClass = FootageRequest.Granted  # type: ignore[attr-defined]
+RequestDenied: EventClass = FootageRequest.Denied  # type: ignore[attr-defined]
+RequestReviewOverdue: EventClass = FootageRequest.ReviewOverdue  # type: ignore[attr-defined]
+RequestPersonalDataErased: EventClass = FootageRequest.PersonalDataErased  # type: ignore[attr-defined]
+RequestViewed: EventClass = FootageRequest.Viewed  # type: ignore[attr-defined]
+RequestExported: EventClass = FootageRequest.Exported  # type: ignore[attr-defined]
+RequestAccessTokenIssued: EventClass = FootageRequest.AccessTokenIssued  # type: ignore[attr-defined]
+RequestDelivered: EventClass = FootageRequest.Delivered  # type: ignore[attr-defined]
+RequestWithdrawn: EventClass = FootageRequest.Withdrawn  # type: ignore[attr-defined]
+RequestClosed: EventClass = FootageRequest.Closed  # type: ignore[attr-defined]
+RequestRevoked: EventClass = FootageRequest.Revoked  # type: ignore[attr-defined]
+RequestExpired: EventClass = FootageRequest.Expired  # type: ignore[attr-defined]
+
+
+def type_name(event_class: EventClass) -> str:
+    """``Camera.Registered``: the stable topic without its prefix, as the audit trail shows it."""
+    return str(event_class.TOPIC).split(":", 1)[-1]
+
+
+ALL: tuple[EventClass, ...] = (
+    AuditQueried,
+    CameraRegistered,
+    CameraRelocated,
+    CameraRetentionChanged,
+    CameraDecommissioned,
+    ClientRegistered,
+    ClientRevoked,
+    ClipIngested,
+    ClipPurged,
+    HoldPlaced,
+    HoldReleased,
+    RequestSubmitted,
+    RequestDecided,
+    RequestReviewed,
+    RequestGranted,
+    RequestDenied,
+    RequestReviewOverdue,
+    RequestPersonalDataErased,
+    RequestViewed,
+    RequestExported,
+    RequestAccessTokenIssued,
+    RequestDelivered,
+    RequestWithdrawn,
+    RequestClosed,
+    RequestRevoked,
+    RequestExpired,
+)
+"""Every event class, in the order above."""
+
+NAMES: tuple[str, ...] = tuple(type_name(cls) for cls in ALL)

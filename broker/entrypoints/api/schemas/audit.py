@@ -1,0 +1,126 @@
+"""The audit trail, the provision ledger, chain verification and the transparency report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from broker.entrypoints.api.schemas.common import Public
+
+
+class AuditActor(Public):
+    client_id: str | None
+    role: str | None
+    agency: str | None
+
+
+class AuditEvent(Public):
+    position: int = Field(description="the event's leaf index in the Merkle tree")
+    at: AwareDatetime
+    event_type: str
+    aggregate_id: str
+    actor: AuditActor
+    request_id: str | None
+    grant_id: str | None
+    clip_id: str | None
+    camera_ids: list[str]
+    legal_basis: str | None
+    outcome: str | None
+    detail: dict[str, Any] | None
+
+
+class AuditPage(Public):
+    items: list[AuditEvent]
+    next_cursor: str | None
+
+
+class LedgerEntry(Public):
+    """One provision beyond the footage's purpose (PIPA Art. 18(4)-(5), Decree Art. 15)."""
+
+    provided_at: AwareDatetime
+    file_name: str
+    recipient_agency: str
+    recipient_role: str
+    purpose: str
+    legal_basis: str
+    legal_ground: str | None
+    items: str
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    period_until: AwareDatetime
+    method: str
+    restrictions: str
+    onward_transfer: str
+    status: str
+    views: int
+    exports: int
+    grant_id: str
+    request_id: str
+
+
+class LedgerPage(Public):
+    items: list[LedgerEntry]
+    next_cursor: str | None
+
+
+class SigningKey(Public):
+    algorithm: str
+    key_name: str
+    raw_base64: str
+
+
+class ChainVerification(Public):
+    ok: bool
+    events_checked: int
+    tree_size: int
+    events_not_yet_in_tree: int
+    checkpoints_verified: int
+    first_bad_position: int | None
+    first_bad_event: dict[str, Any] | None
+    reason: str
+    latest_checkpoint: str | None
+    public_key: SigningKey
+
+
+class CheckpointList(Public):
+    items: list[str] = Field(description="signed notes (C2SP tlog-checkpoint), oldest first")
+    key_name: str
+    public_key_raw_base64: str
+    next_cursor: str | None
+
+
+class OutcomeCounts(Public):
+    """One row of a breakdown: its key, the total, and a count per outcome."""
+
+    model_config = ConfigDict(extra="allow")
+    key: str
+    total: int
+
+
+class RequestFigures(Public):
+    total: int
+    by_outcome: dict[str, int]
+    by_month: list[OutcomeCounts]
+    by_legal_basis: list[OutcomeCounts]
+    by_agency_kind: list[OutcomeCounts]
+    median_hours_to_decision: float | None
+    reviews_overdue: int
+
+
+class CitizenFigures(Public):
+    filed: int
+    granted: int
+
+
+class PurgeFigures(Public):
+    on_time: int
+    late: int
+    grace_minutes: float
+
+
+class TransparencyReport(Public):
+    year: int
+    requests: RequestFigures
+    citizen_requests: CitizenFigures
+    clips_purged_for_retention: PurgeFigures

@@ -1,0 +1,53 @@
+"""The citizen portal."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from broker.entrypoints.api.schemas.common import Body, Location, Public, Window
+
+
+class CitizenIdentity(Body):
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=3, max_length=200)
+
+
+class CitizenRequestCreate(Body):
+    """``POST /v1/citizen-requests``: filed by the citizen portal on a data subject's behalf."""
+
+    reason: Literal["insurance_claim", "own_image"]
+    requester: CitizenIdentity
+    identity_proof: str = Field(min_length=1, max_length=200,
+                                description="reference of the portal's identity check")
+    claim_reference: str | None = Field(default=None, max_length=200)
+    incident_kind: str | None = Field(default=None, max_length=200)
+    location: Location
+    occurred_at: AwareDatetime
+    window: Window
+    radius_m: float = Field(default=50, gt=0, le=1000, allow_inf_nan=False)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class DeliveryLink(Public):
+    url: str
+    available_until: AwareDatetime
+    masked: bool
+
+
+class CitizenRequestPublic(Public):
+    id: str
+    status: str
+    reason: Literal["insurance_claim", "own_image"]
+    filed_at: AwareDatetime
+    review_deadline: AwareDatetime | None
+    decided_at: AwareDatetime | None
+    reasons: list[str] = Field(description="why the request was refused, rule by rule")
+    review_reason: str | None
+    delivery: DeliveryLink | None
+    appeal: str | None = Field(default=None, description="how to challenge a denial")
+
+
+class CitizenRequestFiled(CitizenRequestPublic):
+    access_token: str = Field(description="the only copy: the portal gives it to the citizen")

@@ -1,0 +1,107 @@
+"""``broker audit``: the audit trail, the ledger and tamper evidence from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from broker.entrypoints.cli.common import aware, err, load_public_key, open_broker, out, shell
+from broker.readmodel import audit_query, ledger_view
+from broker.readmodel.audit_query import AuditFilter
+
+app = typer.Typer(no_args_is_help=True, help="The audit trail, ledger and tamper evidence.")
+
+
+@app.command("query")
+def query(
+    camera: Annotated[str | None, typer.Option(help="camera id")] = None,
+    agency: Annotated[str | None, typer.Option(help="actor agency")] = None,
+    client: Annotated[str | None, typer.Option(help="actor client id")] = None,
+    request: Annotated[str | None, typer.Option(help="footage request id")] = None,
+    event_type: Annotated[str | None, typer.Option(help="e.g. FootageRequest.Viewed")] = None,
+    legal_basis: Annotated[str | None, typer.Option(help="legal basis id")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="RFC 3339, inclusive")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="RFC 3339, exclusive")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Who did what, when, on which basis: the same filters as GET /v1/audit/events."""
+    flt = AuditFilter(camera_id=camera, agency=agency, client_id=client, request_id=request,
+                      event_type=event_type, legal_basis=legal_basis,
+                      start=aware(start, "--from"), end=aware(end, "--to"))
+    with open_broker() as broker:
+        items = broker.oversight.audit_events(shell(), flt, limit=limit, output=fmt)["items"]
+    if fmt == "json":
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        sys.stdout.buffer.write(audit_query.to_csv(items))
+    else:
+        table = Table("pos", "at", "event", "actor", "agency", "basis", "cameras", "outcome")
+        for item in items:
+            table.add_row(str(item["position"]), item["at"], item["event_type"],
+                          item["actor"]["client_id"] or "", item["actor"]["agency"] or "",
+                          item["legal_basis"] or "", " ".join(c[:8] for c in item["camera_ids"]),
+                          item["outcome"] or "")
+        out.print(table)
+
+
+@app.command("ledger")
+def ledger(
+    start: Annotated[str | None, typer.Option("--from", help="RFC 3339, inclusive")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="RFC 3339, exclusive")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+) -> None:
+    """The provision ledger (PIPA Art. 18(4)-(5), Enforcement Decree Art. 15)."""
+    with open_broker() as broker:
+        rows = broker.oversight.ledger(shell(), aware(start, "--from"), aware(end, "--to"),
+                                       output=fmt)["items"]
+    if fmt == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.buffer.write(ledger_view.to_csv(rows))
+
+
+@app.command("verify")
+def verify(
+    public_key: Annotated[Path | None, typer.Option(help="verify checkpoints with this PEM key")] = None,
+) -> None:
+    """Recompute the Merkle tree from the event store; exit 1 at the first divergence."""
+    key = load_public_key(public_key) if public_key else None
+    with open_broker() as broker:
+        report = broker.oversight.verify_report(shell(), key)
+    if report.ok:
+        out.print(f"OK: {report.events_checked} events verified, tree size {report.tree_size}, "
+                  f"{report.checkpoints_verified} signed checkpoints match; "
+                  f"{report.events_not_yet_in_tree} newer events not yet in the tree")
+        return
+    err.print(f"FAIL: {report.reason}", markup=False)
+    if report.first_bad_event:
+        err.print(f"first divergent stored event: {report.first_bad_event}", markup=False)
+    raise typer.Exit(1)
+
+
+@app.command("checkpoint")
+def checkpoint() -> None:
+    """Sign the current tree head now (the scheduler does this every 10 minutes)."""
+    with open_broker() as broker:
+        note = broker.oversight.checkpoint(shell())
+    print(note or "the log is empty: nothing to sign")
+
+
+@app.command("export-checkpoints")
+def export_checkpoints(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="where to write the JSON")],
+) -> None:
+    """Signed checkpoints and the public key, for an outside party to verify offline."""
+    with open_broker() as broker:
+        listing = broker.oversight.checkpoints(shell())
+    payload = {"key_name": listing["key_name"],
+               "public_key_raw_base64": listing["public_key_raw_base64"],
+               "checkpoints": listing["items"]}
+    file.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    out.print(f"{len(payload['checkpoints'])} checkpoints written to {file}")

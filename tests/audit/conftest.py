@@ -1,0 +1,13 @@
+"""These contracts hold on both stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import both_stores
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest) -> str:
+    """Every test here holds on the embedded default and on PostgreSQL."""
+    return both_stores(request)
