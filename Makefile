@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check broker tests bench migrations
+	$(BIN)/ruff check broker tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

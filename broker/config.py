@@ -8,12 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from broker.errors import ConfigurationError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUNDLED_PACKS = PACKAGE_DIR / "policies"
+"""The packs that ship inside the package (``kr-pipa``, ``eu-gdpr-led``): data reviewed like code."""
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "password", "secret", "postgres", "admin"})
 
 EventStoreKind = Literal["sqlite", "postgres"]
@@ -27,7 +29,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     keys_dir: Path = Path("keys")
-    policy_pack: Path = PROJECT_ROOT / "policies" / "kr-pipa.toml"
+    policy_pack: Path = Field(default=Path("kr-pipa"), description=(
+        "a bundled pack by name (kr-pipa, eu-gdpr-led) or the path of a pack file"))
 
     event_store: EventStoreKind = "sqlite"
     postgres_host: str = "127.0.0.1"
@@ -61,6 +64,14 @@ class Settings(BaseSettings):
         if self.blob_store == "s3" and not self.s3_endpoint_url:
             raise ValueError("BROKER_S3_ENDPOINT_URL is required when BROKER_BLOB_STORE=s3")
         return self
+
+    @field_validator("policy_pack")
+    @classmethod
+    def _bundled_or_file(cls, value: Path) -> Path:
+        bundled = BUNDLED_PACKS / f"{value}.toml"
+        if value.suffix == "" and len(value.parts) == 1 and bundled.is_file():
+            return bundled
+        return value
 
     @property
     def events_db_path(self) -> Path:

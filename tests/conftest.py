@@ -21,6 +21,7 @@ from broker.domain.clip import Clip
 from broker.domain.roles import Role
 from broker.entrypoints.api.main import create_app
 from tests.support import postgres
+from tests.support.openapi import DocumentedStatuses
 
 # CI explores the same examples on every run: a red build is then reproducible, never luck.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -114,7 +115,12 @@ def broker(request: pytest.FixtureRequest, store: str, tmp_path: Path, keys_dir:
 
 @pytest.fixture
 def api(broker: Broker) -> Iterator[TestClient]:
-    with TestClient(create_app(broker), raise_server_exceptions=False) as client:
+    """The app over real HTTP semantics; every answer any test receives is checked against the
+    statuses its OpenAPI operation documents."""
+    app = create_app(broker)
+    contract = DocumentedStatuses(app.openapi())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.event_hooks["response"].append(contract.check)
         yield client
 
 

@@ -73,9 +73,9 @@ def test_cameras_import_reports_bad_rows(env, tmp_path):
 
 
 def test_policy_check_prints_the_digest_and_rejects_bad_packs(env, tmp_path):
-    from broker.config import PROJECT_ROOT
+    from broker.config import BUNDLED_PACKS
 
-    output = invoke("policy", "check", str(PROJECT_ROOT / "policies" / "kr-pipa.toml"))
+    output = invoke("policy", "check", str(BUNDLED_PACKS / "kr-pipa.toml"))
     assert "sha256:" in output and "crime_investigation" in output
     bad = tmp_path / "bad.toml"
     bad.write_text('id = "x"\n')

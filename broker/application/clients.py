@@ -31,11 +31,22 @@ class Clients(UseCases):
         return client.id, apikeys.format_key(client.id, secret)
 
     def revoke(self, actor: Actor, client_id: str, reason: str) -> None:
-        """Refused from the next request on, in every process (the read model knows on return)."""
+        """Refused from the next request on, in every process (the read model knows on return).
+
+        Idempotent: revoking a revoked client changes nothing and still returns only once the
+        read model agrees, so a retry after a crash mid-revocation finishes the job.
+        """
         self._require_shell(actor)
-        _, position = self.ctx.app.change(client_uuid(client_id), Client, "client",
-                                          lambda client: client.revoke(reason, at=self.ctx.clock.now()))
-        self.ctx.consistency.wait(position)
+
+        def revoke(client: Client) -> None:
+            if client.revoked_at is None:
+                client.revoke(reason, at=self.ctx.clock.now())
+
+        _, position = self.ctx.app.change(client_uuid(client_id), Client, "client", revoke)
+        if position is None:
+            self.ctx.consistency.latest()
+        else:
+            self.ctx.consistency.wait(position)
 
     def list(self, actor: Actor) -> list[dict[str, Any]]:
         """Every client (never a key)."""

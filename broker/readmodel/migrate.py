@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-from broker.config import PROJECT_ROOT
-
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+"""Alembic revisions of the read-model schema; they ship inside the package."""
 _ADVISORY_LOCK_ID = 0x46_42_52_4D  # "FBRM": one migrator at a time across workers
 
 

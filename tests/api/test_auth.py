@@ -65,3 +65,38 @@ def test_metrics_count_requests_by_route_template(api, keys):
     api.get(SEARCH, headers=bearer(keys[Role.POLICE]))
     text = api.get("/metrics").text
     assert 'broker_http_requests_total{method="GET",route="/v1/cameras",status="200"} 1' in text
+
+
+def test_a_revocation_by_another_process_is_refused_on_the_next_request(api, broker, keys):
+    """Another broker on the same stores stands for another process (the CLI, a second
+    worker): its revocation is in the shared read model when its command returns."""
+    from broker.bootstrap import build
+
+    key = keys[Role.POLICE]
+    assert api.get(SEARCH, headers=bearer(key)).status_code == 200
+    other = build(broker.settings, broker.clock)
+    try:
+        other.clients.revoke(SHELL, str(apikeys.parse_key(key).client_id), "stolen")
+    finally:
+        other.close()
+    assert_problem(api.get(SEARCH, headers=bearer(key)), 401)
+
+
+def test_events_another_process_never_projected_are_followed(api, broker, keys):
+    """A process that recorded a revocation and died before projecting it: the serving
+    process follows the log by itself, so the key stops working without any write here."""
+    import time
+    from uuid import UUID
+
+    from broker.domain.client import Client
+
+    key = keys[Role.FIRE]
+    assert api.get(SEARCH, headers=bearer(key)).status_code == 200
+    client = broker.app.load(UUID(str(apikeys.parse_key(key).client_id)), Client, "client")
+    client.revoke("compromised", at=broker.clock.now())
+    broker.app.record(client)  # recorded, never projected by its writer
+    deadline = time.monotonic() + 30
+    while api.get(SEARCH, headers=bearer(key)).status_code == 200:
+        assert time.monotonic() < deadline, "the revocation was never followed"
+        time.sleep(0.1)
+    assert_problem(api.get(SEARCH, headers=bearer(key)), 401)

@@ -7,9 +7,9 @@ import json
 import math
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from broker.config import BUNDLED_PACKS
 from broker.policy import (
     CameraSite,
     EvaluationRequest,
@@ -21,7 +21,7 @@ from broker.policy import (
     load_pack,
 )
 
-POLICIES = Path(__file__).resolve().parents[2] / "policies"
+POLICIES = BUNDLED_PACKS
 SHIPPED = ("kr-pipa", "eu-gdpr-led")
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 CENTRE = GeoPoint(lat=37.5665, lon=126.9780)  # Seoul City Hall

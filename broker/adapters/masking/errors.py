@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from broker.errors import BrokerError
+from broker.errors import Conflict
 
 
-class MaskingError(BrokerError):
-    """Footage could not be read, analysed or masked, so it must not be delivered."""
+class MaskingError(Conflict):
+    """Footage could not be read, analysed or masked, so it must not be delivered (409: the
+    footage in scope is in no state to be released)."""
 
     title = "Masking failed"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -28,6 +30,9 @@ from broker.entrypoints.api.routers import (
     requests,
     reviews,
 )
+
+FOLLOW_SECONDS = 1.0
+logger = logging.getLogger("broker.entrypoints.api")
 
 DESCRIPTION = """\
 An event-sourced, privacy-compliant broker between a city's public CCTV cameras and the police,
@@ -57,7 +62,8 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
 
             scheduler = build_scheduler(broker)
             scheduler.start()
-        yield
+        with follow_log(broker):
+            yield
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         if close_on_shutdown:
@@ -73,6 +79,28 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
     app.include_router(v1_router())
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@contextmanager
+def follow_log(broker: Broker, every_seconds: float = FOLLOW_SECONDS) -> Iterator[None]:
+    """Keep the read model near the log while serving: events another process recorded but
+    never projected (it crashed in between) are seen within a second, not at the next write."""
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                broker.ctx.consistency.latest()
+            except Exception:
+                logger.exception("following the event log failed; retrying")
+
+    thread = threading.Thread(target=follow, name="follow-log", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

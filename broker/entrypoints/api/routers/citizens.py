@@ -53,7 +53,7 @@ def withdraw(request_id: UUID, broker: BrokerDep, actor: ActorDep, token: TokenH
 
 
 @router.get("/{request_id}/delivery", response_class=StreamingResponse,
-            **operation(Citizens.deliver, "The masked footage, as a signed zip", 404, 422,
+            **operation(Citizens.deliver, "The masked footage, as a signed zip", 404, 409, 422,
                         responses={200: {"content": {"application/zip": {
                             "schema": {"type": "string", "format": "binary"}}},
                             "description": "manifest.json, manifest.sig, clips/*.mp4"}}))
