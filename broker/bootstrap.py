@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from broker.adapters.durable import born_private, private_dir
 from broker.adapters.locks import FileWriteLock, no_write_lock
 from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
 from broker.adapters.vault.clipvault import ClipVault
@@ -102,10 +103,10 @@ class Broker:
         self.ctx.app.close()
 
 
-def projections(view: ReadModelView, personal_data: PersonalData) -> list[ViewProjection]:
+def projections(view: ReadModelView) -> list[ViewProjection]:
     """Every view of the read model, in the order each event reaches them; the audit trail
     last, so that its lookups (a clip's camera, a client's role) see this event's rows."""
-    return [CameraView(view), ClientView(view), ClipView(view), RequestView(view, personal_data),
+    return [CameraView(view), ClientView(view), ClipView(view), RequestView(view),
             HoldView(view), LedgerView(view), AuditTrail(view)]
 
 
@@ -135,7 +136,11 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     load_keyring(settings.keys_dir)  # fail now, in one line, if keys are missing or exposed
     signing_key = load_or_create_signing_key(settings.keys_dir)
     if settings.event_store == "sqlite" or settings.blob_store == "filesystem":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+    if settings.event_store == "sqlite":
+        born_private(settings.events_db_path)
+    if settings.resolved_readmodel_url() == settings.default_readmodel_url():
+        born_private(settings.readmodel_db_path)
     vault = ClipVault(open_keystore(settings), open_blob_store(settings))
     personal_data = PersonalData(vault.keystore)
     readmodel = open_database(settings.resolved_readmodel_url())
@@ -145,7 +150,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                                 if sqlite_events else no_write_lock))
     upgrade_to_head(readmodel.writer)
     view = ReadModelView(readmodel)
-    projector = Projector(app, view, projections(view, personal_data),
+    projector = Projector(app, view, projections(view),
                           write_lock=(FileWriteLock(settings.data_dir / "readmodel.db.lock")
                                       if readmodel.dialect == "sqlite" else no_write_lock))
     consistency = ReadYourWrites(projector)

@@ -112,7 +112,15 @@ class Settings(BaseSettings):
                 port=self.postgres_port,
                 database=self.postgres_dbname,
             ).render_as_string(hide_password=False)
-        return f"sqlite:///{(self.data_dir / 'readmodel.db').resolve()}"
+        return self.default_readmodel_url()
+
+    @property
+    def readmodel_db_path(self) -> Path:
+        return self.data_dir / "readmodel.db"
+
+    def default_readmodel_url(self) -> str:
+        """The embedded read model: a SQLite file beside the event store."""
+        return f"sqlite:///{self.readmodel_db_path.resolve()}"
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment that selects the eventsourcing persistence module."""

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 
 class BrokerError(Exception):
-    """Base of every error the broker raises on purpose."""
+    """Base of every error the broker raises on purpose; ``headers`` go out with its problem."""
 
     status = 500
     title = "Internal error"
+    headers: dict[str, str] = {}  # noqa: RUF012 - read-only default, replaced per instance
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        if headers:
+            self.headers = headers
 
 
 class InvalidInput(BrokerError):
@@ -54,6 +57,7 @@ class PayloadTooLarge(BrokerError):
 class Unauthenticated(BrokerError):
     status = 401
     title = "Unauthenticated"
+    headers = {"WWW-Authenticate": 'Bearer realm="footage-broker"'}  # noqa: RUF012
 
 
 class Forbidden(BrokerError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,14 @@ from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.roles import Role
 from broker.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from broker.readmodel.clip_view import as_public, get_clip_row
+
+
+def _sha256_of(chunks: Iterable[bytes]) -> str:
+    """The retried body's digest, read in full but kept nowhere."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class Clips(UseCases):
@@ -41,7 +50,7 @@ class Clips(UseCases):
             clip_id = clip_id_for_idempotency_key(actor.client_id, idempotency_key)
             landed = app.find(clip_id, Clip)
             if landed is not None:
-                return self._replayed(clip_id)
+                return self._replayed(landed, camera_id, start, end, _sha256_of(chunks))
         else:
             clip_id = uuid4()
         stored = self.ctx.vault.store(str(clip_id), chunks, limit)
@@ -53,7 +62,8 @@ class Clips(UseCases):
         except RecordConflict:
             # A concurrent retry with the same Idempotency-Key won the race: keep its copy.
             self.ctx.vault.destroy(stored.key_id, stored.blob_id)
-            return self._replayed(clip_id)
+            return self._replayed(app.load(clip_id, Clip, "clip"), camera_id, start, end,
+                                  stored.sha256)
         except BaseException:
             self.ctx.vault.destroy(stored.key_id, stored.blob_id)
             raise
@@ -63,10 +73,17 @@ class Clips(UseCases):
     def get(self, actor: Actor, clip_id: UUID) -> dict[str, Any]:
         return self._public(clip_id)
 
-    def _replayed(self, clip_id: UUID) -> tuple[dict[str, Any], bool]:
-        """The clip an earlier attempt stored (perhaps in another process, not yet projected)."""
-        self.ctx.consistency.latest()
-        return self._public(clip_id), True
+    def _replayed(self, landed: Clip, camera_id: UUID, start: datetime, end: datetime,
+                  sha256: str) -> tuple[dict[str, Any], bool]:
+        """The clip an earlier attempt with this Idempotency-Key stored, if this attempt is the
+        same ingest; reusing a key for other footage is a conflict, never a silent replay."""
+        same = (landed.camera_id == str(camera_id) and landed.start == start
+                and landed.end == end and landed.sha256 == sha256)
+        if not same:
+            raise Conflict("this Idempotency-Key was used for a different clip (camera, window "
+                           "or bytes); use a new key for new footage")
+        self.ctx.consistency.latest()  # it may have landed in another process, not yet projected
+        return self._public(landed.id), True
 
     def _public(self, clip_id: UUID, after: int | None = None) -> dict[str, Any]:
         with self.read(after) as conn:

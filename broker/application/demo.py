@@ -173,7 +173,7 @@ def demo_video(seconds: int = 2, fps: int = 12) -> bytes:
 
 def write_private_json(path: Path, payload: object) -> None:
     """Mode 0600 from the first byte: the file holds API keys."""
-    from broker.adapters.vault.durable import write_private
+    from broker.adapters.durable import write_private
 
     path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")

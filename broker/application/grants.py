@@ -8,8 +8,10 @@ Every view and export is recorded before the first byte leaves.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -20,7 +22,7 @@ from broker.adapters.vault.kek import export_public_key
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.application.live import live_tokens_for
-from broker.common.byteranges import ByteRange, parse_range
+from broker.common.byteranges import ByteRange, if_range_holds, parse_range
 from broker.common.times import as_utc, rfc3339
 from broker.domain import live_tokens
 from broker.domain.errors import DomainConflict
@@ -34,13 +36,23 @@ GRANTEES = (Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER)
 
 @dataclass(frozen=True)
 class ClipContent:
-    """A clip's bytes (whole or one range), already recorded as a view."""
+    """A clip's bytes (whole or one range), already recorded as a view; no body for HEAD."""
 
     clip_id: str
     size: int
     sha256: str
+    last_modified: datetime
     byte_range: ByteRange | None
-    body: Iterator[bytes]
+    body: Iterator[bytes] | None
+
+    @property
+    def etag(self) -> str:
+        """Strong: the plaintext's SHA-256, recorded at ingest, never changes for a clip."""
+        return f'"{self.sha256}"'
+
+    @property
+    def length(self) -> int:
+        return self.byte_range.end - self.byte_range.start if self.byte_range else self.size
 
 
 @dataclass(frozen=True)
@@ -64,20 +76,30 @@ class Grants(UseCases):
         return {"items": items, "next_cursor": None}
 
     @allowed(*GRANTEES)
-    def content(self, actor: Actor, grant_id: UUID, clip_id: UUID,
-                range_header: str | None) -> ClipContent:
-        """Decrypted bytes of one clip in scope; the view (with its range) is recorded first."""
+    def content(self, actor: Actor, grant_id: UUID, clip_id: UUID, range_header: str | None,
+                if_range: str | None = None, head: bool = False) -> ClipContent:
+        """Decrypted bytes of one clip in scope; the view (with its range) is recorded first.
+
+        ``If-Range`` with a stale validator gets the whole clip. ``head`` answers the headers
+        only: no footage leaves, so no view is recorded, but the grant must still be usable.
+        """
         row, grant = self._usable(actor, grant_id)
         _refuse_unmasked(grant)
-        clip = self._clipin_scope(grant, str(clip_id))
+        clip = self._clip_in_scope(grant, str(clip_id))
+        modified = as_utc(clip["ingested_at"])
         wanted = parse_range(range_header, clip["size"])
+        if wanted is not None and not if_range_holds(if_range, f'"{clip["sha256"]}"', modified):
+            wanted = None
+        content = ClipContent(clip_id=str(clip_id), size=clip["size"], sha256=clip["sha256"],
+                              last_modified=modified, byte_range=wanted, body=None)
+        if head:
+            return content
         self._use(row, lambda r: r.record_view(str(clip_id), wanted.label() if wanted else None,
                                                actor.client_id, at=self.ctx.clock.now()))
         start, end = (wanted.start, wanted.end) if wanted else (0, clip["size"])
         body = self.ctx.vault.read(str(clip_id), clip["key_id"], clip["blob_id"], clip["size"],
                                    start, end)
-        return ClipContent(clip_id=str(clip_id), size=clip["size"], sha256=clip["sha256"],
-                           byte_range=wanted, body=body)
+        return replace(content, body=body)
 
     @allowed(*GRANTEES)
     def export(self, actor: Actor, grant_id: UUID, clip_ids: list[UUID] | None) -> EvidenceExport:
@@ -147,7 +169,7 @@ class Grants(UseCases):
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None
 
-    def _clipin_scope(self, grant: dict[str, Any], clip_id: str) -> RowMapping:
+    def _clip_in_scope(self, grant: dict[str, Any], clip_id: str) -> RowMapping:
         with self.read() as conn:
             clip = clip_view.get_clip_row(conn, clip_id)
         if clip is None:
@@ -163,7 +185,7 @@ class Grants(UseCases):
 
     def _manifest(self, actor: Actor, row: RowMapping, grant: dict[str, Any], export_id: str,
                   clips: list[RowMapping]) -> bytes:
-        decision = request_view.request_public(row)["decision"]
+        decision = json.loads(row["decision"])
         return evidence.canonical({
             "format": evidence.FORMAT,
             "export_id": export_id,

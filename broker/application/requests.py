@@ -28,6 +28,7 @@ from broker.readmodel import camera_view, request_view
 REQUESTER_ROLES = (Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER)
 """Who files agency requests; privacy officers file court-proceedings requests (courts have no
 client of their own) that a second officer then reviews."""
+READER_ROLES = tuple(role for role in Role if role is not Role.CITIZEN_PORTAL)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +76,13 @@ class Requests(UseCases):
         position = self.ctx.app.record(footage_request)
         return self.view(actor, footage_request.id, after=position)
 
-    @allowed(*Role)
+    @allowed(*READER_ROLES)
     def get(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
+        """A request with its decision and grant: to its requester and to oversight.
+
+        Not to the citizen portal: a citizen request's identity, contact and claim go only to
+        the holder of its access token (``/v1/citizen-requests``) and to oversight.
+        """
         return self.view(actor, request_id)
 
     @allowed(*REQUESTER_ROLES)
@@ -104,7 +110,14 @@ class Requests(UseCases):
         tokens = None
         if row["mode"] == "live" and row["status"] == "granted" and row["client_id"] == actor.client_id:
             tokens = live_tokens_for(self.ctx, row)
-        return request_view.request_public(row, tokens)
+        return present(self.ctx, row, tokens)
+
+
+def present(ctx: Context, row: RowMapping,
+            live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The request as the API shows it, its personal data opened from the seal just now."""
+    return request_view.request_public(row, request_view.open_personal(ctx.personal_data, row),
+                                       live_tokens)
 
 
 def visible_request(conn: Connection, request_id: UUID | str, actor: Actor, *,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
-from broker.application.requests import Requests
+from broker.application.requests import Requests, present
 from broker.common.times import as_utc
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
@@ -25,7 +25,7 @@ class Reviews(UseCases):
         now = self.ctx.clock.now()
         items = []
         for row in rows:
-            item = request_view.request_public(row)
+            item = present(self.ctx, row)
             deadline = row["review_deadline"]
             item["overdue"] = deadline is not None and now > as_utc(deadline)
             items.append(item)
@@ -36,7 +36,7 @@ class Reviews(UseCases):
                narrower: Scope | None = None) -> dict[str, Any]:
         """Approve (optionally narrowing the scope: fewer cameras, a shorter window) or deny.
 
-        The pure review rules decide the grant; a requester cannot approve their own request.
+        The pure review rules decide the grant; nobody reviews their own request.
         """
         if not reason.strip():
             raise InvalidInput("reason must not be blank")

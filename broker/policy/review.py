@@ -13,7 +13,7 @@ from broker.policy.values import to_utc
 class ReviewError(Conflict):
     """A review the decision's state does not allow: not pending, another pack, too early.
 
-    Self-approval raises ``Forbidden`` and a missing reviewer or reason ``InvalidInput``,
+    Reviewing one's own request raises ``Forbidden``, a missing reviewer or reason ``InvalidInput``,
     so that the API answers each with its own status.
     """
 
@@ -24,12 +24,10 @@ def approve_review(
     """Turn a pending decision into a grant that expires ``grant_lifetime_hours`` after ``now``.
 
     The pack must be the one that judged the request (same digest): the lifetime comes from
-    it. The requester may not approve their own request. The scope stays as reviewed.
-    An approval after the deadline is still recorded (late access beats none) and marked late.
+    it. The scope stays as reviewed. An approval after the deadline is still recorded (late
+    access beats none) and marked late.
     """
     now = _check_common(decision, now, reviewer, reason)
-    if reviewer.strip() == decision.requester.client_id:
-        raise Forbidden("a requester cannot approve their own request")
     if pack.id != decision.pack_id or pack_digest(pack) != decision.pack_digest:
         raise ReviewError(
             f"decision was made under {decision.pack_id} {decision.pack_version} "
@@ -86,11 +84,14 @@ def deny_review(decision: Decision, now: datetime, reviewer: str, reason: str) -
 
 
 def _check_common(decision: Decision, now: datetime, reviewer: str, reason: str) -> datetime:
+    """Rules of every review: pending, a named reviewer who is not the requester, a reason."""
     now = to_utc(now)
     if decision.outcome != "pending_review":
         raise ReviewError(f"decision {decision.decision_id} is {decision.outcome}, not pending")
     if not reviewer.strip():
         raise InvalidInput("a reviewer must be named")
+    if reviewer.strip() == decision.requester.client_id:
+        raise Forbidden("nobody reviews their own request, to approve or to deny it")
     if not reason.strip():
         raise InvalidInput("a review needs a reason")
     if now < decision.decided_at:

@@ -48,9 +48,12 @@ class AuditCursor:
     def decode(cls, token: str) -> AuditCursor:
         at, position = cursors.decode(token, 2)
         try:
-            return cls(datetime.fromisoformat(at), int(position))
-        except ValueError:
+            cursor = cls(as_utc(datetime.fromisoformat(at)), int(position))
+        except (ValueError, OverflowError):
             raise InvalidInput("cursor is malformed") from None
+        if not 0 <= cursor.position < 2**63:
+            raise InvalidInput("cursor is malformed")
+        return cursor
 
 
 def build_query(flt: AuditFilter, *, after: AuditCursor | None, limit: int) -> Select[Any]:

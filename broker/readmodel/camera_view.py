@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +40,12 @@ class Cursor:
     def decode(cls, token: str) -> Cursor:
         distance, camera_id = cursors.decode(token, 2)
         try:
-            return cls(float(distance), camera_id)
+            cursor = cls(float(distance), camera_id)
         except ValueError:
             raise InvalidInput("cursor is malformed") from None
+        if not math.isfinite(cursor.distance_m):
+            raise InvalidInput("cursor is malformed")
+        return cursor
 
 
 def coverage_box(lat: float, lon: float, coverage_m: float) -> BoundingBox:

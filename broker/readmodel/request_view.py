@@ -13,7 +13,7 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, PersonalData
 from broker.common.times import as_utc, rfc3339
 from broker.domain import events
-from broker.readmodel.projection import ReadModelView, ViewProjection
+from broker.readmodel.projection import ViewProjection
 from broker.readmodel.tables import footage_requests, hold_cameras, holds
 
 
@@ -29,7 +29,8 @@ ERASED: dict[str, Any] = {"incident_location": None, "purpose": None}
 CITIZEN_FIELDS = ("requester_name", "requester_contact", "description")
 
 
-def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> dict[str, Any]:
+def with_personal(details: dict[str, Any], personal: dict[str, Any] | None,
+                  citizen: bool) -> dict[str, Any]:
     """The API shape: public details plus the opened personal data, or a mark that it is gone."""
     merged = json.loads(json.dumps(details))
     opened = personal if personal is not None else ERASED
@@ -38,7 +39,7 @@ def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> d
     for optional in ("claim_reference", "identity_proof", "consent_reference"):
         if optional in opened:
             merged[optional] = opened[optional]
-    if personal is None and "citizen" in merged:
+    if personal is None and citizen:
         merged["citizen"] = {field: None for field in CITIZEN_FIELDS}
     elif any(field in opened for field in CITIZEN_FIELDS):
         merged["citizen"] = {field: opened.get(field) for field in CITIZEN_FIELDS}
@@ -46,13 +47,16 @@ def with_personal(details: dict[str, Any], personal: dict[str, Any] | None) -> d
     return merged
 
 
-class RequestView(ViewProjection):
-    """Footage requests with their decision, grant and status; personal data opened on the way
-    in (while the subject key lives) and dropped when it is erased."""
+def open_personal(personal_data: PersonalData, row: RowMapping) -> dict[str, Any] | None:
+    """The request's personal data, opened now; None once erased (its key shredded)."""
+    if row["sealed_personal_data"] is None or row["subject_key_id"] is None:
+        return None
+    return personal_data.open(row["subject_key_id"], row["sealed_personal_data"], PERSONAL_CONTEXT)
 
-    def __init__(self, view: ReadModelView, personal_data: PersonalData) -> None:
-        super().__init__(view)
-        self._personal_data = personal_data
+
+class RequestView(ViewProjection):
+    """Footage requests with their decision, grant and status. Personal data stays sealed here
+    as in the event, and is opened on read: shredding the subject key erases every copy."""
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -61,26 +65,21 @@ class RequestView(ViewProjection):
     @process_event.register(events.RequestSubmitted)
     def _submitted(self, event: Any, tracking: Tracking) -> None:
         requester = event.requester
-        personal = None
-        if event.sealed_personal_data is not None:
-            personal = self._personal_data.open(event.subject_key_id, event.sealed_personal_data,
-                                                PERSONAL_CONTEXT)
+        sealed = event.sealed_personal_data
         self.conn.execute(insert(footage_requests).values(
             id=str(event.originator_id), client_id=requester["client_id"],
             agency=requester["agency"], role=requester["role"],
             legal_basis=event.details["legal_basis"], mode=event.details["mode"],
-            status="submitted", details=_dumps(with_personal(event.details, personal)),
-            submitted_at=event.at,
-            personal_erased_at=None if personal is not None else event.at,
+            status="submitted", details=_dumps(event.details), submitted_at=event.at,
+            sealed_personal_data=sealed, subject_key_id=event.subject_key_id,
+            personal_erased_at=None if sealed is not None else event.at,
         ))
 
     @process_event.register(events.RequestPersonalDataErased)
     def _personal_data_erased(self, event: Any, tracking: Tracking) -> None:
-        """Drop the read model's plaintext copy too: the key is gone, so must every copy be."""
-        row = self.conn.execute(select(footage_requests.c.details).where(_request(event))).one()
-        details = json.loads(row[0])
+        """The key is shredded; the sealed copy here is unreadable, and dropped all the same."""
         self.conn.execute(update(footage_requests).where(_request(event)).values(
-            details=_dumps(with_personal(details, None)), personal_erased_at=event.at))
+            sealed_personal_data=None, personal_erased_at=event.at))
 
     @process_event.register(events.RequestDecided)
     def _decided(self, event: Any, tracking: Tracking) -> None:
@@ -208,8 +207,11 @@ def grant_window(grant: dict[str, Any]) -> tuple[datetime, datetime]:
     return as_utc(datetime.fromisoformat(window["start"])), as_utc(datetime.fromisoformat(window["end"]))
 
 
-def request_public(row: RowMapping, live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    details = json.loads(row["details"])
+def request_public(row: RowMapping, personal: dict[str, Any] | None,
+                   live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The v1 shape of a request, with its personal data as opened by the caller (or None)."""
+    details = with_personal(json.loads(row["details"]), personal,
+                            citizen=row["role"] == "citizen_portal")
     grant = json.loads(row["grant"]) if row["grant"] else None
     if grant is not None:
         grant["status"] = "active" if row["status"] == "granted" else row["status"]

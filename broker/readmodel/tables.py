@@ -105,6 +105,9 @@ footage_requests = Table(
     Column("personal_erased_at", DateTime(timezone=True)),
     Column("access_token_hash", String(64)),
     Column("delivered_at", DateTime(timezone=True)),
+    # Personal data as the event holds it: sealed under the subject key, opened on read.
+    Column("sealed_personal_data", Text),
+    Column("subject_key_id", String(128)),
 )
 
 holds = Table(

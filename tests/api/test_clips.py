@@ -15,6 +15,7 @@ from broker.bootstrap import build
 from broker.config import Settings
 from broker.domain.clip import Clip
 from broker.domain.roles import Role
+from broker.errors import Conflict
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras
 from tests.api.test_auth import assert_problem
@@ -153,13 +154,30 @@ def test_losing_an_idempotent_race_discards_the_losers_copy(broker):
     winner = []
 
     def feed_that_races():
-        yield b"first half "
-        # While this body streams, a retry with the same key lands first.
-        winner.append(broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=[b"retry"],
-                                          idempotency_key="k1")[0])
-        yield b"second half"
+        yield b"same "
+        # While this body streams, a retry with the same key (and bytes) lands first.
+        winner.append(broker.clips.ingest(SHELL, camera_id=camera, **window,
+                                          chunks=[b"same bytes"], idempotency_key="k1")[0])
+        yield b"bytes"
 
     clip, replayed = broker.clips.ingest(SHELL, camera_id=camera, **window,
                                          chunks=feed_that_races(), idempotency_key="k1")
-    assert replayed and clip["id"] == winner[0]["id"] and clip["size"] == len(b"retry")
+    assert replayed and clip["id"] == winner[0]["id"] and clip["size"] == len(b"same bytes")
+    assert stored_blobs(broker) == 1 and stored_keys(broker) == 1
+
+
+def test_a_race_with_other_bytes_under_the_same_key_is_a_conflict(broker):
+    """The loser sent different footage: it is told so, and its copy is not kept."""
+    camera = UUID(add_cameras(broker, count=1)[0])
+    window = {"start": T0 - timedelta(minutes=2), "end": T0 - timedelta(minutes=1)}
+
+    def feed_that_races():
+        yield b"first half "
+        broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=[b"retry"],
+                            idempotency_key="k1")
+        yield b"second half"
+
+    with pytest.raises(Conflict, match="Idempotency-Key"):
+        broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=feed_that_races(),
+                            idempotency_key="k1")
     assert stored_blobs(broker) == 1 and stored_keys(broker) == 1

@@ -82,10 +82,11 @@ def test_review_basis_stays_pending_until_a_second_officer_approves(api, broker,
     queue = api.get("/v1/reviews", headers=officer).json()["items"]
     assert [item["id"] for item in queue] == [filed["id"]]
     assert queue[0]["overdue"] is False
-    # Nobody approves their own request.
-    own = api.post(f"/v1/reviews/{filed['id']}", json={"decision": "approve", "reason": "ok"},
-                   headers=officer)
-    assert_problem(own, 403)
+    # Nobody reviews their own request: not to approve it, not to deny it.
+    for decision in ("approve", "deny"):
+        own = api.post(f"/v1/reviews/{filed['id']}", json={"decision": decision, "reason": "ok"},
+                       headers=officer)
+        assert_problem(own, 403)
     _, second = broker.clients.register(SHELL, name="second officer", role="privacy_officer",
                                            agency="대전광역시")
     approved = api.post(f"/v1/reviews/{filed['id']}",

@@ -75,6 +75,12 @@ def test_requester_cannot_approve_own_request(kr: PolicyPack, pending: Decision)
         approve_review(pending, kr, NOW, pending.requester.client_id, "fine")
 
 
+def test_requester_cannot_deny_own_request_either(pending: Decision) -> None:
+    """A denial is a decision too: the requester could bury an awkward request of their own."""
+    with pytest.raises(Forbidden, match="own request"):
+        deny_review(pending, NOW, pending.requester.client_id, "never mind")
+
+
 def test_court_request_needs_a_second_officer(kr: PolicyPack) -> None:
     basis = kr.basis("court_proceedings")
     assert basis is not None

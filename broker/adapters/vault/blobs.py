@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from broker.adapters.vault.durable import fsync_dir, syncfs
+from broker.adapters.durable import fsync_dir, syncfs
 from broker.adapters.vault.errors import BlobNotFoundError
 
 if TYPE_CHECKING:

@@ -36,8 +36,8 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from broker.adapters.durable import write_private
 from broker.adapters.locks import exclusive
-from broker.adapters.vault.durable import write_private
 from broker.adapters.vault.errors import KeyFileError
 
 KEK_FILE = "kek.json"

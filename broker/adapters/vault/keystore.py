@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from broker.adapters.durable import born_private
 from broker.adapters.vault.errors import IntegrityError, KeyExistsError, KeyShreddedError
 from broker.adapters.vault.kek import Keyring, KeyringSource
 
@@ -101,8 +102,7 @@ class SQLiteKeystore(_WrappingKeystore):
         super().__init__(keyring)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):  # born private: WAL and SHM inherit the mode
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+        born_private(self.path)  # WAL and SHM inherit the mode
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False

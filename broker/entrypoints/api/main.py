@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -15,6 +16,7 @@ from fastapi_offline import FastAPIOffline
 from broker import __version__
 from broker.bootstrap import Broker
 from broker.entrypoints.api import metrics, problems
+from broker.entrypoints.api.edge import BodyLimit, ClientDisconnects
 from broker.entrypoints.api.routers import (
     audit,
     cameras,
@@ -74,7 +76,11 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
     app.state.broker = broker
     app.state.metrics = metrics.RequestMetrics()
     problems.install(app)
-    metrics.install(app, app.state.metrics)
+    app.add_middleware(BodyLimit, limits=lambda: {
+        ("POST", "/v1/clips"): broker.settings.max_clip_bytes,
+        ("POST", "/v1/cameras/import"): cameras.MAX_IMPORT_BYTES})
+    app.add_middleware(ClientDisconnects)
+    app.add_middleware(metrics.Measure, metrics=app.state.metrics)
     app.include_router(health.router)
     app.include_router(v1_router())
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -123,6 +129,7 @@ def app_from_environment() -> FastAPI:
     from broker.bootstrap import build
     from broker.config import load_settings
 
+    os.umask(0o077)
     settings = load_settings()
     return create_app(build(settings), close_on_shutdown=True,
                       run_scheduler=settings.scheduler_enabled)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -39,25 +38,41 @@ class RequestMetrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def _route_template(request: Request) -> str:
+def _route_template(scope: Scope) -> str:
     """Label by route template, never by raw path: ids would explode the label set.
 
     FastAPI includes routers lazily; the template with every prefix (``/v1/cameras``) is on the
     effective route it selected, the bare route only knows its own router's part.
     """
-    effective = request.scope.get("fastapi", {}).get("effective_route_context")
-    template = getattr(effective, "path_format", None) or getattr(request.scope.get("route"),
-                                                                  "path", None)
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    template = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path", None)
     return str(template or "unmatched")
 
 
-def install(app: FastAPI, metrics: RequestMetrics) -> None:
-    @app.middleware("http")
-    async def _measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class Measure:
+    """Count and time every HTTP exchange by method, route template and status (pure ASGI,
+    so streamed bodies and refusals at the edge are counted too)."""
+
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        metrics.observe(request.method, _route_template(request), response.status_code,
-                        time.perf_counter() - started)
-        return response
+        status = 0
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            if status:  # a client that hung up before any answer is not a request served
+                self.metrics.observe(scope["method"], _route_template(scope), status,
+                                     time.perf_counter() - started)

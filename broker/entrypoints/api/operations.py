@@ -16,11 +16,12 @@ def operation(use_case: Callable[..., Any] | None, summary: str, *statuses: int,
               authenticated: bool = True, **options: Any) -> dict[str, Any]:
     """Keyword arguments for a route decorator.
 
-    ``statuses`` are the problems the route can answer beyond authentication (401) and role
-    (403, when the use case admits fewer than every role), which are added here.
+    ``statuses`` are the problems the route can answer beyond authentication (401), role
+    (403, when the use case admits fewer than every role) and the edge's body limit (413, any
+    request), which are added here.
     """
     roles = roles_of(use_case) if use_case is not None else None
-    codes = set(statuses)
+    codes = {*statuses, 413}
     lines = [inspect.getdoc(use_case) or ""] if use_case is not None else []
     if authenticated:
         codes.add(401)

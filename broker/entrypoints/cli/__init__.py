@@ -6,6 +6,7 @@ are one line on stderr (exit 1), configuration errors exit 2.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -27,6 +28,7 @@ cli.add_typer(export.app, name="export")
 
 
 def main() -> None:
+    os.umask(0o077)  # everything the broker writes (stores, logs, exports) is its own alone
     try:
         cli()
     except ConfigurationError as exc:

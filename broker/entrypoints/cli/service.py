@@ -43,6 +43,7 @@ def serve(
     import uvicorn
 
     from broker.entrypoints.api.metrics import MULTIPROCESS_ENV
+    from broker.entrypoints.api.protocol import ProblemH11Protocol
 
     config = settings()
     # Build once in the parent so that migrations and configuration errors surface here.
@@ -60,6 +61,7 @@ def serve(
         port=port or config.port,
         workers=workers,
         proxy_headers=False,
+        http=ProblemH11Protocol,
         log_level="info",
         access_log=False,  # request lines carry query strings (incident locations): not logged
     )

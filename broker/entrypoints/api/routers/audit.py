@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from broker.application.oversight import Oversight
 from broker.entrypoints.api.deps import ActorDep, BrokerDep
@@ -17,6 +16,7 @@ from broker.entrypoints.api.schemas.audit import (
     CheckpointList,
     LedgerPage,
 )
+from broker.entrypoints.api.schemas.common import Instant
 from broker.readmodel import audit_query, ledger_view
 from broker.readmodel.audit_query import AuditFilter
 
@@ -37,8 +37,8 @@ def audit_events(
     request_id: UUID | None = None,
     event_type: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z]+\.[A-Za-z]+$")] = None,
     legal_basis: Annotated[str | None, Query(max_length=64)] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Format = "json",
@@ -64,8 +64,8 @@ def audit_events(
 def provision_ledger(
     broker: BrokerDep,
     actor: ActorDep,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     format: Format = "json",
 ) -> Any:
     page = broker.oversight.ledger(actor, start, end, output=format)

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import AwareDatetime
 
 from broker.application.clips import Clips
 from broker.entrypoints.api.deps import ActorDep, BrokerDep
 from broker.entrypoints.api.operations import operation
 from broker.entrypoints.api.schemas.clips import ClipPublic
+from broker.entrypoints.api.schemas.common import Instant
 from broker.entrypoints.api.streaming import request_body_chunks
 from broker.errors import InvalidInput
 
@@ -35,11 +35,11 @@ def ingest_clip(
     broker: BrokerDep,
     actor: ActorDep,
     camera_id: Annotated[UUID | None, Query()] = None,
-    start: Annotated[AwareDatetime | None, Query()] = None,
-    end: Annotated[AwareDatetime | None, Query()] = None,
+    start: Annotated[Instant | None, Query()] = None,
+    end: Annotated[Instant | None, Query()] = None,
     x_camera_id: Annotated[UUID | None, Header()] = None,
-    x_clip_start: Annotated[AwareDatetime | None, Header()] = None,
-    x_clip_end: Annotated[AwareDatetime | None, Header()] = None,
+    x_clip_start: Annotated[Instant | None, Header()] = None,
+    x_clip_end: Annotated[Instant | None, Header()] = None,
     idempotency_key: IdempotencyKey = None,
     content_length: Annotated[int | None, Header(ge=0)] = None,
 ) -> Any:

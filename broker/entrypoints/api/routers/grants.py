@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
 from broker.application.grants import Grants
+from broker.common.byteranges import http_date
 from broker.entrypoints.api.deps import ActorDep, BrokerDep
 from broker.entrypoints.api.operations import operation
 from broker.entrypoints.api.schemas.clips import GrantClipPage
@@ -26,22 +27,30 @@ def grant_clips(grant_id: UUID, broker: BrokerDep, actor: ActorDep) -> Any:
     return broker.grants.clips(actor, grant_id)
 
 
-@router.get("/{grant_id}/clips/{clip_id}/content", response_class=StreamingResponse,
-            **operation(Grants.content, "Stream a clip (HTTP Range supported)", 404, 410, 416, 422,
-                        responses={200: {"content": {"application/octet-stream": BINARY},
-                                         "description": "the whole clip"},
-                                   206: {"content": {"application/octet-stream": BINARY},
-                                         "description": "one byte range of the clip"}}))
-def clip_content(grant_id: UUID, clip_id: UUID, broker: BrokerDep, actor: ActorDep,
-                 range_header: Annotated[str | None, Header(alias="Range")] = None) -> Response:
-    content = broker.grants.content(actor, grant_id, clip_id, range_header)
-    wanted = content.byte_range
-    length = (wanted.end - wanted.start) if wanted else content.size
-    headers = {"Accept-Ranges": "bytes", "Content-Length": str(length),
-               "Cache-Control": "no-store", "X-Clip-SHA256": content.sha256}
-    if wanted:
-        headers["Content-Range"] = wanted.header(content.size)
-    return StreamingResponse(content.body, status_code=206 if wanted else 200, headers=headers,
+CONTENT = operation(Grants.content, "Stream a clip (HTTP Range, If-Range)", 404, 410, 416, 422,
+                    responses={200: {"content": {"application/octet-stream": BINARY},
+                                     "description": "the whole clip"},
+                               206: {"content": {"application/octet-stream": BINARY},
+                                     "description": "one byte range of the clip"}})
+
+
+@router.get("/{grant_id}/clips/{clip_id}/content", response_class=StreamingResponse, **CONTENT)
+@router.head("/{grant_id}/clips/{clip_id}/content", response_class=StreamingResponse, **{
+    **CONTENT, "summary": "A clip's headers: size, ETag, Last-Modified (no view is recorded)"})
+def clip_content(request: Request, grant_id: UUID, clip_id: UUID, broker: BrokerDep,
+                 actor: ActorDep, range_header: Annotated[str | None, Header(alias="Range")] = None,
+                 if_range: Annotated[str | None, Header(alias="If-Range")] = None) -> Response:
+    content = broker.grants.content(actor, grant_id, clip_id, range_header, if_range,
+                                    head=request.method == "HEAD")
+    headers = {"Accept-Ranges": "bytes", "Content-Length": str(content.length),
+               "Cache-Control": "private, no-store", "X-Clip-SHA256": content.sha256,
+               "ETag": content.etag, "Last-Modified": http_date(content.last_modified)}
+    if content.byte_range:
+        headers["Content-Range"] = content.byte_range.header(content.size)
+    status = 206 if content.byte_range else 200
+    if content.body is None:
+        return Response(status_code=status, headers=headers, media_type="application/octet-stream")
+    return StreamingResponse(content.body, status_code=status, headers=headers,
                              media_type="application/octet-stream")
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from broker.entrypoints.api.schemas.common import Body, Location, Public, Window
+from broker.entrypoints.api.schemas.common import Body, Instant, Location, Public, Window
 
 
 class CitizenIdentity(Body):
@@ -24,7 +24,7 @@ class CitizenRequestCreate(Body):
     claim_reference: str | None = Field(default=None, max_length=200)
     incident_kind: str | None = Field(default=None, max_length=200)
     location: Location
-    occurred_at: AwareDatetime
+    occurred_at: Instant
     window: Window
     radius_m: float = Field(default=50, gt=0, le=1000, allow_inf_nan=False)
     description: str | None = Field(default=None, max_length=2000)

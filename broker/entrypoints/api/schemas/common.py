@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _instant(value: datetime) -> datetime:
+    """In UTC from here on: SQLite keeps no zone, and every comparison is between instants."""
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("lies outside the representable range once converted to UTC") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+    return moment
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_instant), Field(
+    description="RFC 3339 with a zone, between 1970 and 2200; read as the UTC instant")]
+"""Every time a client sends: zone required, normalised to UTC at the edge, range-checked."""
 
 
 class Body(BaseModel):
@@ -35,8 +55,8 @@ class Location(Body):
 class Window(Body):
     """``[start, end)``: RFC 3339 times with a zone; the end is exclusive."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class LocationPublic(Public):

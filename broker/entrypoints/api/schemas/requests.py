@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from broker.entrypoints.api.schemas.common import (
     Body,
+    Instant,
     Location,
     LocationPublic,
     Public,
@@ -24,7 +25,7 @@ class Incident(Body):
     reference: str | None = Field(default=None, max_length=200)
     kind: str | None = Field(default=None, max_length=200)
     location: Location | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
 
 
 class FootageRequestCreate(Body):

@@ -1,4 +1,5 @@
-"""Writes that survive a crash: whole private files, and durable directory entries."""
+"""Files that survive a crash and stay private: whole 0600 files, 0700 directories, durable
+directory entries."""
 
 from __future__ import annotations
 
@@ -32,6 +33,24 @@ def syncfs(path: Path) -> bool:
         return bool(call(fd) == 0)
     finally:
         os.close(fd)
+
+
+def private_dir(path: Path) -> Path:
+    """A directory only its owner may enter (0700), made if missing, tightened if not."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def born_private(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 unless it exists; SQLite then keeps the mode and
+    gives its -wal and -shm files the same one."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
 
 
 def write_private(path: Path, data: bytes, *, exclusive: bool) -> None:
