@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
 
     max_clip_bytes: int = Field(default=4 * 1024**3, ge=1)
+    upload_read_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """An upload that sends nothing for this long is dropped, and nothing of it is kept."""
+    max_concurrent_uploads: int = Field(default=4, ge=1, le=256)
+    """Uploads stream in threads of their own, this many at a time; others wait for a slot."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     scheduler_enabled: bool = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -61,3 +62,119 @@ def health_count(text: str) -> int:
     found = re.search(r'^broker_http_requests_total\{method="GET",route="/healthz",status="200"\} '
                       r'([0-9.e+]+)$', text, flags=re.M)
     return int(float(found.group(1))) if found else 0
+
+
+def served_broker(tmp_path: Path, **env_overrides: str):
+    """A data dir with a camera and one client per role, and the env to serve it."""
+    from broker.bootstrap import build
+    from broker.config import Settings
+    from broker.domain.camera import CameraSpec
+    from broker.domain.roles import Role
+    from tests.conftest import SHELL
+
+    init_keyfile(tmp_path / "keys")
+    settings = Settings(data_dir=tmp_path / "var", keys_dir=tmp_path / "keys")
+    broker = build(settings)
+    try:
+        [(camera_id, _)] = broker.cameras.upsert(SHELL, [CameraSpec(
+            key="cam", name="cam", agency="서구청", purpose="생활방범",
+            purpose_category="crime_prevention", address="", lat=36.35, lon=127.38,
+            coverage_m=50, retention_days=30)])
+        keys = {role: broker.clients.register(SHELL, name=role.value, role=role,
+                                              agency="대전")[1] for role in Role}
+    finally:
+        broker.close()
+    env = {**os.environ, "BROKER_DATA_DIR": str(settings.data_dir),
+           "BROKER_KEYS_DIR": str(settings.keys_dir), "BROKER_SCHEDULER_ENABLED": "false",
+           **env_overrides}
+    return settings, camera_id, keys, env
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "broker.entrypoints.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_stalled_uploads_starve_nothing_and_leave_nothing_behind(tmp_path: Path) -> None:
+    from broker.adapters.vault.blobs import FilesystemBlobStore
+    from broker.domain.roles import Role
+
+    slots = 2
+    settings, camera_id, keys, env = served_broker(
+        tmp_path, BROKER_MAX_CONCURRENT_UPLOADS=str(slots), BROKER_UPLOAD_READ_TIMEOUT_S="3")
+    port = free_port()
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    stalled: list[socket.socket] = []
+    try:
+        wait_until_up(f"{base}/readyz", server)
+        query = f"camera_id={camera_id}&start=2026-11-20T08:00:00Z&end=2026-11-20T08:01:00Z"
+        for _ in range(slots + 10):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(f"POST /v1/clips?{query} HTTP/1.1\r\nHost: x\r\n"
+                         f"Authorization: Bearer {keys[Role.OPERATOR]}\r\n"
+                         "Content-Length: 1000000\r\n\r\n".encode() + b"\x00" * 1000)
+            stalled.append(sock)
+        time.sleep(0.5)  # let them all reach the broker and stall there
+        # The rest of the API still answers at once (a client timeout, not a benchmark).
+        assert httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        search = httpx.get(f"{base}/v1/cameras", timeout=1, params={
+            "lat": 36.35, "lon": 127.38, "radius_m": 100},
+            headers={"Authorization": f"Bearer {keys[Role.POLICE]}"})
+        assert search.status_code == 200 and search.json()["items"]
+        answers = []
+        for sock in stalled:
+            sock.settimeout(60)
+            answers.append(sock.recv(4096).split(b"\r\n", 1)[0])
+        assert set(answers) == {b"HTTP/1.1 408 Request Timeout"}, answers
+    finally:
+        for sock in stalled:
+            sock.close()
+        server.terminate()
+        server.wait(timeout=30)
+    blobs = FilesystemBlobStore(settings.blobs_dir)
+    assert list(blobs.iter_ids()) == []
+    assert not any(settings.blobs_dir.rglob("*.tmp*"))
+    from broker.bootstrap import open_keystore
+
+    keystore = open_keystore(settings)
+    try:
+        assert sum(keystore.count_by_kek_version().values()) == 0
+    finally:
+        keystore.close()
+
+
+def test_malformed_http_and_aborted_uploads_are_no_server_errors(tmp_path: Path) -> None:
+    from broker.domain.roles import Role
+
+    _, camera_id, keys, env = served_broker(tmp_path)
+    port = free_port()
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/readyz", server)
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GARBAGE \x01\x02 NOT HTTP\r\n\r\n")
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400")
+        assert b"content-type: application/problem+json" in head.lower()
+        assert json.loads(body)["status"] == 400
+        query = f"camera_id={camera_id}&start=2026-11-20T08:00:00Z&end=2026-11-20T08:01:00Z"
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(f"POST /v1/clips?{query} HTTP/1.1\r\nHost: x\r\n"
+                         f"Authorization: Bearer {keys[Role.OPERATOR]}\r\n"
+                         "Content-Length: 5000000\r\n\r\n".encode() + b"\x00" * 100_000)
+            time.sleep(0.5)
+        time.sleep(1)
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'status="500"' not in metrics
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    log = stderr.decode()
+    assert "client disconnected during POST /v1/clips" in log
+    assert "Traceback" not in log

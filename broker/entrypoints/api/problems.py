@@ -22,7 +22,7 @@ logger = logging.getLogger("broker.entrypoints.api")
 
 TITLES = {
     400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 410: "Gone", 413: "Payload too large",
+    405: "Method not allowed", 408: "Request timeout", 409: "Conflict", 410: "Gone", 413: "Payload too large",
     415: "Unsupported media type", 416: "Range not satisfiable", 422: "Invalid input",
     429: "Too many requests", 500: "Internal error", 503: "Service unavailable",
 }
@@ -30,6 +30,7 @@ MEANING = {
     401: "no key, a malformed or unknown key, or a revoked one",
     403: "the key's role may not do this, or the grant does not cover it",
     404: "no such resource, or one this client may not know about",
+    408: "the body stopped arriving; nothing of it was kept",
     409: "the resource's state does not allow this now",
     410: "the footage existed and has been deleted for good",
     413: "the body is larger than the broker accepts",

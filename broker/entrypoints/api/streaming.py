@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anyio
 import anyio.from_thread
 from fastapi import Request
 
-from broker.errors import PayloadTooLarge
+from broker.errors import BrokerError, PayloadTooLarge
 
 
-def request_body_chunks(request: Request) -> Iterator[bytes]:
-    """Pull the body chunk by chunk from a worker thread (plain ``def`` endpoints)."""
+class UploadStalled(BrokerError):
+    status = 408
+    title = "Request timeout"
+
+
+def request_body_chunks(request: Request, read_timeout_s: float) -> Iterator[bytes]:
+    """Pull the body chunk by chunk from a worker thread; a client that sends nothing for
+    ``read_timeout_s`` is dropped (the consumer cleans up what it stored of the body)."""
     chunks = request.stream().__aiter__()
 
     async def next_chunk() -> bytes | None:
         try:
-            return await chunks.__anext__()
+            with anyio.fail_after(read_timeout_s):
+                return await chunks.__anext__()
         except StopAsyncIteration:
             return None
+        except TimeoutError:
+            raise UploadStalled(f"no bytes arrived for {read_timeout_s:g} s; upload dropped") from None
 
     while True:
         chunk = anyio.from_thread.run(next_chunk)

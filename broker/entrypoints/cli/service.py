@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -62,6 +63,7 @@ def serve(
         workers=workers,
         proxy_headers=False,
         http=ProblemH11Protocol,
+        log_config=log_config(),
         log_level="info",
         access_log=False,  # request lines carry query strings (incident locations): not logged
     )
@@ -77,10 +79,22 @@ def serve(
     Multiprocess(server_config, sockets=[sock]).run()
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the broker's own loggers (jobs, problems, the vault) beside it."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["broker"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def worker() -> None:
     """Run the scheduled jobs (purge, grant expiry, review deadlines, ...) in the foreground."""
+    import logging.config
+
     from broker.entrypoints.jobs import build_scheduler
 
+    logging.config.dictConfig(log_config())
     with open_broker() as broker:
         out.print("worker: purge every 10 min, grant expiry every minute, review deadlines hourly")
         build_scheduler(broker, blocking=True).start()

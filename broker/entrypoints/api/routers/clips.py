@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from broker.application.clips import Clips
@@ -18,18 +20,27 @@ from broker.errors import InvalidInput
 
 router = APIRouter(prefix="/clips", tags=["clips"])
 
+
+def upload_slots(request: Request, count: int) -> CapacityLimiter:
+    """The app's own limiter for uploads, apart from the thread pool of every other route."""
+    state = request.app.state
+    if getattr(state, "upload_slots", None) is None:
+        state.upload_slots = CapacityLimiter(count)
+    limiter: CapacityLimiter = state.upload_slots
+    return limiter
+
 IdempotencyKey = Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClipPublic,
-             **operation(Clips.ingest, "Ingest a clip", 409, 413, 422,
+             **operation(Clips.ingest, "Ingest a clip", 408, 409, 413, 422,
                          responses={200: {"model": ClipPublic,
                                           "description": "an earlier attempt with the same "
                                                          "Idempotency-Key landed: that clip"}},
                          openapi_extra={"requestBody": {"required": True, "content": {
                              "application/octet-stream": {"schema": {"type": "string",
                                                                      "format": "binary"}}}}}))
-def ingest_clip(
+async def ingest_clip(
     request: Request,
     response: Response,
     broker: BrokerDep,
@@ -43,7 +54,11 @@ def ingest_clip(
     idempotency_key: IdempotencyKey = None,
     content_length: Annotated[int | None, Header(ge=0)] = None,
 ) -> Any:
-    """Body: the clip's bytes; ``camera_id``, ``start``, ``end`` as query parameters or headers."""
+    """Body: the clip's bytes; ``camera_id``, ``start``, ``end`` as query parameters or headers.
+
+    Uploads run in threads of their own, a few at a time (``BROKER_MAX_CONCURRENT_UPLOADS``),
+    so stalled or slow uploads never take the threads that serve the rest of the API.
+    """
     camera = camera_id or x_camera_id
     window_start: datetime | None = start or x_clip_start
     window_end: datetime | None = end or x_clip_end
@@ -52,10 +67,12 @@ def ingest_clip(
                    (("camera_id", camera), ("start", window_start), ("end", window_end)) if not value]
         raise InvalidInput(f"missing {', '.join(missing)} (query parameters or X-Camera-Id, "
                            "X-Clip-Start, X-Clip-End headers)")
-    clip, replayed = broker.clips.ingest(
-        actor, camera_id=camera, start=window_start, end=window_end,
-        chunks=request_body_chunks(request), idempotency_key=idempotency_key,
-        declared_size=content_length)
+    settings = broker.settings
+    clip, replayed = await to_thread.run_sync(partial(
+        broker.clips.ingest, actor, camera_id=camera, start=window_start, end=window_end,
+        chunks=request_body_chunks(request, settings.upload_read_timeout_s),
+        idempotency_key=idempotency_key, declared_size=content_length),
+        limiter=upload_slots(request, settings.max_concurrent_uploads))
     if replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"

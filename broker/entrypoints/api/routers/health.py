@@ -20,7 +20,8 @@ class Readiness(Public):
 
 @router.get("/healthz", response_model=Message,
             **operation(None, "Liveness", authenticated=False))
-def healthz() -> Any:
+async def healthz() -> Any:
+    """Async: liveness never waits for a worker thread, however busy the API is."""
     return {"status": "ok"}
 
 
