@@ -8,6 +8,7 @@ the ``Broker``'s areas (``broker.requests.submit(...)``, ``broker.oversight.audi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -157,7 +158,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     ctx = Context(app=app, readmodel=readmodel, consistency=consistency, clock=clock,
                   policy=policy, vault=vault, personal_data=personal_data,
                   signing_key=signing_key, scratch_dir=settings.data_dir / "scratch",
-                  max_clip_bytes=settings.max_clip_bytes)
+                  max_clip_bytes=settings.max_clip_bytes,
+                  orphan_age=timedelta(seconds=settings.upload_max_duration_s))
     cameras, clients, clips = Cameras(ctx), Clients(ctx), Clips(ctx)
     broker = Broker(
         settings=settings, ctx=ctx, projector=projector, cameras=cameras, clients=clients,

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_clip_bytes: int = Field(default=4 * 1024**3, ge=1)
     upload_read_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     """An upload that sends nothing for this long is dropped, and nothing of it is kept."""
+    upload_max_duration_s: float = Field(default=6 * 3600, gt=0, le=7 * 24 * 3600)
+    """No upload runs longer; so what a writer left older than this is certainly orphaned."""
     max_concurrent_uploads: int = Field(default=4, ge=1, le=256)
     """Uploads stream in threads of their own, this many at a time; others wait for a slot."""
     host: str = "127.0.0.1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -31,6 +32,8 @@ class Context:
     signing_key: Ed25519PrivateKey = field(repr=False)
     scratch_dir: Path
     max_clip_bytes: int
+    orphan_age: timedelta
+    """Longer than any upload may run: what a writer left older than this is orphaned."""
 
 
 class UseCases:

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Connection, RowMapping
 
 from broker.adapters import evidence
+from broker.adapters.vault.errors import KeyShreddedError
 from broker.adapters.vault.kek import export_public_key
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
@@ -97,8 +98,11 @@ class Grants(UseCases):
         self._use(row, lambda r: r.record_view(str(clip_id), wanted.label() if wanted else None,
                                                actor.client_id, at=self.ctx.clock.now()))
         start, end = (wanted.start, wanted.end) if wanted else (0, clip["size"])
-        body = self.ctx.vault.read(str(clip_id), clip["key_id"], clip["blob_id"], clip["size"],
-                                   start, end)
+        try:
+            body = self.ctx.vault.read(str(clip_id), clip["key_id"], clip["blob_id"],
+                                       clip["size"], start, end)
+        except KeyShreddedError:  # a purge is under way: its key is gone, its event not yet
+            raise Gone(f"clip {clip_id} is being purged") from None
         return replace(content, body=body)
 
     @allowed(*GRANTEES)
@@ -116,6 +120,9 @@ class Grants(UseCases):
             available = [c for c in available if c["id"] in wanted]
         if not available:
             raise InvalidInput("no available clips in this grant's scope to export")
+        purging = [c["id"] for c in available if not self.ctx.vault.keystore.exists(c["key_id"])]
+        if purging:
+            raise Gone(f"being purged, so not exportable: {', '.join(purging)}")
         export_id = str(uuid4())
         manifest = self._manifest(actor, row, grant, export_id, available)
         self._use(row, lambda r: r.record_export(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -20,6 +20,7 @@ from broker.application import audit_chain
 from broker.application.context import UseCases
 from broker.application.core import RecordConflict
 from broker.domain.clip import Clip
+from broker.domain.housekeeping import VaultSweep
 from broker.domain.request import FootageRequest
 from broker.domain.retention import PurgeItem, Verdict, judge
 from broker.errors import InvalidInput
@@ -37,6 +38,13 @@ class PurgeReport:
     kept_by_hold: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
     """Filled by dry runs only: a real run keeps counts, not a list as long as the backlog."""
+
+
+@dataclass(frozen=True)
+class VaultSweepReport:
+    orphan_keys: int
+    orphan_blobs: int
+    stale_uploads: int
 
 
 class Sweeps(UseCases):
@@ -140,6 +148,34 @@ class Sweeps(UseCases):
         if erased:
             self.ctx.readmodel.compact_wal()
         return erased
+
+    def reconcile_vault(self, older_than: timedelta | None = None) -> VaultSweepReport:
+        """Remove what crashed writers left: half-written uploads, and data keys and blobs no
+        recorded clip or request refers to; record what was removed (``VaultSweep.Swept``).
+
+        Only what is older than any upload may run (``older_than``, by default the configured
+        maximum) is touched, and the read model is first brought up to the whole log, so a
+        clip or request being recorded right now is never mistaken for an orphan.
+        """
+        age = older_than if older_than is not None else self.ctx.orphan_age
+        vault = self.ctx.vault
+        stale_uploads = vault.blobs.sweep_stale_uploads(age.total_seconds())
+        self.ctx.consistency.latest()
+        candidate_keys = vault.keystore.ids_created_before(self.ctx.clock.now() - age)
+        candidate_blobs = vault.blobs.stale_ids(age.total_seconds())
+        with self.read() as conn:
+            clip_keys, clip_blobs = clip_view.vault_references(conn)
+            subject_keys = request_view.subject_key_ids(conn)
+        orphan_keys = [key for key in candidate_keys
+                       if key not in clip_keys and key not in subject_keys]
+        orphan_blobs = [blob for blob in candidate_blobs if blob not in clip_blobs]
+        if orphan_keys or orphan_blobs or stale_uploads:
+            vault.keystore.shred_many(orphan_keys)
+            vault.blobs.delete_many(orphan_blobs)
+            self.ctx.app.record(VaultSweep(orphan_keys=orphan_keys, orphan_blobs=orphan_blobs,
+                                           stale_uploads=stale_uploads, at=self.ctx.clock.now()))
+        return VaultSweepReport(orphan_keys=len(orphan_keys), orphan_blobs=len(orphan_blobs),
+                                stale_uploads=stale_uploads)
 
     def checkpoint(self) -> str | None:
         """Sign the audit log's current head (once per size)."""

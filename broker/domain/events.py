@@ -14,6 +14,7 @@ from broker.domain.camera import Camera
 from broker.domain.client import Client
 from broker.domain.clip import Clip
 from broker.domain.hold import Hold
+from broker.domain.housekeeping import VaultSweep
 from broker.domain.request import FootageRequest
 
 EventClass = type[Any]
@@ -44,6 +45,7 @@ RequestWithdrawn: EventClass = FootageRequest.Withdrawn  # type: ignore[attr-def
 RequestClosed: EventClass = FootageRequest.Closed  # type: ignore[attr-defined]
 RequestRevoked: EventClass = FootageRequest.Revoked  # type: ignore[attr-defined]
 RequestExpired: EventClass = FootageRequest.Expired  # type: ignore[attr-defined]
+VaultSwept: EventClass = VaultSweep.Swept  # type: ignore[attr-defined]
 
 
 def type_name(event_class: EventClass) -> str:
@@ -78,6 +80,7 @@ ALL: tuple[EventClass, ...] = (
     RequestClosed,
     RequestRevoked,
     RequestExpired,
+    VaultSwept,
 )
 """Every event class, in the order above."""
 

@@ -1,5 +1,6 @@
 """Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure,
-audit checkpoints.
+audit checkpoints, and the vault's orphan sweep. Every job runs once at start, then on its
+interval.
 
 Run inside ``broker serve`` (one node) or as ``broker worker``. However many processes run a
 scheduler, each job runs in at most one of them at a time: a PostgreSQL advisory lock at
@@ -39,6 +40,7 @@ JOBS = (
     JobSpec("review_deadlines", 60, lambda broker: broker.sweeps.flag_overdue_reviews()),
     JobSpec("erase_personal_data", 24 * 60, lambda broker: broker.sweeps.erase_personal_data()),
     JobSpec("audit_checkpoint", 10, lambda broker: broker.sweeps.checkpoint() is not None),
+    JobSpec("reconcile_vault", 60, lambda broker: broker.sweeps.reconcile_vault()),
 )
 
 

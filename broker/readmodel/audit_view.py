@@ -275,6 +275,13 @@ class AuditTrail(ViewProjection):
         facts.request_id = facts.aggregate_id
         facts.outcome = facts.event_type.split(".")[1].lower()
 
+    @facts.register(events.VaultSwept)
+    def _vault_swept(self, event: Any, facts: Facts) -> None:
+        facts.outcome = "cleaned"
+        facts.detail = {"orphan_keys": len(event.orphan_keys),
+                        "orphan_blobs": len(event.orphan_blobs),
+                        "stale_uploads": event.stale_uploads}
+
     @facts.register(events.RequestAccessTokenIssued)
     def _token_issued(self, event: Any, facts: Facts) -> None:
         facts.request_id = facts.aggregate_id

@@ -98,3 +98,13 @@ def expired_candidates(conn: Connection, now: datetime, *, after: tuple[datetime
     return [ClipAge(clip_id=row[0], camera_id=row[1], start=as_utc(row[2]), end=as_utc(row[3]),
                     retention_days=int(row[4]))
             for row in conn.execute(query)]
+
+
+def vault_references(conn: Connection) -> tuple[set[str], set[str]]:
+    """Every data key and blob a clip refers to (purged clips' are already gone)."""
+    keys: set[str] = set()
+    blobs: set[str] = set()
+    for key_id, blob_id in conn.execute(select(clips.c.key_id, clips.c.blob_id)):
+        keys.add(key_id)
+        blobs.add(blob_id)
+    return keys, blobs

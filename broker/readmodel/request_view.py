@@ -281,3 +281,10 @@ def personal_data_past_retention(conn: Connection, now: datetime, record_retenti
         footage_requests.c.submitted_at <= now - timedelta(days=record_retention_days),
     )
     return [row[0] for row in conn.execute(query)]
+
+
+def subject_key_ids(conn: Connection) -> set[str]:
+    """Every subject key a recorded request seals its personal data under."""
+    query = select(footage_requests.c.subject_key_id).where(
+        footage_requests.c.subject_key_id.is_not(None))
+    return {row[0] for row in conn.execute(query)}

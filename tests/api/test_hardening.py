@@ -117,6 +117,16 @@ def test_times_keep_their_instant_whatever_their_offset(api, broker, keys):
         "+00:00", "Z")
 
 
+def test_a_clip_whose_purge_is_half_done_is_gone_not_an_error(api, broker, scene):  # noqa: F811
+    """Killed after shredding the key and before recording the purge: readers get 410."""
+    from broker.domain.clip import Clip
+
+    clip = broker.app.load(UUID(scene["inside"][0]), Clip, "clip")
+    broker.vault.keystore.shred(clip.key_id)
+    assert_problem(api.get(content_url(scene, scene["inside"][0]), headers=scene["police"]), 410)
+    assert_problem(api.post(f"/v1/grants/{scene['grant']}/exports", headers=scene["police"]), 410)
+
+
 # HTTP as RFC 9110 and RFC 9457 describe it ------------------------------------------------------
 
 def test_unsatisfiable_range_says_the_size(api, scene):  # noqa: F811

@@ -59,6 +59,14 @@ class BlobStore(Protocol):
         """Every stored blob id, for orphan sweeps."""
         ...
 
+    def stale_ids(self, older_than_seconds: float) -> list[str]:
+        """Ids of the blobs last written more than ``older_than_seconds`` ago."""
+        ...
+
+    def sweep_stale_uploads(self, older_than_seconds: float) -> int:
+        """Remove what writers that died mid-``put`` left (temp files, open multipart uploads)."""
+        ...
+
 
 def check_blob_id(blob_id: str) -> str:
     """``blob_id`` if it is a well-formed id, else ValueError (before any I/O)."""
@@ -167,6 +175,18 @@ class FilesystemBlobStore:
             with os.scandir(directory) as entries:
                 names = sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
             yield from (name for name in names if BLOB_ID.fullmatch(name))
+
+    def stale_ids(self, older_than_seconds: float) -> list[str]:
+        cutoff = time.time() - older_than_seconds
+        stale = []
+        for directory in self._fan_out_dirs():
+            with os.scandir(directory) as entries:
+                stale += [e.name for e in entries if BLOB_ID.fullmatch(e.name)
+                          and e.stat(follow_symlinks=False).st_mtime < cutoff]
+        return sorted(stale)
+
+    def sweep_stale_uploads(self, older_than_seconds: float) -> int:
+        return self.sweep_temp_files(older_than_seconds)
 
     def sweep_temp_files(self, older_than_seconds: float = 3600.0) -> int:
         """Remove temp files left by writers that died mid-``put``; returns how many."""
@@ -375,6 +395,20 @@ class S3BlobStore:
                 name = item["Key"][len(self.prefix) :]
                 if BLOB_ID.fullmatch(name):
                     yield name
+
+    def stale_ids(self, older_than_seconds: float) -> list[str]:
+        cutoff = time.time() - older_than_seconds
+        stale = []
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                name = item["Key"][len(self.prefix):]
+                if BLOB_ID.fullmatch(name) and item["LastModified"].timestamp() < cutoff:
+                    stale.append(name)
+        return sorted(stale)
+
+    def sweep_stale_uploads(self, older_than_seconds: float) -> int:
+        return self.abort_stale_uploads(older_than_seconds)
 
     def abort_stale_uploads(self, older_than_seconds: float = 3600.0) -> int:
         """Abort multipart uploads left by writers that died mid-``put``; returns how many."""

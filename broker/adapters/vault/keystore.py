@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -62,6 +63,10 @@ class Keystore(Protocol):
 
     def count_by_kek_version(self) -> dict[int, int]:
         """How many data keys each KEK version wraps."""
+        ...
+
+    def ids_created_before(self, cutoff: datetime) -> list[str]:
+        """Ids of the keys created before ``cutoff`` (UTC), for the orphan sweep."""
         ...
 
     def rewrap_batch(self, keyring: Keyring, batch_size: int) -> int:
@@ -178,6 +183,14 @@ class SQLiteKeystore(_WrappingKeystore):
             ).fetchall()
         return {int(version): int(count) for version, count in rows}
 
+    def ids_created_before(self, cutoff: datetime) -> list[str]:
+        stamp = cutoff.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key_id FROM data_keys WHERE created_at < ? ORDER BY key_id", (stamp,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def rewrap_batch(self, keyring: Keyring, batch_size: int) -> int:
         with self._lock, self._transaction():
             rows = self._conn.execute(
@@ -293,6 +306,13 @@ class PostgresKeystore(_WrappingKeystore):
                 "SELECT kek_version, count(*) FROM broker_data_keys GROUP BY kek_version"
             ).fetchall()
         return {int(version): int(count) for version, count in rows}
+
+    def ids_created_before(self, cutoff: datetime) -> list[str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT key_id FROM broker_data_keys WHERE created_at < %s ORDER BY key_id",
+                (cutoff,)).fetchall()
+        return [str(row[0]) for row in rows]
 
     def rewrap_batch(self, keyring: Keyring, batch_size: int) -> int:
         with self._pool.connection() as conn, conn.transaction():

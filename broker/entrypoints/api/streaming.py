@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import anyio
@@ -16,12 +17,17 @@ class UploadStalled(BrokerError):
     title = "Request timeout"
 
 
-def request_body_chunks(request: Request, read_timeout_s: float) -> Iterator[bytes]:
+def request_body_chunks(request: Request, read_timeout_s: float,
+                        max_duration_s: float) -> Iterator[bytes]:
     """Pull the body chunk by chunk from a worker thread; a client that sends nothing for
-    ``read_timeout_s`` is dropped (the consumer cleans up what it stored of the body)."""
+    ``read_timeout_s``, or is still sending after ``max_duration_s``, is dropped (the consumer
+    cleans up what it stored of the body)."""
     chunks = request.stream().__aiter__()
+    deadline = time.monotonic() + max_duration_s
 
     async def next_chunk() -> bytes | None:
+        if time.monotonic() > deadline:
+            raise UploadStalled(f"the upload ran longer than {max_duration_s:g} s; dropped")
         try:
             with anyio.fail_after(read_timeout_s):
                 return await chunks.__anext__()

@@ -70,7 +70,8 @@ async def ingest_clip(
     settings = broker.settings
     clip, replayed = await to_thread.run_sync(partial(
         broker.clips.ingest, actor, camera_id=camera, start=window_start, end=window_end,
-        chunks=request_body_chunks(request, settings.upload_read_timeout_s),
+        chunks=request_body_chunks(request, settings.upload_read_timeout_s,
+                                   settings.upload_max_duration_s),
         idempotency_key=idempotency_key, declared_size=content_length),
         limiter=upload_slots(request, settings.max_concurrent_uploads))
     if replayed:

@@ -55,7 +55,7 @@ def clip_content(request: Request, grant_id: UUID, clip_id: UUID, broker: Broker
 
 
 @router.post("/{grant_id}/exports", response_class=StreamingResponse,
-             **operation(Grants.export, "Export signed evidence (zip)", 404, 422,
+             **operation(Grants.export, "Export signed evidence (zip)", 404, 410, 422,
                          responses={200: {"content": {"application/zip": BINARY},
                                           "description": "manifest.json, manifest.sig, clips/"}}))
 def export(grant_id: UUID, broker: BrokerDep, actor: ActorDep,
