@@ -67,7 +67,7 @@ class Sweeps(UseCases):
         while True:
             with self.read() as conn:
                 page = clip_view.expired_candidates(conn, moment, after=after, limit=batch_size)
-                holds = request_view.hold_spans(conn)
+                holds = request_view.hold_spans(conn, moment)
             if not page:
                 break
             after = (page[-1].end, page[-1].clip_id)

@@ -125,6 +125,8 @@ class PolicyPack(FrozenModel):
     title: str = Field(min_length=1)
     default_retention_days: int = Field(default=30, gt=0, strict=True)
     record_retention_days: int = Field(gt=0, strict=True)
+    max_hold_days: int = Field(default=90, gt=0, strict=True)
+    """The longest term a requester may give a legal hold; longer needs a privacy officer."""
     bases: tuple[LegalBasis, ...] = Field(min_length=1)
 
     @field_validator("bases")

@@ -108,3 +108,12 @@ def vault_references(conn: Connection) -> tuple[set[str], set[str]]:
         keys.add(key_id)
         blobs.add(blob_id)
     return keys, blobs
+
+
+def earliest_clip_start(conn: Connection, camera_id: str) -> datetime | None:
+    """The start of the oldest footage of a camera still in the vault, if any."""
+    from sqlalchemy import func
+
+    value = conn.execute(select(func.min(clips.c.start)).where(
+        clips.c.camera_id == camera_id, clips.c.status == "available")).scalar_one_or_none()
+    return as_utc(value) if value is not None else None

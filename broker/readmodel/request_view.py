@@ -159,6 +159,7 @@ class HoldView(ViewProjection):
             id=hold_id, case_reference=event.case_reference, start=event.start, end=event.end,
             status="active", placed_by=event.placed_by, agency=event.agency,
             request_id=event.request_id, reason=event.reason, placed_at=event.at,
+            until=event.until,
         ))
         self.conn.execute(insert(hold_cameras), [{"hold_id": hold_id, "camera_id": camera_id}
                                                  for camera_id in event.camera_ids])
@@ -242,13 +243,15 @@ def hold_public(row: RowMapping, camera_ids: list[str]) -> dict[str, Any]:
         "reason": row["reason"],
         "placed_at": rfc3339(row["placed_at"]),
         "released_at": rfc3339(row["released_at"]) if row["released_at"] else None,
+        "until": rfc3339(row["until"]) if row["until"] else None,
     }
 
 
 
 
-def hold_spans(conn: Connection) -> list[Any]:
-    """Every hold with its cameras, active or released (released ones explain "after use")."""
+def hold_spans(conn: Connection, now: datetime) -> list[Any]:
+    """Every hold with its cameras, in force or not (a released or lapsed hold explains a
+    purge "after use")."""
     from broker.domain.retention import HoldSpan
 
     cameras_by_hold: dict[str, set[str]] = {}
@@ -256,7 +259,8 @@ def hold_spans(conn: Connection) -> list[Any]:
         cameras_by_hold.setdefault(hold_id, set()).add(camera_id)
     return [HoldSpan(hold_id=row["id"], camera_ids=frozenset(cameras_by_hold.get(row["id"], ())),
                      start=as_utc(row["start"]), end=as_utc(row["end"]),
-                     active=row["status"] == "active")
+                     active=row["status"] == "active" and (
+                         row["until"] is None or now < as_utc(row["until"])))
             for row in conn.execute(select(holds)).mappings()]
 
 

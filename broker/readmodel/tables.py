@@ -124,6 +124,7 @@ holds = Table(
     Column("reason", Text, nullable=False),
     Column("placed_at", DateTime(timezone=True), nullable=False),
     Column("released_at", DateTime(timezone=True)),
+    Column("until", DateTime(timezone=True)),
 )
 
 hold_cameras = Table(

@@ -127,6 +127,39 @@ def test_a_clip_whose_purge_is_half_done_is_gone_not_an_error(api, broker, scene
     assert_problem(api.post(f"/v1/grants/{scene['grant']}/exports", headers=scene["police"]), 410)
 
 
+def test_holds_are_bounded_in_window_and_in_term(api, broker, keys, clock):
+    from tests.conftest import ingest_clip
+
+    camera = add_cameras(broker, count=1)[0]
+    police, officer = bearer(keys[Role.POLICE]), bearer(keys[Role.PRIVACY_OFFICER])
+
+    def hold(headers: dict[str, str], start, end, until=None):
+        body = {"case_reference": "2026-형-9", "camera_ids": [camera], "reason": "evidence",
+                "window": {"start": start.isoformat(), "end": end.isoformat()}}
+        if until is not None:
+            body["until"] = until.isoformat()
+        return api.post("/v1/holds", headers=headers, json=body)
+
+    assert_problem(hold(police, T0 - timedelta(days=400), T0 - timedelta(hours=1)), 422)
+    assert_problem(hold(police, T0 - timedelta(hours=2), T0 + timedelta(hours=1)), 422)
+    assert_problem(hold(police, T0 - timedelta(hours=2), T0 - timedelta(hours=1),
+                        until=T0 + timedelta(days=91)), 403)
+    long = hold(officer, T0 - timedelta(hours=2), T0 - timedelta(hours=1),
+                until=T0 + timedelta(days=365))
+    assert long.status_code == 201 and long.json()["until"].startswith("2027-11-20")
+    clip = ingest_clip(broker, UUID(camera), T0 - timedelta(hours=5), T0 - timedelta(hours=4))
+    short = hold(police, T0 - timedelta(hours=5), T0 - timedelta(hours=4))
+    assert short.status_code == 201
+    assert short.json()["until"].startswith("2027-02-18")  # the pack's 90 days by default
+    clock.advance(timedelta(days=31))
+    assert broker.sweeps.purge().purged == 0  # past retention, but the short hold is in force
+    clock.advance(timedelta(days=60))
+    assert broker.sweeps.purge().purged == 1  # its term ran out: nobody has to remember it
+    [purged] = [e for e in broker.app.recorder.select_events(clip.id)
+                if e.topic.endswith("Clip.Purged")]
+    assert broker.app.mapper.to_domain_event(purged).reason == "after_use"
+
+
 # HTTP as RFC 9110 and RFC 9457 describe it ------------------------------------------------------
 
 def test_unsatisfiable_range_says_the_size(api, scene):  # noqa: F811

@@ -21,7 +21,7 @@ def place_hold(body: HoldCreate, broker: BrokerDep, actor: ActorDep) -> Any:
     return broker.holds.place(
         actor, case_reference=body.case_reference, camera_ids=[str(c) for c in body.camera_ids],
         start=body.window.start, end=body.window.end, request_id=body.request_id,
-        reason=body.reason)
+        reason=body.reason, until=body.until)
 
 
 @router.get("/{hold_id}", response_model=HoldPublic, **operation(Holds.get, "A hold", 404, 422))

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from broker.entrypoints.api.schemas.common import Body, Public, Window, WindowPublic
+from broker.entrypoints.api.schemas.common import Body, Instant, Public, Window, WindowPublic
 
 
 class HoldCreate(Body):
@@ -16,6 +16,8 @@ class HoldCreate(Body):
     window: Window
     request_id: UUID | None = None
     reason: str = Field(min_length=1, max_length=1000)
+    until: Instant | None = Field(default=None, description=(
+        "when the hold lapses; default and most a requester may ask: the pack's max_hold_days"))
 
 
 class HoldRelease(Body):
@@ -33,3 +35,4 @@ class HoldPublic(Public):
     reason: str
     placed_at: AwareDatetime
     released_at: AwareDatetime | None
+    until: AwareDatetime | None
