@@ -16,7 +16,8 @@ def operation(use_case: Callable[..., Any] | None, summary: str, *statuses: int,
               authenticated: bool = True, **options: Any) -> dict[str, Any]:
     """Keyword arguments for a route decorator.
 
-    ``statuses`` are the problems the route can answer beyond authentication (401), role
+    ``x-roles`` lists the roles the use case admits (clients, the fuzzer and the console read
+    it). ``statuses`` are the problems the route can answer beyond authentication (401), role
     (403, when the use case admits fewer than every role) and the edge's body limit (413, any
     request), which are added here.
     """
@@ -32,6 +33,10 @@ def operation(use_case: Callable[..., Any] | None, summary: str, *statuses: int,
             lines.append("**Roles:** any authenticated client")
     else:
         lines.append("**Public:** no key needed")
+    extra = {**options.pop("openapi_extra", {})}
+    if authenticated:
+        admitted = roles if roles is not None else frozenset(Role)
+        extra["x-roles"] = sorted(role.value for role in admitted)
     return {"summary": summary, "description": "\n\n".join(line for line in lines if line),
             "responses": {**documented(*codes), **options.pop("responses", {})},
-            "response_model_exclude_unset": True, **options}
+            "response_model_exclude_unset": True, "openapi_extra": extra, **options}
