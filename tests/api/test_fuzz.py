@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from broker.domain.roles import Role
 from broker.entrypoints.api.main import create_app
