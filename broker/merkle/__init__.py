@@ -6,6 +6,7 @@ Pure computation, no I/O: storage supplies leaves or subtree roots and persists 
 from __future__ import annotations
 
 from broker.merkle.checkpoint import (
+    TIMESTAMP_PREFIX,
     Checkpoint,
     format_checkpoint,
     parse_checkpoint,
@@ -47,6 +48,7 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_SIGNATURE_LINES",
+    "TIMESTAMP_PREFIX",
     "BuilderState",
     "Checkpoint",
     "CheckpointError",
