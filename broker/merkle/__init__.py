@@ -12,6 +12,7 @@ from broker.merkle.checkpoint import (
     parse_checkpoint,
     sign_checkpoint,
     verify_checkpoint,
+    verify_checkpoint_legacy,
 )
 from broker.merkle.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 from broker.merkle.note import (
@@ -79,6 +80,7 @@ __all__ = [
     "sign_note",
     "valid_key_name",
     "verify_checkpoint",
+    "verify_checkpoint_legacy",
     "verify_consistency",
     "verify_inclusion",
     "verify_log",

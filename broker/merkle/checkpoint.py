@@ -14,7 +14,9 @@ extension is the ``timestamp`` line: if present it must come first among the ext
 the form above; any other extension line starting with ``timestamp `` is refused, so one value has
 one text. Other extension lines are opaque: parsed, kept in order and covered by every signature.
 
-Parsing is strict (one text for one value) so equal heads have equal bytes.
+The log signs with key name == origin (tlog-checkpoint says the key name SHOULD match the origin;
+tlog-policy says MUST), and ``verify_checkpoint`` requires it. Parsing is strict (one text for one
+value) so equal heads have equal bytes.
 """
 
 from __future__ import annotations
@@ -31,9 +33,12 @@ from broker.merkle.note import (
     ED25519_ALGORITHM,
     SIGNATURE_PREFIX,
     CheckpointError,
+    VerifierKey,
+    as_verifier_key,
     key_hash,
     sign_note,
     strict_b64decode,
+    valid_key_name,
     verify_note,
 )
 
@@ -49,6 +54,7 @@ __all__ = [
     "sign_checkpoint",
     "sign_note",
     "verify_checkpoint",
+    "verify_checkpoint_legacy",
     "verify_note",
 ]
 
@@ -157,15 +163,38 @@ def parse_checkpoint(body: str) -> Checkpoint:
     return cp
 
 
-def sign_checkpoint(cp: Checkpoint, private_key: Ed25519PrivateKey, key_name: str) -> str:
-    """``cp``'s canonical body signed as a C2SP note by ``key_name``; ValueError for a bad key name."""
-    return sign_note(format_checkpoint(cp), private_key, key_name)
+def sign_checkpoint(cp: Checkpoint, private_key: Ed25519PrivateKey) -> str:
+    """``cp``'s canonical body signed as a C2SP note under key name ``cp.origin``.
+
+    Raises ValueError if the origin is not a valid key name (it has a space or ``+``).
+    """
+    if not valid_key_name(cp.origin):
+        raise ValueError(f"origin {cp.origin!r} cannot be a key name: no spaces, no '+'")
+    return sign_note(format_checkpoint(cp), private_key, cp.origin)
 
 
-def verify_checkpoint(note: str, public_key: Ed25519PublicKey, key_name: str) -> Checkpoint:
-    """The checkpoint in ``note`` if ``key_name``/``public_key`` signed it and its body is canonical.
+def verify_checkpoint(note: str | bytes, key: VerifierKey | Ed25519PublicKey,
+                      origin: str | None = None) -> Checkpoint:
+    """The checkpoint in ``note`` if the log ``origin`` signed it with ``key``, under key name origin.
 
-    Raises CheckpointError for any malformed, unsigned or forged note (see ``verify_note``).
+    ``key`` is the log's type 0x01 ``VerifierKey`` (its name is the origin; ``origin``, if given,
+    must equal it) or its Ed25519 public key with ``origin``; otherwise ValueError. Raises
+    CheckpointError for a malformed, unsigned or forged note (see ``verify_note``), a body that
+    ``parse_checkpoint`` refuses, or a body whose origin line is not the key name.
+    """
+    vkey = as_verifier_key(key, origin, ED25519_ALGORITHM)
+    cp = parse_checkpoint(verify_note(note, vkey))
+    if cp.origin != vkey.name:
+        raise CheckpointError(f"checkpoint origin {cp.origin!r} is not the signing key name {vkey.name!r}")
+    return cp
+
+
+def verify_checkpoint_legacy(note: str | bytes, public_key: Ed25519PublicKey, key_name: str) -> Checkpoint:
+    """``verify_checkpoint`` without the key name == origin rule, for notes signed before it.
+
+    Until this change the broker signed origin ``footage-broker.invalid/audit`` under key name
+    ``footage-broker-audit``; pass that name to read those notes. Same errors as ``verify_checkpoint``
+    except that the origin may differ from ``key_name``. Do not use it for new notes.
     """
     return parse_checkpoint(verify_note(note, public_key, key_name))
 

@@ -17,13 +17,27 @@ from broker.merkle import (
     TIMESTAMP_PREFIX,
     Checkpoint,
     CheckpointError,
+    VerifierKey,
     format_checkpoint,
     key_hash,
     parse_checkpoint,
+    parse_vkey,
     sign_checkpoint,
     sign_note,
+    valid_key_name,
     verify_checkpoint,
+    verify_checkpoint_legacy,
     verify_note,
+)
+from tests.merkle.published_notes import (
+    ARCHE_BODY,
+    ARCHE_NOTE,
+    ARCHE_VKEY,
+    MONKEYS_INIT,
+    MONKEYS_NEXT,
+    MONKEYS_VKEY,
+    SUMDB_NOTE,
+    SUMDB_VKEY,
 )
 
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -46,7 +60,7 @@ def test_body_format_is_exact() -> None:
 
 
 def test_signed_note_layout() -> None:
-    note = sign_checkpoint(CP, KEY, NAME)
+    note = sign_checkpoint(CP, KEY)
     body, blank, sig_line = note.partition("\n\n")
     assert body + "\n" == BODY and blank == "\n\n"
     assert sig_line.startswith(f"— {NAME} ") and sig_line.endswith("\n")
@@ -92,10 +106,18 @@ def test_format_parse_round_trip(cp: Checkpoint) -> None:
     assert parse_checkpoint(format_checkpoint(cp)) == cp
 
 
+# Changed: the log's key name is now the origin (sign_checkpoint takes no key name), so signable
+# checkpoints are those whose origin is a valid key name, and verification names the origin.
+signable = checkpoints.filter(lambda cp: valid_key_name(cp.origin))
+
+
 @PROPERTY
-@given(checkpoints, origins.filter(lambda s: "+" not in s))
-def test_sign_verify_round_trip(cp: Checkpoint, key_name: str) -> None:
-    assert verify_checkpoint(sign_checkpoint(cp, KEY, key_name), KEY.public_key(), key_name) == cp
+@given(signable)
+def test_sign_verify_round_trip(cp: Checkpoint) -> None:
+    note = sign_checkpoint(cp, KEY)
+    assert note.startswith(format_checkpoint(cp) + f"\n— {cp.origin} ")
+    assert verify_checkpoint(note, KEY.public_key(), cp.origin) == cp
+    assert verify_checkpoint(note, VerifierKey.ed25519(cp.origin, KEY.public_key())) == cp
 
 
 def tamperings(note: str) -> list[str]:
@@ -108,26 +130,26 @@ def tamperings(note: str) -> list[str]:
 
 
 def test_any_altered_character_of_body_or_signature_is_rejected() -> None:
-    note = sign_checkpoint(CP, KEY, NAME)
+    note = sign_checkpoint(CP, KEY)
     for forged in tamperings(note):
         with pytest.raises(CheckpointError):
             verify_checkpoint(forged, KEY.public_key(), NAME)
 
 
 @PROPERTY
-@given(checkpoints, st.data())
+@given(signable, st.data())
 def test_random_alterations_are_rejected(cp: Checkpoint, data: st.DataObject) -> None:
-    note = sign_checkpoint(cp, KEY, NAME)
+    note = sign_checkpoint(cp, KEY)
     i = data.draw(st.integers(0, len(note) - 1))
     c = data.draw(st.characters(exclude_categories=["Cs"]).filter(lambda ch: ch != note[i]))
     with pytest.raises(CheckpointError):
-        verify_checkpoint(note[:i] + c + note[i + 1 :], KEY.public_key(), NAME)
+        verify_checkpoint(note[:i] + c + note[i + 1 :], KEY.public_key(), cp.origin)
 
 
 def test_non_canonical_base64_signature_is_rejected() -> None:
     # 68 bytes end in "x=" where only 4 of the last character's 6 bits carry data: flipping a padding
     # bit decodes to the same signature under lenient decoders, so it must be refused.
-    note = sign_checkpoint(CP, KEY, NAME)
+    note = sign_checkpoint(CP, KEY)
     last = note.rindex("=")
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     sibling = alphabet[alphabet.index(note[last - 1]) ^ 1]
@@ -138,7 +160,7 @@ def test_non_canonical_base64_signature_is_rejected() -> None:
 
 
 def test_wrong_key_or_key_name_is_rejected() -> None:
-    note = sign_checkpoint(CP, KEY, NAME)
+    note = sign_checkpoint(CP, KEY)
     with pytest.raises(CheckpointError):
         verify_checkpoint(note, OTHER_KEY.public_key(), NAME)
     with pytest.raises(CheckpointError):
@@ -150,11 +172,17 @@ def test_wrong_key_or_key_name_is_rejected() -> None:
 
 
 def test_cosignatures_are_ignored_and_identical_duplicates_tolerated() -> None:
-    note = sign_checkpoint(CP, KEY, NAME)
+    note = sign_checkpoint(CP, KEY)
     cosig = sign_note(BODY, OTHER_KEY, "witness.example").split("\n\n", 1)[1]
     cosigned = note + cosig
     assert verify_checkpoint(cosigned, KEY.public_key(), NAME) == CP
-    assert verify_checkpoint(cosigned, OTHER_KEY.public_key(), "witness.example") == CP
+    # Changed: the other key's signature still verifies as a note signature, but it does not make
+    # a checkpoint of origin NAME, whose log key name must be NAME.
+    assert verify_note(cosigned, OTHER_KEY.public_key(), "witness.example") == BODY
+    with pytest.raises(CheckpointError, match="no signature"):
+        verify_checkpoint(cosigned, OTHER_KEY.public_key(), NAME)
+    with pytest.raises(CheckpointError, match="origin"):
+        verify_checkpoint(cosigned, OTHER_KEY.public_key(), "witness.example")
     # Changed: signed-note readers drop repeated identical signature lines (c2sp.org/signed-note,
     # golang.org/x/mod/sumdb/note), so the same line twice is one signature, not an error.
     mine = note.split("\n\n", 1)[1]
@@ -328,12 +356,99 @@ def test_checkpoint_rejects_bad_fields(origin: str, size: int, root: bytes) -> N
 
 @pytest.mark.parametrize("key_name", ["", "a b", "a+b", "a\nb"])
 def test_bad_key_names_are_refused(key_name: str) -> None:
+    # Changed: the key name is the origin, so a bad one is refused as the origin of the checkpoint
+    # being signed (or as a Checkpoint at all), and still when verifying.
     with pytest.raises(ValueError):
-        sign_checkpoint(CP, KEY, key_name)
+        sign_checkpoint(Checkpoint(key_name, 1, ROOT, CP.timestamp), KEY)
     with pytest.raises(ValueError):
-        verify_checkpoint(sign_checkpoint(CP, KEY, NAME), KEY.public_key(), key_name)
+        verify_checkpoint(sign_checkpoint(CP, KEY), KEY.public_key(), key_name)
 
 
 def test_sign_note_needs_a_final_newline() -> None:
     with pytest.raises(ValueError):
         sign_note("no newline", KEY, NAME)
+
+
+# --- The log's key name is the origin -------------------------------------------------------------
+
+def test_published_checkpoints_signed_under_their_origin_verify() -> None:
+    cp = verify_checkpoint(ARCHE_NOTE, parse_vkey(ARCHE_VKEY))
+    assert (cp.origin, cp.tree_size) == ("arche2025h1.staging.ct.transparency.dev", 1432088532)
+    assert format_checkpoint(cp) == ARCHE_BODY
+    monkeys = parse_vkey(MONKEYS_VKEY)
+    assert verify_checkpoint(MONKEYS_INIT, monkeys).tree_size == 5
+    assert verify_checkpoint(MONKEYS_NEXT, monkeys.public_key(), "monkeys").tree_size == 8
+    with pytest.raises(CheckpointError):
+        verify_checkpoint(MONKEYS_INIT.replace("\n5\n", "\n6\n"), monkeys)
+
+
+def test_a_key_name_other_than_the_origin_is_refused_unless_legacy() -> None:
+    # sum.golang.org predates the convention: its checkpoints verify as notes, not as checkpoints.
+    sumdb = parse_vkey(SUMDB_VKEY)
+    assert verify_note(SUMDB_NOTE, sumdb).startswith("go.sum database tree\n")
+    with pytest.raises(CheckpointError, match="origin"):
+        verify_checkpoint(SUMDB_NOTE, sumdb)
+    legacy = verify_checkpoint_legacy(SUMDB_NOTE, sumdb.public_key(), "sum.golang.org")
+    assert (legacy.origin, legacy.tree_size) == ("go.sum database tree", 6476701)
+
+
+LEGACY_ORIGIN, LEGACY_KEY_NAME = "footage-broker.invalid/audit", "footage-broker-audit"
+
+
+def test_notes_signed_before_the_change_need_the_legacy_verifier() -> None:
+    old = Checkpoint(LEGACY_ORIGIN, 7, ROOT, CP.timestamp)
+    note = sign_note(format_checkpoint(old), KEY, LEGACY_KEY_NAME)  # what the broker used to write
+    for origin in (LEGACY_ORIGIN, LEGACY_KEY_NAME):
+        with pytest.raises(CheckpointError):
+            verify_checkpoint(note, KEY.public_key(), origin)
+    assert verify_checkpoint_legacy(note, KEY.public_key(), LEGACY_KEY_NAME) == old
+    new = sign_checkpoint(old, KEY)
+    assert f"\n— {LEGACY_ORIGIN} " in new
+    assert verify_checkpoint(new, KEY.public_key(), LEGACY_ORIGIN) == old
+
+
+def test_verify_checkpoint_key_arguments() -> None:
+    note = sign_checkpoint(CP, KEY)
+    vkey = VerifierKey.ed25519(NAME, KEY.public_key())
+    assert verify_checkpoint(note, vkey) == verify_checkpoint(note, vkey, NAME) == CP
+    with pytest.raises(ValueError):
+        verify_checkpoint(note, vkey, "other.example/log")
+    with pytest.raises(ValueError):
+        verify_checkpoint(note, KEY.public_key())
+    with pytest.raises(ValueError):
+        verify_checkpoint(note, VerifierKey.cosignature(NAME, KEY.public_key()))
+
+
+def test_an_origin_that_cannot_be_a_key_name_cannot_be_signed() -> None:
+    with pytest.raises(ValueError):
+        sign_checkpoint(parse_checkpoint(SUMDB_NOTE.split("\n\n")[0] + "\n"), KEY)
+    with pytest.raises(ValueError):
+        sign_checkpoint(Checkpoint("a+b", 1, ROOT), KEY)
+
+
+signable_full = full_checkpoints.filter(lambda cp: valid_key_name(cp.origin))
+
+
+@PROPERTY
+@given(signable_full)
+def test_extension_lines_survive_signing_and_verification(cp: Checkpoint) -> None:
+    back = verify_checkpoint(sign_checkpoint(cp, KEY), KEY.public_key(), cp.origin)
+    assert back == cp and back.extensions == cp.extensions
+
+
+@PROPERTY
+@given(signable_full, st.data())
+def test_any_single_byte_edit_of_a_signed_checkpoint_is_rejected(cp: Checkpoint, data: st.DataObject) -> None:
+    note = sign_checkpoint(cp, KEY).encode()
+    i = data.draw(st.integers(0, len(note) - 1), label="offset")
+    b = data.draw(st.integers(0, 255).filter(lambda v: v != note[i]), label="byte")
+    with pytest.raises(CheckpointError):
+        verify_checkpoint(note[:i] + bytes([b]) + note[i + 1 :], KEY.public_key(), cp.origin)
+
+
+def test_editing_an_extension_line_breaks_the_signature() -> None:
+    note = sign_checkpoint(Checkpoint(NAME, 3, ROOT, None, ("color blue",)), KEY)
+    with pytest.raises(CheckpointError, match="does not verify"):
+        verify_checkpoint(note.replace("color blue", "color red"), KEY.public_key(), NAME)
+    with pytest.raises(CheckpointError, match="does not verify"):
+        verify_checkpoint(note.replace("color blue\n", ""), KEY.public_key(), NAME)
