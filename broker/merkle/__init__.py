@@ -14,6 +14,14 @@ from broker.merkle.checkpoint import (
     verify_checkpoint,
     verify_checkpoint_legacy,
 )
+from broker.merkle.cosignature import (
+    MAX_COSIGNATURE_TIMESTAMP,
+    check_consistency,
+    cosign_checkpoint,
+    cosignature_line,
+    cosigned_message,
+    verify_cosignature,
+)
 from broker.merkle.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 from broker.merkle.note import (
     COSIGNATURE_V1_ALGORITHM,
@@ -48,6 +56,7 @@ __all__ = [
     "ED25519_ALGORITHM",
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MAX_COSIGNATURE_TIMESTAMP",
     "MAX_SIGNATURE_LINES",
     "TIMESTAMP_PREFIX",
     "BuilderState",
@@ -61,8 +70,12 @@ __all__ = [
     "TrustedHead",
     "VerificationReport",
     "VerifierKey",
+    "check_consistency",
     "consistency_proof",
     "consistency_proof_lazy",
+    "cosign_checkpoint",
+    "cosignature_line",
+    "cosigned_message",
     "format_checkpoint",
     "format_vkey",
     "inclusion_proof",
@@ -82,6 +95,7 @@ __all__ = [
     "verify_checkpoint",
     "verify_checkpoint_legacy",
     "verify_consistency",
+    "verify_cosignature",
     "verify_inclusion",
     "verify_log",
     "verify_note",
