@@ -1,6 +1,9 @@
 """The audit chain's tamper-evident log core: RFC 9162 Merkle trees, proofs, signed checkpoints.
 
 Pure computation, no I/O: storage supplies leaves or subtree roots and persists builder states.
+Checkpoints follow C2SP tlog-checkpoint inside C2SP signed notes (key name == origin), witnesses
+cosign per C2SP tlog-cosignature, and ``checkpoint_log`` is a torn-write-tolerant file format for
+signed checkpoints whose bytes the caller reads and writes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from broker.merkle.checkpoint import (
     verify_checkpoint,
     verify_checkpoint_legacy,
 )
+from broker.merkle.checkpoint_log import CheckpointLog, checkpoint_log_record, parse_checkpoint_log
 from broker.merkle.cosignature import (
     MAX_COSIGNATURE_TIMESTAMP,
     check_consistency,
@@ -62,6 +66,7 @@ __all__ = [
     "BuilderState",
     "Checkpoint",
     "CheckpointError",
+    "CheckpointLog",
     "Entry",
     "Note",
     "NoteSignature",
@@ -71,6 +76,7 @@ __all__ = [
     "VerificationReport",
     "VerifierKey",
     "check_consistency",
+    "checkpoint_log_record",
     "consistency_proof",
     "consistency_proof_lazy",
     "cosign_checkpoint",
@@ -85,6 +91,7 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "parse_checkpoint",
+    "parse_checkpoint_log",
     "parse_note",
     "parse_vkey",
     "range_root_from_leaves",
