@@ -181,7 +181,8 @@ class Note:
 
     ``text`` ends in a newline and excludes the separating blank line. ``signatures`` keeps the
     order of first appearance with identical repeated lines dropped; nothing here is trusted until
-    ``verify_note`` checks a signature by a configured key.
+    ``verify_note`` checks a signature by a configured key. ``str()`` writes the note back, equal
+    to what was parsed unless repeated lines were dropped.
     """
 
     text: str

@@ -307,7 +307,7 @@ def test_formats_unmarshal_failures_are_refused(body: str) -> None:
 
 
 extension_lines = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters=[chr(i) for i in range(32)]), min_size=1,
+    st.characters(exclude_categories=["Cs"], exclude_characters=[chr(i) for i in range(32)]), min_size=1,
 ).filter(lambda line: not line.startswith(TIMESTAMP_PREFIX))
 full_checkpoints = st.builds(
     Checkpoint,

@@ -342,7 +342,7 @@ def test_signature_line_text() -> None:
 # --- Properties ---------------------------------------------------------------------------------
 
 CONTROLS_BUT_NEWLINE = [chr(i) for i in range(32) if i != 10]
-text_chars = st.characters(exclude_categories=("Cs",), exclude_characters=CONTROLS_BUT_NEWLINE)
+text_chars = st.characters(exclude_categories=["Cs"], exclude_characters=CONTROLS_BUT_NEWLINE)
 texts = st.text(text_chars, max_size=60).map(lambda s: s + "\n")
 KEY = seed_key(PETER_SKEY)
 
