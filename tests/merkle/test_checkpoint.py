@@ -14,30 +14,23 @@ from hypothesis import strategies as st
 
 from broker.errors import InvalidInput
 from broker.merkle import (
+    EMPTY_ROOT,
     TIMESTAMP_PREFIX,
     Checkpoint,
     CheckpointError,
     VerifierKey,
     format_checkpoint,
     key_hash,
+    leaf_hash,
     parse_checkpoint,
     parse_vkey,
+    root_hash,
     sign_checkpoint,
     sign_note,
     valid_key_name,
     verify_checkpoint,
     verify_checkpoint_legacy,
     verify_note,
-)
-from tests.merkle.published_notes import (
-    ARCHE_BODY,
-    ARCHE_NOTE,
-    ARCHE_VKEY,
-    MONKEYS_INIT,
-    MONKEYS_NEXT,
-    MONKEYS_VKEY,
-    SUMDB_NOTE,
-    SUMDB_VKEY,
 )
 
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -245,63 +238,66 @@ def test_spec_bodies_and_extension_lines_are_accepted(
     assert format_checkpoint(cp) == body
 
 
-# (source, body): checkpoint bodies published as examples or test data, none with our timestamp.
-SPEC_BODIES = [
-    # https://github.com/C2SP/C2SP/blob/main/tlog-checkpoint.md (also tlog-cosignature.md, tlog-witness.md)
-    ("c2sp tlog-checkpoint",
-     "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"),
-    # https://github.com/C2SP/C2SP/blob/main/tlog-witness.md, sign-subtree example's reference checkpoint
-    ("c2sp tlog-witness", "example.com/behind-the-sofa\n14\n/CcKVZM9n65aH7jLaIZuUB4/MSlEFQ4+ldwUC21rDHM=\n"),
-    # https://github.com/transparency-dev/formats/blob/main/log/note_test.go (sum.golang.org's tree)
-    ("formats sumdb", "go.sum database tree\n6476701\nmb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=\n"),
-    # https://github.com/transparency-dev/witness/blob/main/witness/witness_test.go
-    ("witness mInit", "monkeys\n5\n41smjBUiAU70EtKlT6lIOIYtRTYxYXsDB+XHfcvu/BE=\n"),
-    ("witness mNext", "monkeys\n8\nV8K9aklZ4EPB+RMOk1/8VsJUdFZR77GDtZUQq84vSbo=\n"),
-    # https://github.com/transparency-dev/formats/blob/main/note/note_verifier_test.go (Rekor, Pixel)
-    ("formats rekor", "Rekor\n798034\nf+7CoKgXKE/tNys9TTXcr/ad6U/K3xvznmzew9y6SP0=\n"),
-    ("formats pixel", "DEFAULT\n10\nbsWRucJU5xJPHb5eBdOm6+DM+VelCZBuvtI3sHERJ9Y=\n"),
+# Our trees: the roots of the first n of eight leaves, computed with broker.merkle's tree code.
+LEAVES = [leaf_hash(f"event {i}".encode()) for i in range(8)]
+TREE_ROOTS = [root_hash(LEAVES[:n]) for n in range(len(LEAVES) + 1)]
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# (case, body): tlog-checkpoint's three-line bodies (origin, size, base64 root), none with our timestamp.
+THREE_LINE_BODIES = [
+    ("empty tree", f"{NAME}\n0\n{b64(EMPTY_ROOT)}\n"),
+    ("tree of 5", f"{NAME}\n5\n{b64(TREE_ROOTS[5])}\n"),
+    ("tree of 8", f"log.example/eight\n8\n{b64(TREE_ROOTS[8])}\n"),
+    ("origin with spaces", f"Footage Broker audit tree\n3\n{b64(TREE_ROOTS[3])}\n"),
+    ("unicode origin", f"журнал.example/κάμερα\n1\n{b64(TREE_ROOTS[1])}\n"),
+    ("2**64 leaves", f"{NAME}\n{2**64}\n{b64(ROOT)}\n"),
 ]
 
 
-@pytest.mark.parametrize(("source", "body"), SPEC_BODIES)
-def test_published_three_line_bodies_parse(source: str, body: str) -> None:
+@pytest.mark.parametrize(("case", "body"), THREE_LINE_BODIES)
+def test_three_line_bodies_parse(case: str, body: str) -> None:
     origin, size, root = body[:-1].split("\n")
     cp = parse_checkpoint(body)
-    assert (cp.origin, cp.tree_size, base64.b64encode(cp.root_hash).decode()) == (origin, int(size), root)
+    assert (cp.origin, cp.tree_size, b64(cp.root_hash)) == (origin, int(size), root)
     assert cp.timestamp is None and cp.extensions == ()
     assert format_checkpoint(cp) == body
 
 
-def test_extension_lines_in_the_style_of_the_formats_example() -> None:
-    # https://github.com/transparency-dev/formats/blob/main/log/checkpoint_test.go TestExtendCheckpoint
-    # has extension lines "6086d1a9" and "Waxing gibbous" after a 16-byte hash; RFC 6962 roots are
-    # 32 bytes, so that exact body is refused here and the lines are tested after a real root.
-    moon = "Moon Log\n4027504\naXQncyBhIHJvb3QgaGFzaA==\n6086d1a9\nWaxing gibbous\n"
+def test_extension_lines_follow_a_32_byte_root() -> None:
+    # tlog-checkpoint: any lines after the root are opaque extension lines. The root is the tree's
+    # RFC 6962 hash here, so a body whose root is 16 bytes is refused even with valid extensions.
+    short = f"Camera Log\n42\n{b64(ROOT[:16])}\nbuild 7f3a09\nrainy tuesday\n"
     with pytest.raises(CheckpointError, match="32 bytes"):
-        parse_checkpoint(moon)
-    body = moon.replace("aXQncyBhIHJvb3QgaGFzaA==", base64.b64encode(ROOT).decode())
+        parse_checkpoint(short)
+    body = short.replace(b64(ROOT[:16]), b64(ROOT))
     cp = parse_checkpoint(body)
-    assert cp.extensions == ("6086d1a9", "Waxing gibbous") and format_checkpoint(cp) == body
+    assert cp.extensions == ("build 7f3a09", "rainy tuesday") and cp.timestamp is None
+    assert format_checkpoint(cp) == body
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        # https://github.com/transparency-dev/formats/blob/main/log/checkpoint_test.go, the invalid
-        # cases of TestUnmarshalLogState, with a 32-byte root where the original's is shorter.
-        "Head\n9944\n",
-        "\n9944\n" + base64.b64encode(ROOT).decode() + "\n",
-        "Log\n123\n" + base64.b64encode(ROOT).decode(),
-        "Log\nbananas\n" + base64.b64encode(ROOT).decode() + "\n",
-        "Log\n-34\n" + base64.b64encode(ROOT).decode() + "\n",
-        "Log\n123\nThisIsn'tBase64\n",
-        # Its "valid" cases whose roots are not 32 bytes, and trailing empty lines, which
-        # tlog-checkpoint forbids ("Extension lines, if any, MUST be non-empty").
-        "Log\n123\nYmFuYW5hcw==\n",
-        "Log\n9944\n" + base64.b64encode(ROOT).decode() + "\n\n\n\n",
+        # tlog-checkpoint: three non-empty lines ending in newlines; a decimal size; a base64 root.
+        "Camera Log\n42\n",
+        f"\n42\n{b64(ROOT)}\n",
+        f"Camera Log\n42\n{b64(ROOT)}",
+        f"Camera Log\nforty-two\n{b64(ROOT)}\n",
+        f"Camera Log\n-42\n{b64(ROOT)}\n",
+        f"Camera Log\n0x2a\n{b64(ROOT)}\n",
+        "Camera Log\n42\nnot base64 at all!\n",
+        f"Camera Log\n42\n{b64(ROOT[:8])}\n",
+        f"Camera Log\n42\n{b64(ROOT + ROOT[:1])}\n",
+        # Trailing empty lines (tlog-checkpoint: extension lines are never empty).
+        f"Camera Log\n42\n{b64(ROOT)}\n\n",
+        f"Camera Log\n42\n{b64(ROOT)}\n\n\n\n",
     ],
 )
-def test_formats_unmarshal_failures_are_refused(body: str) -> None:
+def test_malformed_three_line_bodies_are_refused(body: str) -> None:
     with pytest.raises(CheckpointError):
         parse_checkpoint(body)
 
@@ -371,25 +367,38 @@ def test_sign_note_needs_a_final_newline() -> None:
 
 # --- The log's key name is the origin -------------------------------------------------------------
 
-def test_published_checkpoints_signed_under_their_origin_verify() -> None:
-    cp = verify_checkpoint(ARCHE_NOTE, parse_vkey(ARCHE_VKEY))
-    assert (cp.origin, cp.tree_size) == ("arche2025h1.staging.ct.transparency.dev", 1432088532)
-    assert format_checkpoint(cp) == ARCHE_BODY
-    monkeys = parse_vkey(MONKEYS_VKEY)
-    assert verify_checkpoint(MONKEYS_INIT, monkeys).tree_size == 5
-    assert verify_checkpoint(MONKEYS_NEXT, monkeys.public_key(), "monkeys").tree_size == 8
+def test_checkpoints_signed_under_their_origin_verify() -> None:
+    # tlog-checkpoint: the log's key name is the origin line. Our log, at sizes 5 and 8 of our tree.
+    origin = "log.example/eight"
+    vkey = parse_vkey(str(VerifierKey.ed25519(origin, KEY.public_key())))
+    at_5 = sign_checkpoint(Checkpoint(origin, 5, TREE_ROOTS[5]), KEY)
+    at_8 = sign_checkpoint(Checkpoint(origin, 8, TREE_ROOTS[8]), KEY)
+    assert at_5.startswith(f"{origin}\n5\n{b64(TREE_ROOTS[5])}\n\n\u2014 {origin} ")
+    cp = verify_checkpoint(at_5, vkey)
+    assert (cp.origin, cp.tree_size, cp.root_hash) == (origin, 5, TREE_ROOTS[5])
+    assert verify_checkpoint(at_8, vkey.public_key(), origin).tree_size == 8
     with pytest.raises(CheckpointError):
-        verify_checkpoint(MONKEYS_INIT.replace("\n5\n", "\n6\n"), monkeys)
+        verify_checkpoint(at_5.replace("\n5\n", "\n6\n"), vkey)
+    with pytest.raises(CheckpointError, match="no signature"):
+        verify_checkpoint(at_5, VerifierKey.ed25519(origin, OTHER_KEY.public_key()))
+
+
+# A log that signs under a key name other than its origin (and whose origin has spaces, so it could
+# not be a key name): its checkpoints verify as notes, not as checkpoints, unless legacy.
+FOREIGN_ORIGIN, FOREIGN_KEY_NAME = "Footage Broker audit tree", "audit-tree.footage-broker.example"
 
 
 def test_a_key_name_other_than_the_origin_is_refused_unless_legacy() -> None:
-    # sum.golang.org predates the convention: its checkpoints verify as notes, not as checkpoints.
-    sumdb = parse_vkey(SUMDB_VKEY)
-    assert verify_note(SUMDB_NOTE, sumdb).startswith("go.sum database tree\n")
+    old = Checkpoint(FOREIGN_ORIGIN, 8, TREE_ROOTS[8])
+    note = sign_note(format_checkpoint(old), KEY, FOREIGN_KEY_NAME)
+    vkey = parse_vkey(str(VerifierKey.ed25519(FOREIGN_KEY_NAME, KEY.public_key())))
+    assert verify_note(note, vkey) == format_checkpoint(old)
     with pytest.raises(CheckpointError, match="origin"):
-        verify_checkpoint(SUMDB_NOTE, sumdb)
-    legacy = verify_checkpoint_legacy(SUMDB_NOTE, sumdb.public_key(), "sum.golang.org")
-    assert (legacy.origin, legacy.tree_size) == ("go.sum database tree", 6476701)
+        verify_checkpoint(note, vkey)
+    legacy = verify_checkpoint_legacy(note, vkey.public_key(), FOREIGN_KEY_NAME)
+    assert legacy == old
+    with pytest.raises(CheckpointError):
+        verify_checkpoint_legacy(note, OTHER_KEY.public_key(), FOREIGN_KEY_NAME)
 
 
 LEGACY_ORIGIN, LEGACY_KEY_NAME = "footage-broker.invalid/audit", "footage-broker-audit"
@@ -421,7 +430,7 @@ def test_verify_checkpoint_key_arguments() -> None:
 
 def test_an_origin_that_cannot_be_a_key_name_cannot_be_signed() -> None:
     with pytest.raises(ValueError):
-        sign_checkpoint(parse_checkpoint(SUMDB_NOTE.split("\n\n")[0] + "\n"), KEY)
+        sign_checkpoint(Checkpoint(FOREIGN_ORIGIN, 8, TREE_ROOTS[8]), KEY)
     with pytest.raises(ValueError):
         sign_checkpoint(Checkpoint("a+b", 1, ROOT), KEY)
 

@@ -15,6 +15,7 @@ from broker.merkle import (
     Checkpoint,
     CheckpointError,
     CheckpointLog,
+    NoteSignature,
     checkpoint_log_record,
     cosign_checkpoint,
     parse_checkpoint_log,
@@ -22,7 +23,6 @@ from broker.merkle import (
     sign_note,
     verify_checkpoint,
 )
-from tests.merkle.published_notes import ARCHE_NOTE, MONKEYS_INIT, MONKEYS_NEXT
 
 PROPERTY = settings(max_examples=200, deadline=None)
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -53,9 +53,23 @@ def test_a_clean_file_round_trips() -> None:
     assert parse_checkpoint_log(b"") == CheckpointLog((), 0, None, torn=False)
 
 
-def test_published_notes_can_be_logged() -> None:
-    data = b"".join(checkpoint_log_record(n) for n in (MONKEYS_INIT, MONKEYS_NEXT, ARCHE_NOTE))
-    assert parse_checkpoint_log(data).notes == (MONKEYS_INIT, MONKEYS_NEXT, ARCHE_NOTE)
+def test_notes_of_other_logs_and_many_signatures_can_be_logged() -> None:
+    # Three-line bodies of another origin, extension lines, a non-ASCII origin, and a note with a
+    # signature line of a type nobody here knows plus cosignatures by several witnesses.
+    other = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
+    plain = sign_checkpoint(Checkpoint("log.example/eight", 5, hashlib.sha256(b"5").digest()), other)
+    unicode_origin = sign_checkpoint(Checkpoint("журнал.example/κάμερα", 8, hashlib.sha256(b"8").digest(),
+                                                None, ("ext ✓", "build 7")), other)
+    foreign = NoteSignature("log.example/eight", b"\x05\x05\x05\x05", bytes(range(70))).line()
+    crowded = plain + foreign
+    for i in range(5):
+        crowded = cosign_checkpoint(crowded, WITNESS, f"witness-{i}.example", 1_700_000_000 + i)
+    notes = (plain, unicode_origin, crowded)
+    data = b"".join(checkpoint_log_record(n) for n in notes)
+    assert max(data) < 0x80
+    log = parse_checkpoint_log(data)
+    assert log.notes == notes and log.ok
+    assert verify_checkpoint(log.notes[2], other.public_key(), "log.example/eight").tree_size == 5
 
 
 def test_every_truncation_is_a_torn_tail_after_the_last_whole_record() -> None:

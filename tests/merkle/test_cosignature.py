@@ -1,5 +1,6 @@
 """Witness cosignatures (c2sp.org/tlog-cosignature) and the witness's consistency check
-(c2sp.org/tlog-witness): a real cosigned checkpoint, the spec's example, and properties."""
+(c2sp.org/tlog-witness), tested with our own keys, checkpoints and trees: signed messages and key
+ids rebuilt by hand from the spec's description, edits refused, and properties."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ from broker.merkle import (
     NoteSignature,
     VerifierKey,
     check_consistency,
+    consistency_proof,
     cosign_checkpoint,
     cosignature_line,
     cosigned_message,
     format_checkpoint,
-    parse_checkpoint,
+    leaf_hash,
     parse_note,
     parse_vkey,
+    root_hash,
     sign_checkpoint,
     sign_note,
     valid_key_name,
@@ -35,25 +38,18 @@ from broker.merkle import (
     verify_cosignature,
     verify_note,
 )
-from tests.merkle.published_notes import (
-    ARCHE_BODY,
-    ARCHE_NOTE,
-    ARCHE_VKEY,
-    MONKEYS_INIT,
-    MONKEYS_NEXT,
-    MONKEYS_PROOF_5_8,
-    MONKEYS_VKEY,
-    REMORA_TIMESTAMP,
-    REMORA_VKEY,
-    SPEC_COSIGNATURE_TIMESTAMP,
-    SPEC_COSIGNED_NOTE,
-    WITNESS_SKEY,
-)
-from tests.merkle.test_vectors import CONSISTENCY, ROOTS
+from tests.merkle.reference import ref_mth, ref_proof
 
 PROPERTY = settings(max_examples=200, deadline=None)
+
+
+def seeded(label: str) -> Ed25519PrivateKey:
+    """A fixed Ed25519 key (seed = SHA-256 of ``label``), so every run and failure is reproducible."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(label.encode()).digest())
+
+
 LOG_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
-WITNESS_KEY = Ed25519PrivateKey.from_private_bytes(base64.b64decode(WITNESS_SKEY.split("+")[4])[1:])
+WITNESS_KEY = Ed25519PrivateKey.from_private_bytes(bytes(32))
 WITNESS = VerifierKey.cosignature("witness", WITNESS_KEY.public_key())
 ORIGIN = "footage-broker.example/audit"
 ROOT = hashlib.sha256(b"root").digest()
@@ -61,64 +57,158 @@ CP = Checkpoint(ORIGIN, 1024, ROOT)
 T = 1_700_000_000
 
 
-# --- Published vectors ------------------------------------------------------------------------------
+def expected_cosig_id(name: str, public: bytes) -> bytes:
+    """tlog-cosignature: key id = SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
+    return hashlib.sha256(name.encode() + b"\x0a" + b"\x04" + public).digest()[:4]
 
-def test_a_real_witness_cosignature_verifies() -> None:
-    remora = parse_vkey(REMORA_VKEY)
-    assert verify_cosignature(ARCHE_NOTE, remora) == REMORA_TIMESTAMP
-    assert verify_cosignature(ARCHE_NOTE.encode(), remora.public_key(), "remora.n621.de") == REMORA_TIMESTAMP
+
+def expected_message(body: str, timestamp: int) -> bytes:
+    """tlog-cosignature: the signed message is the line "cosignature/v1", the line "time " and the
+    timestamp in decimal, then the whole checkpoint body."""
+    return b"cosignature/v1\n" + b"time " + str(timestamp).encode("ascii") + b"\n" + body.encode("utf-8")
+
+
+def hand_cosignature(body: str, key: Ed25519PrivateKey, name: str, timestamp: int) -> str:
+    """The cosignature line built from the spec alone: base64(key id || u64 BE timestamp || sig)."""
+    public = VerifierKey.cosignature(name, key.public_key()).key
+    signature = key.sign(expected_message(body, timestamp))
+    blob = expected_cosig_id(name, public) + timestamp.to_bytes(8, "big") + signature
+    return f"\u2014 {name} {base64.b64encode(blob).decode()}\n"
+
+
+# --- A checkpoint cosigned by several witnesses -----------------------------------------------------
+
+WITNESSES = [
+    ("witness.example/one", seeded("witness one"), T),
+    ("witness.example/two", seeded("witness two"), T + 5),
+    ("witness-three.example", seeded("witness three"), T + 9),
+]
+LOG_NOTE = sign_checkpoint(CP, LOG_KEY)
+# A second log signature of a type this package does not know (as logs that also sign RFC 6962 tree
+# heads add): well-formed, ignored by every verifier here.
+FOREIGN_LINE = NoteSignature(
+    ORIGIN, hashlib.sha256(ORIGIN.encode() + b"\n\x05" + b"k" * 32).digest()[:4], bytes(range(70)),
+).line()
+
+
+def _cosign_all(note: str) -> str:
+    for name, key, timestamp in WITNESSES:
+        note = cosign_checkpoint(note, key, name, timestamp)
+    return note
+
+
+COSIGNED = _cosign_all(LOG_NOTE + FOREIGN_LINE)
+
+
+def witness_vkey(i: int) -> VerifierKey:
+    name, key, _ = WITNESSES[i]
+    return parse_vkey(str(VerifierKey.cosignature(name, key.public_key())))
+
+
+def test_the_cosigned_note_is_the_log_note_and_hand_built_lines() -> None:
+    body = format_checkpoint(CP)
+    assert LOG_NOTE + FOREIGN_LINE + "".join(
+        hand_cosignature(body, key, name, timestamp) for name, key, timestamp in WITNESSES
+    ) == COSIGNED
+
+
+@pytest.mark.parametrize("i", range(len(WITNESSES)))
+def test_each_witness_cosignature_verifies(i: int) -> None:
+    name, key, timestamp = WITNESSES[i]
+    assert verify_cosignature(COSIGNED, witness_vkey(i)) == timestamp
+    assert verify_cosignature(COSIGNED.encode(), key.public_key(), name) == timestamp
     # The log's own signature is independent of the cosignatures around it.
-    assert verify_checkpoint(ARCHE_NOTE, parse_vkey(ARCHE_VKEY)).tree_size == 1432088532
+    assert verify_checkpoint(COSIGNED, LOG_KEY.public_key(), ORIGIN) == CP
+
+
+def test_a_witness_that_did_not_cosign_finds_no_cosignature() -> None:
+    stranger = seeded("witness four").public_key()
+    with pytest.raises(CheckpointError, match="no signature"):
+        verify_cosignature(COSIGNED, VerifierKey.cosignature("witness.example/four", stranger))
+    name, _, _ = WITNESSES[0]
+    with pytest.raises(CheckpointError, match="no signature"):  # the right name with another key
+        verify_cosignature(COSIGNED, VerifierKey.cosignature(name, stranger))
+
+
+def _later(note: str, i: int, seconds: int) -> str:
+    """``note`` with witness ``i``'s timestamp moved by ``seconds``, its signature unchanged."""
+    vkey = witness_vkey(i)
+    [sig] = parse_note(note).signed_by(vkey.name, vkey.key_id)
+    moved = int.from_bytes(sig.signature[:8], "big") + seconds
+    return note.replace(sig.line(), NoteSignature(sig.key_name, sig.key_id,
+                                                  moved.to_bytes(8, "big") + sig.signature[8:]).line())
+
+
+def _flipped_last_byte(note: str, i: int) -> str:
+    vkey = witness_vkey(i)
+    [sig] = parse_note(note).signed_by(vkey.name, vkey.key_id)
+    bad = sig.signature[:-1] + bytes([sig.signature[-1] ^ 1])
+    return note.replace(sig.line(), NoteSignature(sig.key_name, sig.key_id, bad).line())
+
+
+_BODY = format_checkpoint(CP)
 
 
 @pytest.mark.parametrize(
-    "forged",
+    ("case", "forged"),
     [
-        ARCHE_NOTE.replace("\n1432088532\n", "\n1432088533\n"),
-        ARCHE_NOTE.replace(ARCHE_BODY, ARCHE_BODY + "extension\n"),
-        ARCHE_NOTE.replace("2net5wAAAABqEiEg", "2net5wAAAABqEiEh"),  # the timestamp, one second later
-        ARCHE_NOTE.replace("fBw==", "fBA=="),
+        ("tree size", COSIGNED.replace("\n1024\n", "\n1025\n")),
+        ("extension line added", COSIGNED.replace(_BODY, _BODY + "extension\n")),
+        ("timestamp one second later", _later(COSIGNED, 0, 1)),
+        ("timestamp one second earlier", _later(COSIGNED, 0, -1)),
+        ("signature byte", _flipped_last_byte(COSIGNED, 0)),
     ],
 )
-def test_a_real_cosignature_does_not_survive_edits(forged: str) -> None:
+def test_a_cosignature_does_not_survive_edits(case: str, forged: str) -> None:
     with pytest.raises(CheckpointError):
-        verify_cosignature(forged, parse_vkey(REMORA_VKEY))
+        verify_cosignature(forged, witness_vkey(0))
 
 
-def test_the_remora_cosignature_is_not_a_plain_note_signature() -> None:
-    remora = parse_vkey(REMORA_VKEY)
-    plain = VerifierKey.ed25519(remora.name, remora.public_key())
+def test_a_cosignature_is_not_a_plain_note_signature() -> None:
+    cosig = witness_vkey(0)
+    plain = VerifierKey.ed25519(cosig.name, cosig.public_key())
     with pytest.raises(CheckpointError, match="no signature"):
-        verify_note(ARCHE_NOTE, plain)  # type 0x01 gives another key id: the line is not its
+        verify_note(COSIGNED, plain)  # type 0x01 gives another key id: the line is not its
     with pytest.raises(ValueError):
-        verify_cosignature(ARCHE_NOTE, plain)
+        verify_cosignature(COSIGNED, plain)
 
 
-def test_the_spec_example_layout() -> None:
-    note = parse_note(SPEC_COSIGNED_NOTE)
-    log_sig, cosig = note.signatures
-    assert cosig.key_name == "witness.example.com/w1" and len(cosig.signature) == 8 + 64
-    assert int.from_bytes(cosig.signature[:8], "big") == SPEC_COSIGNATURE_TIMESTAMP
-    # https://github.com/C2SP/C2SP/blob/main/tlog-cosignature.md, "Ed25519 signed message".
-    assert cosigned_message(note.text, SPEC_COSIGNATURE_TIMESTAMP) == (
-        b"cosignature/v1\n"
-        b"time 1679315147\n"
-        b"example.com/behind-the-sofa\n"
-        b"20852163\n"
-        b"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-    )
-    assert len(log_sig.signature) == 64
+@pytest.mark.parametrize(
+    "cp",
+    [
+        CP,
+        Checkpoint(ORIGIN, 0, EMPTY_ROOT),
+        Checkpoint("log.example/ext", 8, ROOT, None, ("ext one", "ext two")),
+    ],
+)
+@pytest.mark.parametrize("timestamp", [0, T, MAX_COSIGNATURE_TIMESTAMP])
+def test_the_signed_message_is_built_as_the_spec_describes(cp: Checkpoint, timestamp: int) -> None:
+    body = format_checkpoint(cp)
+    assert cosigned_message(body, timestamp) == expected_message(body, timestamp)
+    line = cosignature_line(body, WITNESS_KEY, "witness", timestamp)
+    assert line == hand_cosignature(body, WITNESS_KEY, "witness", timestamp)
+    sig = parse_note(body + "\n" + line).signatures[0]
+    assert sig.key_id == expected_cosig_id("witness", WITNESS.key) and len(sig.signature) == 8 + 64
+    assert int.from_bytes(sig.signature[:8], "big") == timestamp
+    WITNESS_KEY.public_key().verify(sig.signature[8:], expected_message(body, timestamp))
+    note = sign_checkpoint(cp, LOG_KEY) + line
+    assert verify_cosignature(note, WITNESS) == timestamp
 
 
-def test_a_go_witness_key_cosigns_a_go_log_checkpoint() -> None:
-    # transparency-dev/witness uses a type 0x01 skey for cosignature/v1: same key, key id of type 0x04.
-    plain = parse_vkey("witness+f13a86db+AdYV1Ztajd9BvyjP2HgpwrqYL6TjOwIjGMOq8Bu42xbN")
+def test_one_key_as_a_plain_note_key_and_as_a_cosignature_key() -> None:
+    # The same Ed25519 key under type 0x01 and type 0x04 has two key ids (the type byte is hashed),
+    # so a cosignature is never read as a note signature by that key, nor the other way round.
+    plain = parse_vkey(str(VerifierKey.ed25519("witness", WITNESS_KEY.public_key())))
     assert plain.key == WITNESS.key and plain.key_id != WITNESS.key_id
-    verify_checkpoint(MONKEYS_NEXT, parse_vkey(MONKEYS_VKEY))
-    cosigned = cosign_checkpoint(MONKEYS_NEXT, WITNESS_KEY, "witness", T)
-    assert cosigned.startswith(MONKEYS_NEXT)
+    assert plain.key_id == hashlib.sha256(b"witness\n\x01" + plain.key).digest()[:4]
+    assert WITNESS.key_id == expected_cosig_id("witness", plain.key)
+    log_note = sign_checkpoint(Checkpoint("log.example/eight", 8, ROOT), LOG_KEY)
+    cosigned = cosign_checkpoint(log_note, WITNESS_KEY, "witness", T)
+    assert cosigned.startswith(log_note)
     assert verify_cosignature(cosigned, WITNESS) == T
-    assert verify_checkpoint(cosigned, parse_vkey(MONKEYS_VKEY)).tree_size == 8
+    assert verify_checkpoint(cosigned, LOG_KEY.public_key(), "log.example/eight").tree_size == 8
+    with pytest.raises(CheckpointError, match="no signature"):
+        verify_note(cosigned, plain)
 
 
 # --- Cosigning -------------------------------------------------------------------------------------
@@ -154,6 +244,26 @@ def test_every_cosignature_by_the_witness_must_verify() -> None:
     with pytest.raises(CheckpointError, match="does not verify"):
         verify_cosignature(once + stale.line(), WITNESS)
     assert verify_cosignature(once + line + "\n", WITNESS) == T  # identical duplicate: one cosignature
+
+
+def test_a_cosignature_by_another_key_or_for_another_body_is_refused() -> None:
+    note = sign_checkpoint(CP, LOG_KEY)
+    body = format_checkpoint(CP)
+    other_key = NoteSignature("witness", WITNESS.key_id,
+                              T.to_bytes(8, "big") + LOG_KEY.sign(expected_message(body, T)))
+    with pytest.raises(CheckpointError, match="does not verify"):
+        verify_cosignature(note + other_key.line(), WITNESS)
+    other_body = format_checkpoint(Checkpoint(ORIGIN, 1025, ROOT))
+    with pytest.raises(CheckpointError, match="does not verify"):
+        verify_cosignature(note + cosignature_line(other_body, WITNESS_KEY, "witness", T), WITNESS)
+
+
+def test_the_newest_cosignature_timestamp_is_returned() -> None:
+    note = sign_checkpoint(CP, LOG_KEY)
+    for timestamp in (T + 30, T, T + 90, T + 60):
+        note = cosign_checkpoint(note, WITNESS_KEY, "witness", timestamp)
+    assert verify_cosignature(note, WITNESS) == T + 90
+    assert len(parse_note(note).signed_by("witness", WITNESS.key_id)) == 4
 
 
 @pytest.mark.parametrize("timestamp", [-1, MAX_COSIGNATURE_TIMESTAMP + 1, True])
@@ -252,8 +362,30 @@ def test_any_single_byte_edit_of_a_cosigned_note_is_rejected(
 
 # --- The witness's consistency check ----------------------------------------------------------------
 
-MONKEYS_5 = parse_checkpoint(MONKEYS_INIT.split("\n\n")[0] + "\n")
-MONKEYS_8 = parse_checkpoint(MONKEYS_NEXT.split("\n\n")[0] + "\n")
+# Our tree of eight leaves, its roots at every size and the 5 -> 8 consistency proof, all from
+# broker.merkle's tree and proof code (and checked against tests/merkle/reference.py below).
+LEAVES = [leaf_hash(f"event {i}".encode()) for i in range(8)]
+ROOTS = [root_hash(LEAVES[:n]) for n in range(len(LEAVES) + 1)]
+LOG = "log.example/eight"
+AT_5 = Checkpoint(LOG, 5, ROOTS[5])
+AT_8 = Checkpoint(LOG, 8, ROOTS[8])
+PROOF_5_8 = consistency_proof(5, LEAVES)
+
+
+def test_our_tree_matches_the_reference_transcription() -> None:
+    assert ROOTS[0] == EMPTY_ROOT
+    assert all(ROOTS[n] == ref_mth(LEAVES[:n]) for n in range(1, len(ROOTS)))
+    assert ref_proof(5, LEAVES) == PROOF_5_8
+    # RFC 9162 SUBPROOF(5, D[8]): leaves 4 and 5, the root of leaves 6-7, the root of leaves 0-3.
+    assert [LEAVES[4], LEAVES[5], ref_mth(LEAVES[6:8]), ROOTS[4]] == PROOF_5_8
+
+
+def test_signed_checkpoints_of_our_tree_pass_the_witness_check() -> None:
+    old = verify_checkpoint(sign_checkpoint(AT_5, LOG_KEY), LOG_KEY.public_key(), LOG)
+    new = verify_checkpoint(sign_checkpoint(AT_8, LOG_KEY), LOG_KEY.public_key(), LOG)
+    check_consistency(old, new, PROOF_5_8)
+    cosigned = cosign_checkpoint(sign_checkpoint(new, LOG_KEY), WITNESS_KEY, "witness", T)
+    assert verify_cosignature(cosigned, WITNESS) == T
 
 
 def at(size: int, root: bytes, origin: str = "log") -> Checkpoint:
@@ -265,22 +397,25 @@ def flip(proof: list[bytes], i: int) -> list[bytes]:
 
 
 CONSISTENT: list[tuple[str, Checkpoint | None, Checkpoint, list[bytes]]] = [
-    ("transparency-dev/witness 5 -> 8", MONKEYS_5, MONKEYS_8, MONKEYS_PROOF_5_8),
-    ("first checkpoint, no proof", None, MONKEYS_8, []),
-    ("same head again", MONKEYS_8, MONKEYS_8, []),
+    ("our tree 5 -> 8", AT_5, AT_8, PROOF_5_8),
+    ("first checkpoint, no proof", None, AT_8, []),
+    ("same head again", AT_8, AT_8, []),
     ("empty log", None, at(0, EMPTY_ROOT), []),
-    ("empty to non-empty", at(0, EMPTY_ROOT, "monkeys"), MONKEYS_5, []),
+    ("empty to non-empty", at(0, EMPTY_ROOT, LOG), AT_5, []),
 ]
 INCONSISTENT: list[tuple[str, Checkpoint | None, Checkpoint, list[bytes], str]] = [
-    ("proof element altered", MONKEYS_5, MONKEYS_8, flip(MONKEYS_PROOF_5_8, 2), "consistency proof"),
-    ("proof truncated", MONKEYS_5, MONKEYS_8, MONKEYS_PROOF_5_8[:-1], "consistency proof"),
-    ("proof missing", MONKEYS_5, MONKEYS_8, [], "consistency proof"),
-    ("rollback", MONKEYS_8, MONKEYS_5, MONKEYS_PROOF_5_8, "below the old size"),
-    ("same size, other root", MONKEYS_8, at(8, ROOT, "monkeys"), [], "consistency proof"),
-    ("other log", MONKEYS_5, at(8, MONKEYS_8.root_hash), MONKEYS_PROOF_5_8, "origin"),
-    ("proof from size 0", None, MONKEYS_8, MONKEYS_PROOF_5_8[:1], "from size 0"),
+    ("proof element altered", AT_5, AT_8, flip(PROOF_5_8, 2), "consistency proof"),
+    ("proof truncated", AT_5, AT_8, PROOF_5_8[:-1], "consistency proof"),
+    ("proof missing", AT_5, AT_8, [], "consistency proof"),
+    ("proof too long", AT_5, AT_8, [*PROOF_5_8, ROOTS[1]], "consistency proof"),
+    ("rollback", AT_8, AT_5, PROOF_5_8, "below the old size"),
+    ("same size, other root", AT_8, at(8, ROOT, LOG), [], "consistency proof"),
+    ("other log", AT_5, at(8, ROOTS[8]), PROOF_5_8, "origin"),
+    ("proof from size 0", None, AT_8, PROOF_5_8[:1], "from size 0"),
     ("size 0 with a root", None, at(0, ROOT), [], "empty tree"),
-    ("old size 0 with a root", at(0, ROOT, "monkeys"), MONKEYS_5, [], "consistency proof"),
+    ("old size 0 with a root", at(0, ROOT, LOG), AT_5, [], "consistency proof"),
+    ("a root of another tree", AT_5, at(8, root_hash([*LEAVES[:7], leaf_hash(b"other")]), LOG), PROOF_5_8,
+     "consistency proof"),
 ]
 
 
@@ -297,17 +432,32 @@ def test_inconsistent_heads_are_refused(case: str, old: Checkpoint | None, new: 
         check_consistency(old, new, proof)
 
 
-@pytest.mark.parametrize(("old", "new", "proof"), CONSISTENCY)
-def test_rfc_consistency_vectors_pass_the_witness_check(old: int, new: int, proof: list[bytes]) -> None:
+SIZE_PAIRS = [(m, n) for n in range(len(LEAVES) + 1) for m in range(n + 1)]
+
+
+@pytest.mark.parametrize(("old", "new"), SIZE_PAIRS)
+def test_every_pair_of_sizes_of_our_tree_passes_the_witness_check(old: int, new: int) -> None:
+    proof = consistency_proof(old, LEAVES[:new])
+    if old > 0:
+        assert proof == ref_proof(old, LEAVES[:new])
     check_consistency(at(old, ROOTS[old]), at(new, ROOTS[new]), proof)
-    if proof:
+    for i in range(len(proof)):
         with pytest.raises(CheckpointError):
-            check_consistency(at(old, ROOTS[old]), at(new, ROOTS[new]), flip(proof, 0))
+            check_consistency(at(old, ROOTS[old]), at(new, ROOTS[new]), flip(proof, i))
+    if old < new:
+        with pytest.raises(CheckpointError, match="below the old size"):
+            check_consistency(at(new, ROOTS[new]), at(old, ROOTS[old]), proof)
+
+
+HASH_POOL = ROOTS + LEAVES
 
 
 @PROPERTY
-@given(st.integers(0, 8), st.integers(0, 8), st.lists(st.sampled_from(ROOTS), max_size=4))
-def test_the_witness_check_is_verify_consistency_plus_rules(old: int, new: int, proof: list[bytes]) -> None:
+@given(st.integers(0, 8), st.integers(0, 8), st.booleans(), st.lists(st.sampled_from(HASH_POOL), max_size=4))
+def test_the_witness_check_is_verify_consistency_plus_rules(old: int, new: int, real: bool,
+                                                            proof: list[bytes]) -> None:
+    if real and old <= new:
+        proof = consistency_proof(old, LEAVES[:new])
     ok = old <= new and verify_consistency(old, new, ROOTS[old], ROOTS[new], proof)
     try:
         check_consistency(at(old, ROOTS[old]), at(new, ROOTS[new]), proof)
