@@ -23,7 +23,7 @@ from broker.readmodel.audit_view import leaf_bytes, tree_head
 from broker.readmodel.tables import audit_checkpoints
 
 ORIGIN = "footage-broker.invalid/audit"
-KEY_NAME = "footage-broker-audit"
+KEY_NAME = ORIGIN  # C2SP tlog-checkpoint: the log's key name is its origin (was "footage-broker-audit")
 BATCH = 10_000
 
 
@@ -62,7 +62,7 @@ def checkpoint(ctx: Context) -> str | None:
     if existing is not None:
         return str(existing[0])
     head = Checkpoint(origin=ORIGIN, tree_size=size, root_hash=root, timestamp=ctx.clock.now())
-    note = sign_checkpoint(head, ctx.signing_key, KEY_NAME)
+    note = sign_checkpoint(head, ctx.signing_key)
     with ctx.readmodel.writer.begin() as conn:
         known = conn.execute(select(audit_checkpoints.c.tree_size)
                              .where(audit_checkpoints.c.tree_size == size)).first()
@@ -86,7 +86,7 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | None = None) -> Ch
     heads: list[Checkpoint] = []
     for note in notes:
         try:
-            heads.append(verify_checkpoint(note, public_key, KEY_NAME))
+            heads.append(verify_checkpoint(note, public_key, ORIGIN))
         except CheckpointError as exc:
             return _report(False, 0, 0, 0, len(heads), None, None,
                            f"a stored checkpoint does not verify: {exc.detail}", notes)

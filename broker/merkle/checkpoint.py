@@ -1,65 +1,89 @@
-"""Signed tree heads: a checkpoint body (C2SP tlog-checkpoint) wrapped in a C2SP signed note.
+"""Signed tree heads: a C2SP tlog-checkpoint body wrapped in a C2SP signed note (see ``note``).
 
-Body, four lines, each ending in ``\\n``::
+Body, three or more non-empty lines, each ending in ``\\n``::
 
     footage-broker.example/audit                  origin: names the log, so a head cannot be replayed
     1024                                          tree size: decimal, no sign, no leading zeros
     3q2+7w...=                                    root hash: standard base64 (padded) of 32 bytes
-    timestamp 2026-11-20T09:00:00.000000Z         extension line: when the head was signed, UTC,
-                                                  always six fractional digits so the text is canonical
+    timestamp 2026-11-20T09:00:00.000000Z         optional extension line (ours): when the head was
+                                                  signed, UTC, always six fractional digits
+    anything else                                 optional opaque extension lines, kept and signed
 
-Signed note: the body, a blank line, then one line per signature ``— <key name> <base64(key hash ||
-Ed25519 signature)>`` where key hash is the first 4 bytes of SHA-256(key name || "\\n" || 0x01 ||
-raw 32-byte public key). Parsing is strict (one text for one value) so equal heads have equal bytes.
+The first three lines are the spec's checkpoint; the rest are extension lines. This broker's own
+extension is the ``timestamp`` line: if present it must come first among the extensions, exactly in
+the form above; any other extension line starting with ``timestamp `` is refused, so one value has
+one text. Other extension lines are opaque: parsed, kept in order and covered by every signature.
+
+The log signs with key name == origin (tlog-checkpoint says the key name SHOULD match the origin;
+tlog-policy says MUST), and ``verify_checkpoint`` requires it. Parsing is strict (one text for one
+value) so equal heads have equal bytes.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from broker.errors import InvalidInput
 from broker.merkle.hashing import HASH_SIZE
+from broker.merkle.note import (
+    ED25519_ALGORITHM,
+    SIGNATURE_PREFIX,
+    CheckpointError,
+    VerifierKey,
+    as_verifier_key,
+    key_hash,
+    sign_note,
+    strict_b64decode,
+    valid_key_name,
+    verify_note,
+)
 
-ED25519_ALGORITHM = 0x01
-"""Signature type byte of Ed25519 in the C2SP signed-note key hash."""
+__all__ = [
+    "ED25519_ALGORITHM",
+    "SIGNATURE_PREFIX",
+    "TIMESTAMP_PREFIX",
+    "Checkpoint",
+    "CheckpointError",
+    "format_checkpoint",
+    "key_hash",
+    "parse_checkpoint",
+    "sign_checkpoint",
+    "sign_note",
+    "verify_checkpoint",
+    "verify_checkpoint_legacy",
+    "verify_note",
+]
 
-SIGNATURE_PREFIX = "— "
-"""Every signature line starts with an em dash (U+2014) and a space."""
+TIMESTAMP_PREFIX = "timestamp "
+"""Extension lines starting with this are this broker's timestamp extension, and nothing else."""
 
-_KEY_HASH_SIZE = 4
-_ED25519_SIGNATURE_SIZE = 64
 _SIZE_LINE = re.compile(r"0|[1-9][0-9]*")
 _TIMESTAMP_LINE = re.compile(r"timestamp ([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})Z")
-
-
-class CheckpointError(InvalidInput):
-    """A checkpoint or signed note that is malformed, unsigned by the expected key, or forged."""
-
-    title = "Invalid checkpoint"
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """A tree head: the log ``origin`` had ``tree_size`` leaves with ``root_hash`` at ``timestamp``.
+    """A tree head: the log ``origin`` had ``tree_size`` leaves with ``root_hash``, optionally signed
+    at ``timestamp``, with opaque ``extensions`` lines after the timestamp line.
 
     Construction raises ValueError unless origin is a non-empty printable line without surrounding
-    whitespace, size >= 0, the root is 32 bytes and the timestamp is timezone-aware; the timestamp
-    is stored converted to UTC.
+    whitespace, size >= 0, the root is 32 bytes, the timestamp (if any) is timezone-aware, and each
+    extension is a non-empty line of UTF-8 without control characters that does not start with
+    ``TIMESTAMP_PREFIX`` (use ``timestamp``). The timestamp is stored converted to UTC and
+    ``extensions`` as a tuple.
     """
 
     origin: str
     tree_size: int
     root_hash: bytes
-    timestamp: datetime
+    timestamp: datetime | None = None
+    extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.origin or not self.origin.isprintable() or self.origin != self.origin.strip():
@@ -68,38 +92,70 @@ class Checkpoint:
             raise ValueError("tree size must be non-negative")
         if len(self.root_hash) != HASH_SIZE:
             raise ValueError(f"root hash must be {HASH_SIZE} bytes")
-        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
-            raise ValueError("timestamp must be timezone-aware")
-        try:
-            object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
-        except OverflowError as exc:
-            raise ValueError("timestamp out of range in UTC") from exc
+        if self.timestamp is not None:
+            if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+                raise ValueError("timestamp must be timezone-aware")
+            try:
+                object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
+            except OverflowError as exc:
+                raise ValueError("timestamp out of range in UTC") from exc
+        extensions = tuple(self.extensions)
+        for line in extensions:
+            if not isinstance(line, str) or not line or "\n" in line or _CONTROL.search(line):
+                raise ValueError(f"bad extension line {line!r}: one non-empty line, no control characters")
+            if not _utf8(line):
+                raise ValueError(f"extension line {line!r} is not valid UTF-8")
+            if line.startswith(TIMESTAMP_PREFIX):
+                raise ValueError(f"extension line {line!r} is reserved: set the timestamp field instead")
+        object.__setattr__(self, "extensions", extensions)
 
 
 def format_checkpoint(cp: Checkpoint) -> str:
     """The canonical body text of ``cp`` (the bytes that get signed), ending with a newline."""
-    root = base64.b64encode(cp.root_hash).decode("ascii")
-    stamp = cp.timestamp.replace(tzinfo=None).isoformat(timespec="microseconds")
-    return f"{cp.origin}\n{cp.tree_size}\n{root}\ntimestamp {stamp}Z\n"
+    lines = [cp.origin, str(cp.tree_size), base64.b64encode(cp.root_hash).decode("ascii")]
+    if cp.timestamp is not None:
+        stamp = cp.timestamp.replace(tzinfo=None).isoformat(timespec="microseconds")
+        lines.append(f"{TIMESTAMP_PREFIX}{stamp}Z")
+    lines.extend(cp.extensions)
+    return "\n".join(lines) + "\n"
 
 
 def parse_checkpoint(body: str) -> Checkpoint:
-    """Inverse of ``format_checkpoint``; raises CheckpointError unless ``body`` is exactly canonical."""
+    """Inverse of ``format_checkpoint``; raises CheckpointError unless ``body`` is exactly canonical.
+
+    Accepts the spec's three-line body, our timestamp extension, and any other extension lines.
+    Refuses: no final newline, fewer than three lines, an empty line, control characters, a size
+    that is not plain decimal, a root that is not canonical base64 of 32 bytes, a ``timestamp``
+    line that is malformed, repeated or not the first extension, and any field ``Checkpoint``
+    rejects.
+    """
     if not body.endswith("\n"):
         raise CheckpointError("checkpoint body must end with a newline")
+    if _CONTROL_BUT_NEWLINE.search(body) or not _utf8(body):
+        raise CheckpointError("checkpoint body must be UTF-8 without control characters")
     lines = body[:-1].split("\n")
-    if len(lines) != 4:
-        raise CheckpointError(f"checkpoint body must have 4 lines, not {len(lines)}")
-    origin, size_line, root_line, stamp_line = lines
+    if len(lines) < 3:
+        raise CheckpointError(f"checkpoint body must have at least 3 lines, not {len(lines)}")
+    if not all(lines):
+        raise CheckpointError("checkpoint body lines must be non-empty")
+    origin, size_line, root_line, *extensions = lines
     if not _SIZE_LINE.fullmatch(size_line):
         raise CheckpointError(f"bad tree size line {size_line!r}")
-    root = _strict_b64decode(root_line, "root hash")
-    stamp = _TIMESTAMP_LINE.fullmatch(stamp_line)
-    if stamp is None:
-        raise CheckpointError(f"bad timestamp line {stamp_line!r}")
+    root = strict_b64decode(root_line, "root hash")
+    moment = None
+    if extensions and extensions[0].startswith(TIMESTAMP_PREFIX):
+        stamp = _TIMESTAMP_LINE.fullmatch(extensions[0])
+        if stamp is None:
+            raise CheckpointError(f"bad timestamp line {extensions[0]!r}")
+        try:
+            moment = datetime.fromisoformat(stamp.group(1)).replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise CheckpointError(str(exc)) from exc
+        extensions = extensions[1:]
+    if any(line.startswith(TIMESTAMP_PREFIX) for line in extensions):
+        raise CheckpointError("the timestamp line must be the first extension line, and appear once")
     try:
-        moment = datetime.fromisoformat(stamp.group(1)).replace(tzinfo=UTC)
-        cp = Checkpoint(origin, int(size_line), root, moment)
+        cp = Checkpoint(origin, int(size_line), root, moment, tuple(extensions))
     except ValueError as exc:
         raise CheckpointError(str(exc)) from exc
     if format_checkpoint(cp) != body:
@@ -107,102 +163,45 @@ def parse_checkpoint(body: str) -> Checkpoint:
     return cp
 
 
-def key_hash(key_name: str, public_key: Ed25519PublicKey) -> bytes:
-    """The 4-byte C2SP key id: SHA-256(key_name || "\\n" || 0x01 || raw public key)[:4]."""
-    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    digest = hashlib.sha256(key_name.encode() + b"\n" + bytes([ED25519_ALGORITHM]) + raw).digest()
-    return digest[:_KEY_HASH_SIZE]
+def sign_checkpoint(cp: Checkpoint, private_key: Ed25519PrivateKey) -> str:
+    """``cp``'s canonical body signed as a C2SP note under key name ``cp.origin``.
 
-
-def sign_note(text: str, private_key: Ed25519PrivateKey, key_name: str) -> str:
-    """A C2SP signed note: ``text``, a blank line and one Ed25519 signature line by ``key_name``.
-
-    Raises ValueError unless ``text`` is non-empty valid UTF-8 ending in a newline and ``key_name``
-    is non-empty without whitespace or ``+``.
+    Raises ValueError if the origin is not a valid key name (it has a space or ``+``).
     """
-    _check_key_name(key_name)
-    if not text.endswith("\n"):
-        raise ValueError("note text must end with a newline")
-    signature = private_key.sign(text.encode())
-    blob = base64.b64encode(key_hash(key_name, private_key.public_key()) + signature).decode("ascii")
-    return f"{text}\n{SIGNATURE_PREFIX}{key_name} {blob}\n"
+    if not valid_key_name(cp.origin):
+        raise ValueError(f"origin {cp.origin!r} cannot be a key name: no spaces, no '+'")
+    return sign_note(format_checkpoint(cp), private_key, cp.origin)
 
 
-def verify_note(note: str, public_key: Ed25519PublicKey, key_name: str) -> str:
-    """The text of ``note`` if ``key_name``/``public_key`` signed it exactly once, else CheckpointError.
+def verify_checkpoint(note: str | bytes, key: VerifierKey | Ed25519PublicKey,
+                      origin: str | None = None) -> Checkpoint:
+    """The checkpoint in ``note`` if the log ``origin`` signed it with ``key``, under key name origin.
 
-    Signature lines by other keys are ignored (cosigners), but every signature line must be well
-    formed. Raises ValueError if ``key_name`` itself is not a valid key name.
+    ``key`` is the log's type 0x01 ``VerifierKey`` (its name is the origin; ``origin``, if given,
+    must equal it) or its Ed25519 public key with ``origin``; otherwise ValueError. Raises
+    CheckpointError for a malformed, unsigned or forged note (see ``verify_note``), a body that
+    ``parse_checkpoint`` refuses, or a body whose origin line is not the key name.
     """
-    _check_key_name(key_name)
-    text, signatures = _split_note(note)
-    expected = key_hash(key_name, public_key)
-    mine = [sig for name, sig in signatures if name == key_name and sig[:_KEY_HASH_SIZE] == expected]
-    if not mine:
-        raise CheckpointError(f"no signature by key {key_name!r}")
-    if len(mine) > 1:
-        raise CheckpointError(f"more than one signature by key {key_name!r}")
-    signature = mine[0][_KEY_HASH_SIZE:]
-    if len(signature) != _ED25519_SIGNATURE_SIZE:
-        raise CheckpointError("Ed25519 signature must be 64 bytes")
-    try:
-        public_key.verify(signature, text.encode())
-    except InvalidSignature as exc:
-        raise CheckpointError(f"signature by key {key_name!r} does not verify") from exc
-    return text
+    vkey = as_verifier_key(key, origin, ED25519_ALGORITHM)
+    cp = parse_checkpoint(verify_note(note, vkey))
+    if cp.origin != vkey.name:
+        raise CheckpointError(f"checkpoint origin {cp.origin!r} is not the signing key name {vkey.name!r}")
+    return cp
 
 
-def sign_checkpoint(cp: Checkpoint, private_key: Ed25519PrivateKey, key_name: str) -> str:
-    """``cp``'s canonical body signed as a C2SP note by ``key_name``; ValueError for a bad key name."""
-    return sign_note(format_checkpoint(cp), private_key, key_name)
+def verify_checkpoint_legacy(note: str | bytes, public_key: Ed25519PublicKey, key_name: str) -> Checkpoint:
+    """``verify_checkpoint`` without the key name == origin rule, for notes signed before it.
 
-
-def verify_checkpoint(note: str, public_key: Ed25519PublicKey, key_name: str) -> Checkpoint:
-    """The checkpoint in ``note`` if ``key_name``/``public_key`` signed it and its body is canonical.
-
-    Raises CheckpointError for any malformed, unsigned or forged note (see ``verify_note``).
+    Until this change the broker signed origin ``footage-broker.invalid/audit`` under key name
+    ``footage-broker-audit``; pass that name to read those notes. Same errors as ``verify_checkpoint``
+    except that the origin may differ from ``key_name``. Do not use it for new notes.
     """
     return parse_checkpoint(verify_note(note, public_key, key_name))
 
 
-def _split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
+def _utf8(text: str) -> bool:
     try:
-        note.encode()
-    except UnicodeEncodeError as exc:
-        raise CheckpointError("a signed note must be valid UTF-8") from exc
-    cut = note.rfind("\n\n")
-    if cut < 0 or not note.endswith("\n"):
-        raise CheckpointError("a signed note is a text, a blank line and signature lines")
-    body, tail = note[: cut + 1], note[cut + 2 : -1]
-    signatures: list[tuple[str, bytes]] = []
-    for line in tail.split("\n"):
-        if not line.startswith(SIGNATURE_PREFIX):
-            raise CheckpointError(f"bad signature line {line!r}")
-        name, sep, blob = line[len(SIGNATURE_PREFIX) :].partition(" ")
-        if not sep or not _valid_key_name(name):
-            raise CheckpointError(f"bad signature line {line!r}")
-        sig = _strict_b64decode(blob, "signature")
-        if len(sig) <= _KEY_HASH_SIZE:
-            raise CheckpointError("signature too short")
-        signatures.append((name, sig))
-    return body, signatures
-
-
-def _strict_b64decode(text: str, what: str) -> bytes:
-    # Python's decoder ignores non-zero padding bits; re-encoding rejects those alternative spellings.
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise CheckpointError(f"{what} is not base64") from exc
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise CheckpointError(f"{what} is not canonical base64")
-    return raw
-
-
-def _valid_key_name(name: str) -> bool:
-    return bool(name) and "+" not in name and not any(c.isspace() for c in name) and name.isprintable()
-
-
-def _check_key_name(name: str) -> None:
-    if not _valid_key_name(name):
-        raise ValueError(f"bad key name {name!r}: non-empty, no spaces, no '+'")
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
