@@ -12,9 +12,15 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from broker.adapters.checkpoint_archive import (
+    CheckpointArchive,
+    CheckpointLogFile,
+    LeafLogFile,
+    S3CheckpointArchive,
+)
 from broker.adapters.durable import born_private, private_dir
 from broker.adapters.locks import FileWriteLock, no_write_lock
-from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
 from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
 from broker.adapters.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
@@ -120,8 +126,6 @@ def open_keystore(settings: Settings) -> Keystore:
 
 def open_blob_store(settings: Settings) -> BlobStore:
     if settings.blob_store == "s3":
-        from broker.adapters.vault.blobs import S3BlobStore
-
         assert settings.s3_endpoint_url is not None  # enforced by Settings
         return S3BlobStore(
             bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
@@ -155,11 +159,17 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                           write_lock=(FileWriteLock(settings.data_dir / "readmodel.db.lock")
                                       if readmodel.dialect == "sqlite" else no_write_lock))
     consistency = ReadYourWrites(projector)
+    if settings.checkpoints_dir is not None:
+        private_dir(settings.checkpoints_dir)
+    archives: list[CheckpointArchive] = [CheckpointLogFile(settings.checkpoint_log_path)]
+    if isinstance(vault.blobs, S3BlobStore):
+        archives.append(S3CheckpointArchive(vault.blobs.client, vault.blobs.bucket))
     ctx = Context(app=app, readmodel=readmodel, consistency=consistency, clock=clock,
                   policy=policy, vault=vault, personal_data=personal_data,
                   signing_key=signing_key, scratch_dir=settings.data_dir / "scratch",
                   max_clip_bytes=settings.max_clip_bytes,
-                  orphan_age=timedelta(seconds=settings.upload_max_duration_s))
+                  orphan_age=timedelta(seconds=settings.upload_max_duration_s),
+                  checkpoint_archives=archives, leaf_log=LeafLogFile(settings.leaf_log_path))
     cameras, clients, clips = Cameras(ctx), Clients(ctx), Clips(ctx)
     broker = Broker(
         settings=settings, ctx=ctx, projector=projector, cameras=cameras, clients=clients,

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     keys_dir: Path = Path("keys")
+    checkpoints_dir: Path | None = None
+    """Where the checkpoint log and leaf log go (default: the data dir); another disk or a
+    write-once mount is better: a rebuild of the read model never touches them."""
     policy_pack: Path = Field(default=Path("kr-pipa"), description=(
         "a bundled pack by name (kr-pipa, eu-gdpr-led) or the path of a pack file"))
 
@@ -86,6 +89,14 @@ class Settings(BaseSettings):
     @property
     def keystore_db_path(self) -> Path:
         return self.data_dir / "keystore.db"
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return (self.checkpoints_dir or self.data_dir) / "checkpoints.log"
+
+    @property
+    def leaf_log_path(self) -> Path:
+        return (self.checkpoints_dir or self.data_dir) / "audit-leaves.bin"
 
     @property
     def blobs_dir(self) -> Path:

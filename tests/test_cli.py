@@ -137,12 +137,15 @@ def test_audit_commands(env, tmp_path):
     assert "pos" in invoke("audit", "query", "--limit", "3")
     csv_out = invoke("audit", "query", "--format", "csv", "--limit", "2")
     assert csv_out.lstrip("\ufeff").startswith("position,at,event_type")
+    unanchored = runner.invoke(cli, ["audit", "verify"])
+    assert unanchored.exit_code == 1  # nothing has signed the log yet: not a pass
+    assert "footage-broker.invalid/audit" in invoke("audit", "checkpoint")
     verified = invoke("audit", "verify")
     assert verified.startswith("OK:")
-    assert "footage-broker.invalid/audit" in invoke("audit", "checkpoint")
     target = tmp_path / "checkpoints.json"
     invoke("audit", "export-checkpoints", str(target))
     assert "public_key_raw_base64" in target.read_text()
+    assert invoke("audit", "verify", "--checkpoints", str(target)).startswith("OK:")
     assert invoke("audit", "ledger").lstrip("\ufeff").startswith("provided_at,file_name")
 
 

@@ -178,3 +178,60 @@ def test_malformed_http_and_aborted_uploads_are_no_server_errors(tmp_path: Path)
     log = stderr.decode()
     assert "client disconnected during POST /v1/clips" in log
     assert "Traceback" not in log
+
+
+def cli(env: dict[str, str], *args: str, code: int = 0) -> str:
+    result = subprocess.run([sys.executable, "-m", "broker.entrypoints.cli", *args], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == code, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_a_witness_cosigns_a_growing_log_and_refuses_a_rewritten_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    settings, _, _, env = served_broker(tmp_path)
+    cli(env, "audit", "checkpoint")
+    vkey_line = cli(env, "witness", "init", "--key", str(tmp_path / "w.pem"), "--name", "w.example")
+    witness_vkey = vkey_line.strip().splitlines()[-1]
+    port = free_port()
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    state = tmp_path / "witness.log"
+    try:
+        wait_until_up(f"{base}/readyz", server)
+        log_key = httpx.get(f"{base}/v1/audit/checkpoints").json()["log_key"]
+        cosign = ["witness", "cosign", "--log", base, "--log-key", log_key, "--key",
+                  str(tmp_path / "w.pem"), "--name", "w.example", "--state", str(state)]
+        assert "consistent with 0" in cli(env, *cosign)
+        cli(env, "clients", "add", "--role", "police", "--agency", "세종경찰청")
+        cli(env, "audit", "checkpoint")
+        assert "consistent with" in cli(env, *cosign)
+        ok = cli(env, "audit", "verify", "--checkpoints", base, "--checkpoints", str(state),
+                 "--log-key", log_key, "--witness-key", witness_vkey)
+        assert ok.startswith("OK:")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # The insider rewrites an old event, rebuilds the read model, signs the forged history.
+    with sqlite3.connect(settings.events_db_path) as conn:
+        (state_bytes,) = conn.execute("SELECT state FROM stored_events WHERE rowid = 1").fetchone()
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 1",
+                     (bytes(state_bytes).replace(b"cam", b"cax", 1),))
+    for name in ("readmodel.db", "readmodel.db-wal", "readmodel.db-shm", "checkpoints.log",
+                 "audit-leaves.bin"):
+        (settings.data_dir / name).unlink(missing_ok=True)
+    cli(env, "init")
+    cli(env, "clients", "add", "--role", "fire", "--agency", "세종소방")
+    cli(env, "audit", "checkpoint")
+    server = start_server(env, port)
+    try:
+        wait_until_up(f"{base}/readyz", server)
+        refused = cli(env, *cosign, code=1)
+        assert "not cosigned" in refused and "consistency" in refused
+        caught = cli(env, "audit", "verify", "--checkpoints", str(state), "--log-key", log_key,
+                     "--witness-key", witness_vkey, code=1)
+        assert "differs from the trusted checkpoint" in caught
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -9,7 +9,7 @@ signature verifies: an edited, deleted, reordered or inserted stored event is na
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,24 @@ from sqlalchemy import insert, select
 
 from broker.adapters.eventstore import read_raw
 from broker.application.context import Context
-from broker.merkle import Checkpoint, CheckpointError, sign_checkpoint, verify_checkpoint, verify_log
+from broker.errors import InvalidInput
+from broker.merkle import (
+    Checkpoint,
+    CheckpointError,
+    VerifierKey,
+    consistency_proof_lazy,
+    range_root_from_leaves,
+    sign_checkpoint,
+    verify_checkpoint,
+    verify_cosignature,
+    verify_log,
+)
 from broker.readmodel.audit_view import leaf_bytes, tree_head
-from broker.readmodel.tables import audit_checkpoints
+from broker.readmodel.tables import audit_checkpoints, audit_leaves
 
 ORIGIN = "footage-broker.invalid/audit"
-KEY_NAME = ORIGIN  # C2SP tlog-checkpoint: the log's key name is its origin (was "footage-broker-audit")
+KEY_NAME = ORIGIN
+"""C2SP tlog-checkpoint: the log's key name is its origin."""
 BATCH = 10_000
 
 
@@ -51,47 +63,161 @@ class ChainReport:
 
 
 def checkpoint(ctx: Context) -> str | None:
-    """Sign the current tree head (once per size); returns the signed note, or None if empty."""
+    """Sign the current tree head (once per size) and keep it, and the leaves it covers, outside
+    the read model; returns the signed note, or None while the log is empty."""
     ctx.consistency.latest()
+    restore_checkpoints(ctx)
     with ctx.readmodel.reader.connect() as conn:
         size, root = tree_head(conn)
         if size == 0:
             return None
+        _extend_leaf_log(ctx, conn, size)
         existing = conn.execute(select(audit_checkpoints.c.signed_note)
                                 .where(audit_checkpoints.c.tree_size == size)).first()
     if existing is not None:
-        return str(existing[0])
-    head = Checkpoint(origin=ORIGIN, tree_size=size, root_hash=root, timestamp=ctx.clock.now())
-    note = sign_checkpoint(head, ctx.signing_key)
-    with ctx.readmodel.writer.begin() as conn:
-        known = conn.execute(select(audit_checkpoints.c.tree_size)
-                             .where(audit_checkpoints.c.tree_size == size)).first()
-        if known is None:
-            conn.execute(insert(audit_checkpoints).values(
-                tree_size=size, root_hash=root, signed_note=note, created_at=head.timestamp))
+        note = str(existing[0])
+    else:
+        head = Checkpoint(origin=ORIGIN, tree_size=size, root_hash=root, timestamp=ctx.clock.now())
+        note = sign_checkpoint(head, ctx.signing_key)
+        with ctx.readmodel.writer.begin() as conn:
+            known = conn.execute(select(audit_checkpoints.c.signed_note)
+                                 .where(audit_checkpoints.c.tree_size == size)).first()
+            if known is None:
+                conn.execute(insert(audit_checkpoints).values(
+                    tree_size=size, root_hash=root, signed_note=note, created_at=head.timestamp))
+            else:
+                note = str(known[0])
+    for archive in ctx.checkpoint_archives:
+        archive.append(note, size)  # idempotent: a crash before this is mended by the next run
     return note
 
 
+def restore_checkpoints(ctx: Context) -> int:
+    """Put back into the read model the archived checkpoints it lacks (after a rebuild), so
+    listings and proofs serve every checkpoint ever signed; returns how many came back."""
+    archived: dict[int, tuple[Checkpoint, str]] = {}
+    for archive in ctx.checkpoint_archives:
+        for note in archive.notes():
+            try:
+                head = verify_checkpoint(note, ctx.signing_key.public_key(), ORIGIN)
+            except CheckpointError:
+                continue  # not ours, or damaged: verification reports it, nothing imports it
+            archived.setdefault(head.tree_size, (head, note))
+    if not archived:
+        return 0
+    with ctx.readmodel.writer.begin() as conn:
+        known = {row[0] for row in conn.execute(select(audit_checkpoints.c.tree_size))}
+        missing = [(head, note) for size, (head, note) in sorted(archived.items())
+                   if size not in known]
+        for head, note in missing:
+            conn.execute(insert(audit_checkpoints).values(
+                tree_size=head.tree_size, root_hash=head.root_hash, signed_note=note,
+                created_at=head.timestamp or ctx.clock.now()))
+    return len(missing)
+
+
+def checkpoint_page(ctx: Context, after: int | None, limit: int) -> tuple[list[str], int | None]:
+    """Signed checkpoints with tree size above ``after``, oldest first; and the next cursor."""
+    query = select(audit_checkpoints.c.tree_size, audit_checkpoints.c.signed_note)
+    if after is not None:
+        query = query.where(audit_checkpoints.c.tree_size > after)
+    with ctx.readmodel.reader.connect() as conn:
+        rows = conn.execute(query.order_by(audit_checkpoints.c.tree_size).limit(limit + 1)).all()
+    page = rows[:limit]
+    return [str(row[1]) for row in page], (int(page[-1][0]) if len(rows) > limit else None)
+
+
+def latest_checkpoint(ctx: Context) -> str | None:
+    with ctx.readmodel.reader.connect() as conn:
+        row = conn.execute(select(audit_checkpoints.c.signed_note)
+                           .order_by(audit_checkpoints.c.tree_size.desc()).limit(1)).first()
+    return str(row[0]) if row is not None else None
+
+
+def consistency_between(ctx: Context, old_size: int, new_size: int) -> list[bytes]:
+    """RFC 9162 consistency proof from any earlier size to a signed checkpoint's size, from the
+    recorded leaves: an outside party (a witness) checks that the log it saw at ``old_size`` is
+    a prefix of the one the broker signed at ``new_size``."""
+    with ctx.readmodel.reader.connect() as conn:
+        signed = conn.execute(select(audit_checkpoints.c.tree_size).where(
+            audit_checkpoints.c.tree_size == new_size)).first()
+        if signed is None or not 0 < old_size <= new_size:
+            raise InvalidInput("a proof runs from an earlier size to the size of a signed "
+                               "checkpoint")
+        cache: dict[int, bytes] = {}
+
+        def leaf(position: int) -> bytes:
+            if position not in cache:
+                rows = conn.execute(select(audit_leaves.c.position, audit_leaves.c.leaf_hash)
+                                    .where(audit_leaves.c.position >= position,
+                                           audit_leaves.c.position < position + BATCH)).all()
+                cache.clear()
+                cache.update({int(row[0]): bytes(row[1]) for row in rows})
+            return cache[position]
+
+        return consistency_proof_lazy(old_size, new_size, range_root_from_leaves(leaf))
+
+
+def _extend_leaf_log(ctx: Context, conn: Any, size: int) -> None:
+    """Copy the leaf hashes the log does not hold yet (never rewriting those it holds)."""
+    kept = ctx.leaf_log.size()
+    while kept < size:
+        rows = conn.execute(select(audit_leaves.c.position, audit_leaves.c.leaf_hash)
+                            .where(audit_leaves.c.position >= kept,
+                                   audit_leaves.c.position < min(size, kept + BATCH))
+                            .order_by(audit_leaves.c.position)).all()
+        if not rows or rows[0][0] != kept:
+            return  # the read model lacks these leaves (it is being rebuilt): next time
+        ctx.leaf_log.extend(kept, [bytes(row[1]) for row in rows])
+        kept += len(rows)
+
+
 def signed_checkpoints(ctx: Context) -> list[str]:
+    """The checkpoints the read model keeps, oldest first."""
     with ctx.readmodel.reader.connect() as conn:
         rows = conn.execute(select(audit_checkpoints.c.signed_note)
                             .order_by(audit_checkpoints.c.tree_size))
         return [str(row[0]) for row in rows]
 
 
-def verify_chain(ctx: Context, public_key: Ed25519PublicKey | None = None) -> ChainReport:
-    """Recompute the tree from the event store; stop at the first divergence."""
-    public_key = public_key or ctx.signing_key.public_key()
-    notes = signed_checkpoints(ctx)
+def kept_checkpoints(ctx: Context) -> list[str]:
+    """Every checkpoint the broker holds: the read model's and every archive's, once each."""
+    notes = dict.fromkeys(signed_checkpoints(ctx))
+    for archive in ctx.checkpoint_archives:
+        notes.update(dict.fromkeys(archive.notes()))
+    return list(notes)
+
+
+def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None = None,
+                 independent: Sequence[str] = (), witness: VerifierKey | None = None) -> ChainReport:
+    """Recompute the tree from the event store and hold it to every checkpoint it can find.
+
+    Leaves are compared with the leaf log (kept outside the read model) where it has them, else
+    with the read model's. Checkpoints come from the read model, the archives and
+    ``independent`` (held by an auditor, a witness, a copy of the public endpoint); each must
+    verify under ``public_key`` and match the recomputed root at its size. The chain is only
+    OK if at least one checkpoint anchors it, and, with ``witness``, one that the witness
+    cosigned: "no checkpoint matched" is never a pass.
+    """
+    key = public_key or ctx.signing_key.public_key()
+    notes = list(dict.fromkeys([*kept_checkpoints(ctx), *independent]))
     heads: list[Checkpoint] = []
+    witnessed = 0
     for note in notes:
         try:
-            heads.append(verify_checkpoint(note, public_key, ORIGIN))
+            heads.append(verify_checkpoint(note, key, ORIGIN))
         except CheckpointError as exc:
             return _report(False, 0, 0, 0, len(heads), None, None,
-                           f"a stored checkpoint does not verify: {exc.detail}", notes)
+                           f"a checkpoint does not verify under the log's key: {exc.detail}", notes)
+        if witness is not None:
+            try:
+                verify_cosignature(note, witness)
+                witnessed += 1
+            except CheckpointError:
+                pass
     with ctx.readmodel.reader.connect() as conn:
         tree_size, _ = tree_head(conn)
+    tree_size = max([tree_size, *(head.tree_size for head in heads)])
     seen: dict[Any, Any] = {}
     try:
         result = verify_log(_entries(ctx, tree_size, seen), heads)
@@ -108,15 +234,23 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | None = None) -> Ch
     bad_event = None
     if result.first_bad_position is not None:
         bad_event = _describe(seen.get("batch"), result.first_bad_position)
-    return _report(result.ok, result.events_checked, tree_size, pending, result.checked_checkpoints,
-                   result.first_bad_position, bad_event, result.reason, notes)
+    ok, reason = result.ok, result.reason
+    if ok and tree_size and not heads:
+        ok, reason = False, ("no signed checkpoint anchors the log: nothing proves these events "
+                             "are the ones recorded (sign one with `broker audit checkpoint`, and "
+                             "compare with checkpoints held elsewhere: --checkpoints)")
+    elif ok and witness is not None and not witnessed:
+        ok, reason = False, f"no checkpoint carries a cosignature of witness {witness.name!r}"
+    return _report(ok, result.events_checked, tree_size, pending, result.checked_checkpoints,
+                   result.first_bad_position, bad_event, reason, notes)
 
 
 Entry = tuple[int, bytes, bytes | None]
 
 
 def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Entry]:
-    """(position, leaf bytes now in the store, leaf hash recorded when it was projected).
+    """(position, leaf bytes now in the store, the leaf hash recorded for it: the leaf log's
+    where it reaches, else the read model's).
 
     ``seen["last"]`` keeps the latest raw event and position, to name a divergent one.
     """
@@ -137,13 +271,15 @@ def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Ent
                 return
             base = position
             recorded = _recorded_from(cursor, ctx, base)
+            logged = ctx.leaf_log.read(base, len(rows))
             seen["batch"] = (base, rows, recorded)
             for index, (_, originator_id, version, topic, state) in enumerate(rows):
                 if position >= tree_size:
                     return
                 stored = recorded[index]
-                yield (position, leaf_bytes(originator_id, version, topic, state),
-                       stored[1] if stored is not None else None)
+                kept = logged[index] if index < len(logged) else (
+                    stored[1] if stored is not None else None)
+                yield (position, leaf_bytes(originator_id, version, topic, state), kept)
                 position += 1
             start = rows[-1][0] + 1
             seen["last_notification_id"] = rows[-1][0]
@@ -206,6 +342,11 @@ def _report(ok: bool, checked: int, size: int, pending: int, verified: int, bad:
     return ChainReport(ok=ok, events_checked=checked, tree_size=size, events_not_yet_in_tree=pending,
                        checkpoints_verified=verified, first_bad_position=bad, first_bad_event=event,
                        reason=reason, latest_checkpoint=notes[-1] if notes else None)
+
+
+def log_vkey(ctx: Context) -> str:
+    """The log's verifier key in C2SP vkey form: one string an auditor can keep."""
+    return str(VerifierKey.ed25519(ORIGIN, ctx.signing_key.public_key()))
 
 
 def public_key_b64(ctx: Context) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,6 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
 
+from broker.adapters.checkpoint_archive import CheckpointArchive, LeafLogFile
 from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.personal_data import PersonalData
 from broker.application.consistency import ReadYourWrites
@@ -34,6 +35,9 @@ class Context:
     max_clip_bytes: int
     orphan_age: timedelta
     """Longer than any upload may run: what a writer left older than this is orphaned."""
+    checkpoint_archives: Sequence[CheckpointArchive]
+    """Where signed checkpoints are kept beside the read model (which a rebuild rewrites)."""
+    leaf_log: LeafLogFile
 
 
 class UseCases:

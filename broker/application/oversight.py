@@ -7,6 +7,8 @@ Looking at the trail is part of the trail: every oversight query is recorded
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,8 @@ from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.domain.audit import AuditAccess
 from broker.domain.roles import OVERSIGHT_ROLES, Role
-from broker.errors import InvalidInput
+from broker.errors import InvalidInput, NotFound
+from broker.merkle import VerifierKey
 from broker.readmodel import audit_query, ledger_view
 from broker.readmodel.audit_query import AuditFilter
 from broker.readmodel.transparency import transparency_report
@@ -50,26 +53,48 @@ class Oversight(UseCases):
         return {"items": rows, "next_cursor": None}
 
     @allowed(*OVERSIGHT_ROLES)
-    def verify(self, actor: Actor, public_key: Any = None) -> dict[str, Any]:
-        """Sign the current head, then recompute the whole chain from the event store."""
+    def verify(self, actor: Actor) -> dict[str, Any]:
+        """Sign the current head, then recompute the whole chain from the event store and hold
+        it to every checkpoint the broker keeps (read model, checkpoint log, object store)."""
         self._record(actor, "audit.verify", {})
         audit_chain.checkpoint(self.ctx)
-        report = audit_chain.verify_chain(self.ctx, public_key).as_dict()
+        report = audit_chain.verify_chain(self.ctx).as_dict()
         report["public_key"] = {"algorithm": "Ed25519", "key_name": audit_chain.KEY_NAME,
-                                "raw_base64": audit_chain.public_key_b64(self.ctx)}
+                                "raw_base64": audit_chain.public_key_b64(self.ctx),
+                                "vkey": audit_chain.log_vkey(self.ctx)}
         return report
 
     @allowed(*OVERSIGHT_ROLES)
-    def verify_report(self, actor: Actor, public_key: Any = None) -> audit_chain.ChainReport:
-        """Recompute the chain as it stands (the shell's ``audit verify``), without signing."""
-        return audit_chain.verify_chain(self.ctx, public_key)
+    def verify_report(self, actor: Actor, public_key: Any = None, independent: Sequence[str] = (),
+                      witness: VerifierKey | None = None) -> audit_chain.ChainReport:
+        """Recompute the chain as it stands (the shell's ``audit verify``), without signing,
+        against the kept checkpoints and any held elsewhere (``independent``)."""
+        return audit_chain.verify_chain(self.ctx, public_key, independent, witness)
 
-    @allowed(*OVERSIGHT_ROLES)
-    def checkpoints(self, actor: Actor) -> dict[str, Any]:
-        """The signed checkpoints and the key that signs them, for offline verification."""
-        self._record(actor, "audit.checkpoints", {})
-        return {"items": audit_chain.signed_checkpoints(self.ctx), "key_name": audit_chain.KEY_NAME,
-                "public_key_raw_base64": audit_chain.public_key_b64(self.ctx), "next_cursor": None}
+    def checkpoints(self, after: int | None = None, limit: int = 1000) -> dict[str, Any]:
+        """Public: every signed checkpoint (C2SP signed notes), oldest first, and the log's key.
+
+        Sizes and roots say nothing about anyone; the point is that many parties copy them, so
+        that the broker cannot later present a different history.
+        """
+        notes, next_size = audit_chain.checkpoint_page(self.ctx, after, limit)
+        return {"items": notes, "origin": audit_chain.ORIGIN,
+                "log_key": audit_chain.log_vkey(self.ctx), "key_name": audit_chain.KEY_NAME,
+                "public_key_raw_base64": audit_chain.public_key_b64(self.ctx),
+                "next_cursor": str(next_size) if next_size is not None else None}
+
+    def latest_checkpoint(self) -> str:
+        """Public: the newest signed checkpoint, as C2SP tlog-checkpoint serves it."""
+        note = audit_chain.latest_checkpoint(self.ctx)
+        if note is None:
+            raise NotFound("the log has no checkpoint yet")
+        return note
+
+    def consistency_proof(self, old_size: int, new_size: int) -> dict[str, Any]:
+        """Public: the RFC 9162 proof that the log at ``old_size`` is a prefix of ``new_size``."""
+        proof = audit_chain.consistency_between(self.ctx, old_size, new_size)
+        return {"old_size": old_size, "new_size": new_size,
+                "proof": [base64.b64encode(node).decode() for node in proof]}
 
     @allowed(*OVERSIGHT_ROLES)
     def checkpoint(self, actor: Actor) -> str | None:

@@ -12,6 +12,7 @@ cursor that is not one of ours, a clip window in the future, an unknown camera):
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -34,11 +35,15 @@ def test_no_server_errors_and_only_documented_answers(broker, keys):
         headers = [{}] if roles is None else [
             {"Authorization": f"Bearer {keys[Role(role)]}"} for role in roles]
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")),
-                  suppress_health_check=list(HealthCheck), database=None)
-        def fuzz(case: schemathesis.Case) -> None:
-            for auth in headers:
-                case.call_and_validate(headers=auth, excluded_checks=[positive_data_acceptance])
+        fuzz(operation, headers)
 
-        fuzz()
+
+def fuzz(operation: Any, headers: list[dict[str, str]]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")),
+              suppress_health_check=list(HealthCheck), database=None)
+    def calls(case: schemathesis.Case) -> None:
+        for auth in headers:
+            case.call_and_validate(headers=auth, excluded_checks=[positive_data_acceptance])
+
+    calls()

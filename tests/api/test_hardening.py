@@ -98,8 +98,9 @@ def test_files_of_the_embedded_stores_are_private(api, broker, keys):
     api.post("/v1/requests", json=crime_request(), headers=bearer(keys[Role.POLICE]))
     data_dir = broker.settings.data_dir
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
-    found = [path for path in data_dir.rglob("*")]
-    assert any(path.name == "events.db" for path in found)
+    found = list(data_dir.rglob("*"))
+    embedded = {"events.db", "readmodel.db", "keystore.db"}
+    assert embedded <= {path.name for path in found} or broker.settings.event_store == "postgres"
     for path in found:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path.relative_to(data_dir)} is {oct(mode)}"

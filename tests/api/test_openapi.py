@@ -12,7 +12,9 @@ from tests.api.helpers import crime_request
 from tests.support.openapi import DocumentedStatuses
 
 PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics"),
-          ("get", "/v1/keys/public"), ("get", "/v1/reports/transparency")}
+          ("get", "/v1/keys/public"), ("get", "/v1/reports/transparency"),
+          ("get", "/v1/audit/checkpoints"), ("get", "/v1/audit/checkpoint"),
+          ("get", "/v1/audit/proofs/consistency")}
 
 
 @pytest.fixture

@@ -410,6 +410,11 @@ class S3BlobStore:
     def sweep_stale_uploads(self, older_than_seconds: float) -> int:
         return self.abort_stale_uploads(older_than_seconds)
 
+    @property
+    def client(self) -> Any:
+        """The boto3 client, for other objects kept in the same bucket (checkpoints)."""
+        return self._client
+
     def abort_stale_uploads(self, older_than_seconds: float = 3600.0) -> int:
         """Abort multipart uploads left by writers that died mid-``put``; returns how many."""
         cutoff = time.time() - older_than_seconds

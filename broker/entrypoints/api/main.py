@@ -118,8 +118,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             for operation in path.values():
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
-                    if status[0] in "45" and "application/json" in content:
-                        content[problems.MEDIA_TYPE] = content.pop("application/json")
+                    if status[0] in "45" and content:
+                        response["content"] = {problems.MEDIA_TYPE: next(iter(content.values()))}
         app.openapi_schema = schema
     return app.openapi_schema
 

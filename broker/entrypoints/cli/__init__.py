@@ -11,7 +11,17 @@ import sys
 
 import typer
 
-from broker.entrypoints.cli import audit, cameras, clients, clips, export, keys, policy, service
+from broker.entrypoints.cli import (
+    audit,
+    cameras,
+    clients,
+    clips,
+    export,
+    keys,
+    policy,
+    service,
+    witness,
+)
 from broker.entrypoints.cli.common import err
 from broker.errors import BrokerError, ConfigurationError
 
@@ -25,6 +35,7 @@ cli.add_typer(policy.app, name="policy")
 cli.add_typer(keys.app, name="keys")
 cli.add_typer(audit.app, name="audit")
 cli.add_typer(export.app, name="export")
+cli.add_typer(witness.app, name="witness")
 
 
 def main() -> None:

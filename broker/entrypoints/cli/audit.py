@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from broker.entrypoints.cli.common import aware, err, load_public_key, open_broker, out, shell
+from broker.adapters.checkpoint_sources import load_notes
+from broker.entrypoints.cli.common import (
+    aware,
+    err,
+    load_public_key,
+    open_broker,
+    out,
+    parse_key,
+    shell,
+)
 from broker.readmodel import audit_query, ledger_view
 from broker.readmodel.audit_query import AuditFilter
 
@@ -68,15 +77,28 @@ def ledger(
 
 @app.command("verify")
 def verify(
-    public_key: Annotated[Path | None, typer.Option(help="verify checkpoints with this PEM key")] = None,
+    checkpoints: Annotated[list[str] | None, typer.Option(
+        "--checkpoints", help="checkpoints held elsewhere: a file (checkpoint log or export) or "
+                              "a broker's URL; repeatable")] = None,
+    log_key: Annotated[str | None, typer.Option(
+        help="the log's verifier key (vkey) as you recorded it; default: this broker's key")] = None,
+    public_key: Annotated[Path | None, typer.Option(help="or the log's key as a PEM file")] = None,
+    witness_key: Annotated[str | None, typer.Option(
+        help="require a cosignature of this witness (its vkey) on an anchoring checkpoint")] = None,
 ) -> None:
-    """Recompute the Merkle tree from the event store; exit 1 at the first divergence."""
-    key = load_public_key(public_key) if public_key else None
+    """Recompute the Merkle tree from the event store and hold it to every checkpoint: those
+    the broker keeps and those given with --checkpoints. Exit 1 unless a checkpoint anchors
+    the log and none disagrees; the first divergent event is named where it can be."""
+    key = parse_key(log_key, "--log-key") if log_key else (
+        load_public_key(public_key) if public_key else None)
+    witness = parse_key(witness_key, "--witness-key") if witness_key else None
+    independent = [note for source in checkpoints or () for note in load_notes(source)]
     with open_broker() as broker:
-        report = broker.oversight.verify_report(shell(), key)
+        report = broker.oversight.verify_report(shell(), key, independent, witness)
     if report.ok:
         out.print(f"OK: {report.events_checked} events verified, tree size {report.tree_size}, "
-                  f"{report.checkpoints_verified} signed checkpoints match; "
+                  f"{report.checkpoints_verified} signed checkpoints match"
+                  f"{' (cosigned by ' + witness.name + ')' if witness else ''}; "
                   f"{report.events_not_yet_in_tree} newer events not yet in the tree")
         return
     err.print(f"FAIL: {report.reason}", markup=False)
@@ -99,8 +121,9 @@ def export_checkpoints(
 ) -> None:
     """Signed checkpoints and the public key, for an outside party to verify offline."""
     with open_broker() as broker:
-        listing = broker.oversight.checkpoints(shell())
-    payload = {"key_name": listing["key_name"],
+        listing = broker.oversight.checkpoints(limit=10**9)
+    payload = {"origin": listing["origin"], "log_key": listing["log_key"],
+               "key_name": listing["key_name"],
                "public_key_raw_base64": listing["public_key_raw_base64"],
                "checkpoints": listing["items"]}
     file.write_text(json.dumps(payload, indent=2), encoding="utf-8")

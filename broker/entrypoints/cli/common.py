@@ -15,8 +15,9 @@ from broker.application.actors import Actor
 from broker.bootstrap import Broker, build
 from broker.config import Settings, load_settings
 from broker.errors import BrokerError, InvalidInput
+from broker.merkle import CheckpointError, VerifierKey, parse_vkey
 
-out = Console()
+out = Console(soft_wrap=True)  # messages are never broken mid-line when piped
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -67,3 +68,11 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise BrokerError(f"{path} is not an Ed25519 public key")
     return key
+
+
+def parse_key(text: str, option: str) -> VerifierKey:
+    """A C2SP verifier key (``name+id+base64``), or a one-line error."""
+    try:
+        return parse_vkey(text.strip())
+    except (CheckpointError, ValueError) as exc:
+        raise BrokerError(f"{option}: not a verifier key ({exc})") from None

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
 
 from broker.application.oversight import Oversight
 from broker.entrypoints.api.deps import ActorDep, BrokerDep
@@ -14,6 +15,7 @@ from broker.entrypoints.api.schemas.audit import (
     AuditPage,
     ChainVerification,
     CheckpointList,
+    ConsistencyProof,
     LedgerPage,
 )
 from broker.entrypoints.api.schemas.common import Instant
@@ -82,6 +84,27 @@ def verify(broker: BrokerDep, actor: ActorDep) -> Any:
 
 
 @router.get("/checkpoints", response_model=CheckpointList,
-            **operation(Oversight.checkpoints, "Signed checkpoints of the audit log"))
-def checkpoints(broker: BrokerDep, actor: ActorDep) -> Any:
-    return broker.oversight.checkpoints(actor)
+            **operation(Oversight.checkpoints, "Every signed checkpoint of the audit log", 422,
+                        authenticated=False))
+def checkpoints(broker: BrokerDep,
+                cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> Any:
+    return broker.oversight.checkpoints(cursor, limit)
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            **operation(Oversight.latest_checkpoint, "The newest signed checkpoint", 404,
+                        authenticated=False, responses={200: {
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                            "description": "a C2SP tlog-checkpoint signed note"}}))
+def latest_checkpoint(broker: BrokerDep) -> Response:
+    return PlainTextResponse(broker.oversight.latest_checkpoint())
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProof,
+            **operation(Oversight.consistency_proof, "Consistency proof between two checkpoints",
+                        422, authenticated=False))
+def consistency_proof(broker: BrokerDep,
+                      old: Annotated[int, Query(alias="from", ge=1, le=2**62)],
+                      new: Annotated[int, Query(alias="to", ge=1, le=2**62)]) -> Any:
+    return broker.oversight.consistency_proof(old, new)

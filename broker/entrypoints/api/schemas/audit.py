@@ -68,6 +68,7 @@ class SigningKey(Public):
     algorithm: str
     key_name: str
     raw_base64: str
+    vkey: str = Field(description="the log's C2SP verifier key: name+id+key in one string")
 
 
 class ChainVerification(Public):
@@ -85,9 +86,17 @@ class ChainVerification(Public):
 
 class CheckpointList(Public):
     items: list[str] = Field(description="signed notes (C2SP tlog-checkpoint), oldest first")
+    origin: str
+    log_key: str = Field(description="the log's C2SP verifier key (vkey)")
     key_name: str
     public_key_raw_base64: str
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class ConsistencyProof(Public):
+    old_size: int
+    new_size: int
+    proof: list[str] = Field(description="RFC 9162 consistency proof, base64 node hashes")
 
 
 class OutcomeCounts(Public):
