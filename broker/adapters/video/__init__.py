@@ -1,0 +1,34 @@
+"""Video in and out on PyAV (FFmpeg in the wheel): probe, decode to BGR numpy, encode H.264 MP4.
+
+    probe(source)              -> VideoInfo   exact facts, or NotVideo / TruncatedVideo / ...
+
+Input errors subclass `VideoError`, an `InvalidInput` (HTTP 422); `VideoWriteError` is ours (500).
+Untrusted input is bounded by `Limits` (time, packets, frames, pixels).
+"""
+
+from __future__ import annotations
+
+from broker.adapters.video.container import Source
+from broker.adapters.video.errors import (
+    NotVideo,
+    TruncatedVideo,
+    VideoError,
+    VideoLimitExceeded,
+    VideoWriteError,
+)
+from broker.adapters.video.info import VideoInfo
+from broker.adapters.video.limits import DEFAULT_LIMITS, Limits
+from broker.adapters.video.probe import probe
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "NotVideo",
+    "Source",
+    "TruncatedVideo",
+    "VideoError",
+    "VideoInfo",
+    "VideoLimitExceeded",
+    "VideoWriteError",
+    "probe",
+]
