@@ -1,6 +1,7 @@
 """Video in and out on PyAV (FFmpeg in the wheel): probe, decode to BGR numpy, encode H.264 MP4.
 
     probe(source)              -> VideoInfo   exact facts, or NotVideo / TruncatedVideo / ...
+    VideoReader / read_frames  -> DecodedFrame(index, pts, time, image BGR uint8)
 
 Input errors subclass `VideoError`, an `InvalidInput` (HTTP 422); `VideoWriteError` is ours (500).
 Untrusted input is bounded by `Limits` (time, packets, frames, pixels).
@@ -19,9 +20,12 @@ from broker.adapters.video.errors import (
 from broker.adapters.video.info import VideoInfo
 from broker.adapters.video.limits import DEFAULT_LIMITS, Limits
 from broker.adapters.video.probe import probe
+from broker.adapters.video.reader import PIXEL_FORMAT, DecodedFrame, VideoReader, read_frames
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "PIXEL_FORMAT",
+    "DecodedFrame",
     "Limits",
     "NotVideo",
     "Source",
@@ -29,6 +33,8 @@ __all__ = [
     "VideoError",
     "VideoInfo",
     "VideoLimitExceeded",
+    "VideoReader",
     "VideoWriteError",
     "probe",
+    "read_frames",
 ]
