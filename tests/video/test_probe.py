@@ -143,6 +143,18 @@ def test_truncated_file_is_refused(
         probe(cut)
 
 
+def test_truncated_faststart_mp4_is_refused(tmp_path: Path) -> None:
+    from broker.adapters.video import encode_h264
+
+    src = tmp_path / "fast.mp4"
+    encode_h264((samples.frame(i, 320, 240) for i in range(40)), src, 15)
+    data = src.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.7)])  # the index survives, the media does not
+    with pytest.raises(TruncatedVideo, match="declares 40 frames"):
+        probe(cut)
+
+
 def test_missing_path_is_not_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         probe(tmp_path / "missing.mp4")
