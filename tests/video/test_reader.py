@@ -140,3 +140,21 @@ def test_noise_in_the_middle_raises_or_decodes(
             assert decoded.image.shape == (240, 320, 3)
     except VideoError:
         pass
+
+
+def test_decoder_refuses_frames_over_the_pixel_limit_even_if_the_header_hides_them(
+    all_samples: dict[str, samples.Sample], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With our own size checks switched off, FFmpeg's max_pixels (set from Limits) still stops a
+    # stream whose frames are bigger than the limit, whatever its header said.
+    from broker.adapters.video import container, reader
+
+    def no_check(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(container, "check_size", no_check)
+    monkeypatch.setattr(reader, "check_size", no_check)
+    path = all_samples["h264-mp4"].path
+    with pytest.raises(VideoError, match="does not decode"):
+        list(read_frames(path, limits=Limits(max_pixels=320 * 240 - 1)))
+    assert len(list(read_frames(path, limits=Limits(max_pixels=320 * 240)))) == 45

@@ -169,7 +169,15 @@ def test_unwritable_destination_is_a_write_error(tmp_path: Path) -> None:
 
 
 def test_bad_arguments(tmp_path: Path) -> None:
-    for width, height, fps in ((0, 48, 10), (64, 9000, 10), (64, 48, 0), (64, 48, float("nan"))):
+    bad = (
+        (0, 48, 10),
+        (64, 9000, 10),
+        (64, 48, 0),
+        (64, 48, -5),
+        (64, 48, float("nan")),
+        (64, 48, float("inf")),
+    )
+    for width, height, fps in bad:
         with pytest.raises(ValueError):
             H264Writer(tmp_path / "out.mp4", width, height, fps)
     assert os.listdir(tmp_path) == []

@@ -60,6 +60,8 @@ def open_video(
             raise NotVideo(f"{name} has no video stream (streams: {', '.join(kinds)})")
         stream = container.streams.video[0]
         check_size(name, stream.codec_context.width, stream.codec_context.height, limits, declared=True)
+        # The decoder itself refuses bigger frames too, should the size change after the header.
+        stream.codec_context.options = {"max_pixels": str(limits.max_pixels)}
         yield container, stream
     finally:
         with contextlib.suppress(*AV_ERRORS):

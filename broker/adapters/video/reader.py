@@ -84,14 +84,16 @@ class VideoReader:
         size: tuple[int, int] | None = None
         try:
             for packet in self._container.demux(self._stream):
-                # The demuxer ends with an empty packet, which flushes the decoder's last frames;
-                # an empty packet mid-stream would flush too early, so only the final one is decoded.
-                if not packet.size and packet.pts is not None:
-                    continue
+                if not packet.size:
+                    continue  # the demuxer's end marker, or an empty chunk: decoding it would flush
                 for frame in self._decode(packet, index):
                     size = self._check(frame, size, index)
                     yield self._convert(frame, index)
                     index += 1
+            for frame in self._decode(None, index):  # the frames the decoder still holds
+                size = self._check(frame, size, index)
+                yield self._convert(frame, index)
+                index += 1
         except AV_ERRORS as exc:
             raise VideoError(f"{self._name} stopped decoding after {index} frames: {reason(exc)}") from exc
         if index == 0:
@@ -108,7 +110,7 @@ class VideoReader:
     ) -> None:
         self.close()
 
-    def _decode(self, packet: av.Packet, index: int) -> list[av.VideoFrame]:
+    def _decode(self, packet: av.Packet | None, index: int) -> list[av.VideoFrame]:
         try:
             return self._stream.decode(packet)
         except AV_ERRORS as exc:
@@ -130,7 +132,9 @@ class VideoReader:
 
     def _convert(self, frame: av.VideoFrame, index: int) -> DecodedFrame:
         image: Any = frame.to_ndarray(format=PIXEL_FORMAT)
-        seconds = float(frame.time) if frame.time is not None else None
+        # The stream's time base, not the frame's: frames drained by the final flush carry none.
+        time_base = self._stream.time_base
+        seconds = float(frame.pts * time_base) if frame.pts is not None and time_base is not None else None
         return DecodedFrame(index=index, pts=frame.pts, time=seconds, image=image)
 
 

@@ -110,9 +110,9 @@ class H264Writer:
     ) -> None:
         if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
             raise ValueError(f"frame size must be 1..{MAX_SIDE} a side, got {width}x{height}")
+        if not (math.isfinite(float(fps)) and fps > 0):
+            raise ValueError(f"fps must be finite and > 0, got {fps}")
         rate = Fraction(fps).limit_denominator(1_000_000)
-        if not (math.isfinite(float(fps)) and rate > 0):
-            raise ValueError(f"fps must be > 0, got {fps}")
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, rate
         self.out_width, self.out_height = width + width % 2, height + height % 2
