@@ -21,12 +21,17 @@ class BrokerError(Exception):
     status = 500
     title = "Internal error"
     headers: dict[str, str] = {}  # noqa: RUF012 - read-only default, replaced per instance
+    errors: list[dict[str, object]] | None = None
+    """For 422: each offending field, ``{"loc": [...], "msg": ...}``, as validation errors are."""
 
-    def __init__(self, detail: str = "", headers: dict[str, str] | None = None) -> None:
+    def __init__(self, detail: str = "", headers: dict[str, str] | None = None,
+                 errors: list[dict[str, object]] | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         if headers:
             self.headers = headers
+        if errors is not None:
+            self.errors = errors
 
 
 class InvalidInput(BrokerError):

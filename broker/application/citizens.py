@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from sqlalchemy import RowMapping
@@ -23,19 +23,19 @@ from broker.adapters.masking import Detector
 from broker.adapters.vault.kek import export_public_key
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
+from broker.application.filing import FieldLocations, judged_request, preview, require_complete
 from broker.application.grants import in_scope
-from broker.application.requests import RequestDraft, judged_request
+from broker.application.requests import DRY_RUNS, RequestDraft
 from broker.common.times import rfc3339
 from broker.domain import apikeys
 from broker.domain.errors import DomainConflict
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Forbidden, InvalidInput, NotFound
+from broker.policy import EvaluationRequest, PolicyPack
 from broker.readmodel import request_view
 
-CitizenReason = Literal["insurance_claim", "own_image"]
-BASIS_FOR_REASON: dict[str, str] = {"insurance_claim": "insurance_claim",
-                                    "own_image": "data_subject_access"}
+CitizenReason = Literal["insurance_claim", "own_image", "consent"]
 APPEAL = {
     "KR": "You may challenge this decision within 90 days of learning of it by an administrative "
           "appeal (행정심판법 Art. 27) or ask the Personal Information Dispute Mediation "
@@ -48,6 +48,18 @@ _NO_TOKEN_HASH = apikeys.hash_secret("no-token")
 
 @dataclass(frozen=True, kw_only=True)
 class CitizenDraft:
+    """A data subject's request as the portal's form phrases it."""
+
+    LOCATIONS: ClassVar[FieldLocations] = {
+        "identity_proof": ["body", "identity_proof"],
+        "claim_reference": ["body", "claim_reference"],
+        "consent_reference": ["body", "consent_reference"],
+        "incident_kind": ["body", "incident_kind"],
+        "incident_location": ["body", "location"],
+        "occurred_at": ["body", "occurred_at"],
+        "purpose": ["body", "description"],
+    }
+
     reason: CitizenReason
     name: str
     contact: str
@@ -60,6 +72,24 @@ class CitizenDraft:
     window_end: datetime
     radius_m: float
     description: str | None
+    consent_reference: str | None = None
+
+    def for_evaluation(self, actor: Actor, pack: PolicyPack) -> EvaluationRequest:
+        """The policy's view: the basis the pack files this reason under (an unknown one is a
+        reasoned denial, like any basis the pack does not know)."""
+        basis = pack.basis_for_portal(self.reason)
+        request = RequestDraft(
+            legal_basis=basis.id if basis else self.reason, mode="recorded",
+            radius_m=self.radius_m, window_start=self.window_start, window_end=self.window_end,
+            incident_kind=self.incident_kind, location=self.location,
+            occurred_at=self.occurred_at, claim_reference=self.claim_reference,
+            identity_proof=self.identity_proof, purpose=self.description,
+        ).for_evaluation(actor)
+        return request.model_copy(update={"consent_reference": self.consent_reference})
+
+    def personal(self) -> dict[str, Any]:
+        return {"requester_name": self.name, "requester_contact": self.contact,
+                "description": self.description}
 
 
 @dataclass(frozen=True)
@@ -73,19 +103,37 @@ class Citizens(UseCases):
     def file(self, actor: Actor, draft: CitizenDraft) -> dict[str, Any]:
         """A data subject's own request: the agency lifecycle, plus sealed identity and contact,
         and a per-request access token (in the answer, once; only its hash is kept)."""
-        request = RequestDraft(
-            legal_basis=BASIS_FOR_REASON[draft.reason], mode="recorded", radius_m=draft.radius_m,
-            window_start=draft.window_start, window_end=draft.window_end,
-            incident_kind=draft.incident_kind, location=draft.location,
-            occurred_at=draft.occurred_at, claim_reference=draft.claim_reference,
-            identity_proof=draft.identity_proof, purpose=draft.description,
-        ).for_evaluation(actor)
-        personal = {"requester_name": draft.name, "requester_contact": draft.contact,
-                    "description": draft.description}
-        footage_request = judged_request(self.ctx, request, personal)
+        request = draft.for_evaluation(actor, self.ctx.policy)
+        require_complete(request, self.ctx, draft.LOCATIONS)
+        return self._filed(actor, judged_request(self.ctx, request, draft.personal()))
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def dry_run(self, actor: Actor, draft: CitizenDraft) -> dict[str, Any]:
+        """The decision filing would get now (usually: a review, and its deadline), recording
+        nothing; rate-limited per portal."""
+        DRY_RUNS.take(actor.client_id, "dry runs a minute")
+        request = draft.for_evaluation(actor, self.ctx.policy)
+        require_complete(request, self.ctx, draft.LOCATIONS)
+        return preview(request, self.ctx)
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def amend(self, actor: Actor, request_id: UUID, token: str, draft: CitizenDraft) -> dict[str, Any]:
+        """A pending request replaced by a new version (with a new access token); the old one
+        is kept, marked superseded."""
+        with self.read() as conn:
+            own_request(conn, request_id, actor, token)
+        request = draft.for_evaluation(actor, self.ctx.policy)
+        require_complete(request, self.ctx, draft.LOCATIONS)
+        previous = self.ctx.app.load(request_id, FootageRequest, "request")
+        amended = judged_request(self.ctx, request, draft.personal(), supersedes=str(request_id))
+        previous.supersede(str(amended.id), at=self.ctx.clock.now())
+        return self._filed(actor, amended, previous)
+
+    def _filed(self, actor: Actor, footage_request: FootageRequest,
+               *also: FootageRequest) -> dict[str, Any]:
         token = apikeys.new_secret()
         footage_request.issue_access_token(apikeys.hash_secret(token), at=self.ctx.clock.now())
-        position = self.ctx.app.record(footage_request)
+        position = self.ctx.app.record(footage_request, *also)
         view = self.follow(actor, footage_request.id, token, after=position)
         view["access_token"] = token
         return view
@@ -157,6 +205,9 @@ class Citizens(UseCases):
         signature = signature_document(manifest, self.ctx.signing_key)
         return Delivery(delivery_id=delivery_id, body=package.stream(manifest, signature))
 
+    def _reason(self, basis_id: str) -> str:
+        return _basis_reason(self.ctx.policy, basis_id)
+
     def _citizen_view(self, row: RowMapping) -> dict[str, Any]:
         """What the data subject may see: status, deadline, reasons for a denial, how to appeal."""
         decision = json.loads(row["decision"]) if row["decision"] else {}
@@ -165,21 +216,29 @@ class Citizens(UseCases):
         view: dict[str, Any] = {
             "id": row["id"],
             "status": status,
-            "reason": "insurance_claim" if row["legal_basis"] == "insurance_claim" else "own_image",
+            "reason": self._reason(row["legal_basis"]),
+            "legal_basis": row["legal_basis"],
             "filed_at": rfc3339(row["submitted_at"]),
             "review_deadline": rfc3339(row["review_deadline"]) if row["review_deadline"] else None,
-            "decided_at": review.get("reviewed_at"),
+            "decided_at": review.get("reviewed_at") or (
+                decision.get("decided_at") if decision.get("outcome") != "pending_review" else None),
+            "superseded_by": row["superseded_by"],
             "reasons": [r["message"] for r in decision.get("reasons", []) if not r["passed"]],
             "review_reason": review.get("reason"),
             "delivery": None,
         }
-        if status == "denied":
+        if status == "denied":  # a decision: only these count as refusals, and can be appealed
             view["appeal"] = APPEAL.get(self.ctx.policy.jurisdiction.upper()[:2], APPEAL["KR"])
         if status == "granted" and row["grant"]:
             grant = json.loads(row["grant"])
             view["delivery"] = {"url": f"/v1/citizen-requests/{row['id']}/delivery",
                                 "available_until": grant["expires_at"], "masked": True}
         return view
+
+
+def _basis_reason(pack: PolicyPack, basis_id: str) -> str:
+    basis = pack.basis(basis_id)
+    return basis.portal_reason if basis is not None and basis.portal_reason else basis_id
 
 
 def own_request(conn: Any, request_id: UUID, actor: Actor, token: str) -> RowMapping:

@@ -6,24 +6,27 @@ the oversight roles (privacy officers and auditors); to anyone else it does not 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from uuid import UUID, uuid4
+from typing import Any, ClassVar
+from uuid import UUID
 
 from sqlalchemy import Connection, RowMapping
 
-from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, subject_key_id
 from broker.application.actors import Actor, allowed
 from broker.application.context import Context, UseCases
+from broker.application.filing import FieldLocations, judged_request, preview, require_complete
 from broker.application.live import live_tokens_for
+from broker.application.ratelimit import RateLimit
 from broker.domain.hold import Hold
 from broker.domain.request import FootageRequest
 from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import NotFound
-from broker.policy import CameraSite, EvaluationRequest, GeoPoint, Requester, TimeWindow, evaluate
-from broker.readmodel import camera_view, request_view
+from broker.policy import EvaluationRequest, GeoPoint, Requester, TimeWindow
+from broker.readmodel import request_view
+
+DRY_RUNS = RateLimit(rate=30, per_seconds=60)
+"""Per client: a portal may check every form it builds, not mine the camera map."""
 
 REQUESTER_ROLES = (Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER)
 """Who files agency requests; privacy officers file court-proceedings requests (courts have no
@@ -34,6 +37,14 @@ READER_ROLES = tuple(role for role in Role if role is not Role.CITIZEN_PORTAL)
 @dataclass(frozen=True, kw_only=True)
 class RequestDraft:
     """A footage request as a requester phrases it; rule violations become reasoned denials."""
+
+    LOCATIONS: ClassVar[FieldLocations] = {
+        "incident_reference": ["body", "incident", "reference"],
+        "incident_kind": ["body", "incident", "kind"],
+        "incident_location": ["body", "incident", "location"],
+        "occurred_at": ["body", "incident", "occurred_at"],
+        "purpose": ["body", "purpose"],
+    }
 
     legal_basis: str
     mode: str
@@ -72,9 +83,42 @@ class Requests(UseCases):
         Submission and decision are saved together: there is never a request without its
         decision, nor a decision without the request it judged.
         """
-        footage_request = judged_request(self.ctx, draft.for_evaluation(actor), {})
+        request = draft.for_evaluation(actor)
+        require_complete(request, self.ctx, draft.LOCATIONS)
+        footage_request = judged_request(self.ctx, request, {})
         position = self.ctx.app.record(footage_request)
         return self.view(actor, footage_request.id, after=position)
+
+    @allowed(*REQUESTER_ROLES)
+    def dry_run(self, actor: Actor, draft: RequestDraft) -> dict[str, Any]:
+        """The decision ``submit`` would record now, recording nothing (rate-limited)."""
+        DRY_RUNS.take(actor.client_id, "dry runs a minute")
+        request = draft.for_evaluation(actor)
+        require_complete(request, self.ctx, draft.LOCATIONS)
+        return preview(request, self.ctx)
+
+    @allowed(*REQUESTER_ROLES)
+    def amend(self, actor: Actor, request_id: UUID, draft: RequestDraft) -> dict[str, Any]:
+        """A pending request replaced by a new version with its own decision; the old one is
+        kept, marked superseded, and both are saved together."""
+        with self.read() as conn:
+            visible_request(conn, request_id, actor, owner_only=True)
+        request = draft.for_evaluation(actor)
+        require_complete(request, self.ctx, draft.LOCATIONS)
+        previous = self.ctx.app.load(request_id, FootageRequest, "request")
+        amended = judged_request(self.ctx, request, {}, supersedes=str(request_id))
+        previous.supersede(str(amended.id), at=self.ctx.clock.now())
+        position = self.ctx.app.record(previous, amended)
+        return self.view(actor, amended.id, after=position)
+
+    @allowed(*REQUESTER_ROLES)
+    def withdraw(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
+        """The requester no longer wants the footage: nothing more is reviewed or provided."""
+        with self.read() as conn:
+            visible_request(conn, request_id, actor, owner_only=True)
+        _, position = self.ctx.app.change(request_id, FootageRequest, "request",
+                                          lambda r: r.withdraw(at=self.ctx.clock.now()))
+        return self.view(actor, request_id, after=position)
 
     @allowed(*READER_ROLES)
     def get(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
@@ -128,62 +172,3 @@ def visible_request(conn: Connection, request_id: UUID | str, actor: Actor, *,
     if row is None or (row["client_id"] != actor.client_id and not oversight):
         raise NotFound(f"no request {request_id}")
     return row
-
-
-def request_details(request: EvaluationRequest) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The request as the v1 API spells it, split in two: what may stand in the event in the
-    clear, and personal data (caller location, free text about persons, identity references)
-    that is sealed under the subject's key."""
-    location = request.incident_location
-    public: dict[str, Any] = {
-        "legal_basis": request.legal_basis,
-        "mode": request.mode,
-        "incident": {
-            "reference": request.incident_reference,
-            "kind": request.incident_kind,
-            "occurred_at": request.occurred_at.isoformat() if request.occurred_at else None,
-        },
-        "radius_m": request.radius_m,
-        "window": {"start": request.window.start.isoformat(),
-                   "end": request.window.end.isoformat()},
-    }
-    personal: dict[str, Any] = {
-        "incident_location": {"lat": location.lat, "lon": location.lon} if location else None,
-        "purpose": request.purpose,
-    }
-    for optional in ("claim_reference", "identity_proof", "consent_reference"):
-        value = getattr(request, optional)
-        if value is not None:
-            personal[optional] = value
-    return public, personal
-
-
-def judged_request(ctx: Context, request: EvaluationRequest,
-                   extra_personal: dict[str, Any]) -> FootageRequest:
-    """A new request aggregate with its personal data sealed and the pack's decision recorded."""
-    now = ctx.clock.now()
-    request_id = uuid4()
-    public, personal = request_details(request)
-    key_id = subject_key_id("footage_request", request_id)
-    footage_request = FootageRequest(
-        id=request_id, requester=request.requester.model_dump(mode="json"), details=public,
-        sealed_personal_data=ctx.personal_data.seal(key_id, {**personal, **extra_personal},
-                                                    PERSONAL_CONTEXT),
-        subject_key_id=key_id, at=now,
-    )
-    sites: Sequence[CameraSite] = ()
-    if request.incident_location is not None:
-        sites = sites_near(ctx, request.incident_location.lat, request.incident_location.lon,
-                           request.radius_m)
-    decision = evaluate(request, ctx.policy, sites, now, decision_id=f"dec_{footage_request.id.hex}")
-    footage_request.decide(decision.model_dump(mode="json"), at=now)
-    return footage_request
-
-
-def sites_near(ctx: Context, lat: float, lon: float, radius_m: float) -> list[CameraSite]:
-    """Cameras whose coverage reaches within a radius of a point (the read model's spatial index)."""
-    with ctx.readmodel.reader.connect() as conn:
-        hits = camera_view.cameras_near(conn, lat, lon, radius_m, columns=camera_view.SITE_COLUMNS)
-    return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
-                       coverage_m=hit.row["coverage_m"], status=hit.row["status"])
-            for hit in hits]

@@ -45,6 +45,7 @@ RequestWithdrawn: EventClass = FootageRequest.Withdrawn  # type: ignore[attr-def
 RequestClosed: EventClass = FootageRequest.Closed  # type: ignore[attr-defined]
 RequestRevoked: EventClass = FootageRequest.Revoked  # type: ignore[attr-defined]
 RequestExpired: EventClass = FootageRequest.Expired  # type: ignore[attr-defined]
+RequestSuperseded: EventClass = FootageRequest.Superseded  # type: ignore[attr-defined]
 VaultSwept: EventClass = VaultSweep.Swept  # type: ignore[attr-defined]
 
 
@@ -80,6 +81,7 @@ ALL: tuple[EventClass, ...] = (
     RequestClosed,
     RequestRevoked,
     RequestExpired,
+    RequestSuperseded,
     VaultSwept,
 )
 """Every event class, in the order above."""

@@ -26,6 +26,9 @@ CLOSED = "closed"
 REVOKED = "revoked"
 EXPIRED = "expired"
 WITHDRAWN = "withdrawn"
+SUPERSEDED = "superseded"
+PENDING = (SUBMITTED, PENDING_REVIEW)
+"""Not yet decided for good: the requester may still amend or withdraw."""
 
 
 def grant_id_for(request_id: UUID) -> UUID:
@@ -222,6 +225,16 @@ class FootageRequest(Aggregate):
     @event("Withdrawn", topic=topic("FootageRequest.Withdrawn"))
     def _withdrawn(self, at: datetime) -> None:
         self.status = WITHDRAWN
+
+    def supersede(self, by_request_id: str, at: datetime) -> None:
+        """An amended request replaces this pending one; this one is kept, and ends here."""
+        if self.status not in PENDING:
+            raise DomainConflict(f"only a pending request can be amended (request is {self.status})")
+        self._superseded(by_request_id=by_request_id, at=at)
+
+    @event("Superseded", topic=topic("FootageRequest.Superseded"))
+    def _superseded(self, by_request_id: str, at: datetime) -> None:
+        self.status = SUPERSEDED
 
     # ending -------------------------------------------------------------------------------
 

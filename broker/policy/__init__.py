@@ -5,6 +5,7 @@ Nothing here reads a clock or touches storage; ``load_pack`` is the only I/O.
 
 from __future__ import annotations
 
+from broker.policy.completeness import MissingField, missing_fields
 from broker.policy.decision import Decision, Outcome, Reason, ReviewRecord, Scope
 from broker.policy.digest import canonical_json, sha256_digest
 from broker.policy.evaluate import RULES, cameras_in_reach, evaluate
@@ -47,6 +48,7 @@ __all__ = [
     "EvaluationRequest",
     "GeoPoint",
     "LegalBasis",
+    "MissingField",
     "Mode",
     "OnwardTransfer",
     "Outcome",
@@ -67,6 +69,7 @@ __all__ = [
     "describe",
     "evaluate",
     "load_pack",
+    "missing_fields",
     "pack_digest",
     "pack_from_toml",
     "pack_public_view",

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from broker.common.geo import haversine_m
 from broker.common.times import rfc3339
+from broker.policy.completeness import is_missing
 from broker.policy.decision import Decision, Outcome, Reason, Scope
 from broker.policy.digest import sha256_digest
 from broker.policy.pack import LegalBasis, PolicyPack, pack_digest
@@ -195,15 +196,11 @@ def _check_mode(request: EvaluationRequest, basis: LegalBasis | None) -> Reason:
     )
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _check_required_fields(request: EvaluationRequest, basis: LegalBasis | None) -> Reason:
     rule = "required_fields"
     if basis is None:
         return Reason(rule=rule, passed=False, message=f"the required fields {_UNCHECKED}")
-    missing = [name for name in basis.required_fields if _is_missing(getattr(request, name))]
+    missing = [name for name in basis.required_fields if is_missing(getattr(request, name))]
     if missing:
         return Reason(
             rule=rule,

@@ -39,6 +39,9 @@ RequestField = Literal[
 """Optional request fields a basis may make mandatory (names of ``EvaluationRequest`` fields)."""
 REQUEST_FIELDS: tuple[RequestField, ...] = get_args(RequestField)
 
+PortalReason = Literal["insurance_claim", "own_image", "consent"]
+"""Why a citizen asks, as the portal's form says it; each names at most one basis of a pack."""
+
 SLUG = r"^[a-z][a-z0-9_]*$"
 PACK_ID = r"^[a-z][a-z0-9_-]*$"
 
@@ -62,6 +65,8 @@ class LegalBasis(FrozenModel):
     roles: tuple[Role, ...] = Field(min_length=1)
     modes: tuple[Mode, ...] = Field(min_length=1)
     required_fields: tuple[RequestField, ...] = ()
+    portal_reason: PortalReason | None = None
+    """The citizen portal's reason that files under this basis (citizen_portal bases only)."""
     max_radius_m: float = Field(gt=0, allow_inf_nan=False, strict=True)
     max_window_minutes: int = Field(gt=0, strict=True)
     max_lookback_days: int = Field(gt=0, strict=True)
@@ -108,6 +113,13 @@ class LegalBasis(FrozenModel):
             raise ValueError("review_deadline_days is only meaningful when decision = 'review'")
         return value
 
+    @field_validator("portal_reason")
+    @classmethod
+    def _portal_reason_for_portal_bases(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and "citizen_portal" not in info.data.get("roles", ()):
+            raise ValueError("portal_reason is only for bases the citizen portal may invoke")
+        return value
+
     @field_validator("onward_transfer")
     @classmethod
     def _unrestricted_needs_masking(cls, value: OnwardTransfer, info: ValidationInfo) -> OnwardTransfer:
@@ -133,7 +145,12 @@ class PolicyPack(FrozenModel):
     @classmethod
     def _unique_basis_ids(cls, value: tuple[LegalBasis, ...]) -> tuple[LegalBasis, ...]:
         _no_duplicates(tuple(basis.id for basis in value), "basis id")
+        _no_duplicates(tuple(b.portal_reason for b in value if b.portal_reason), "portal reason")
         return value
+
+    def basis_for_portal(self, reason: str) -> LegalBasis | None:
+        """The basis a citizen's reason files under in this pack (None: not offered here)."""
+        return next((basis for basis in self.bases if basis.portal_reason == reason), None)
 
     def basis(self, basis_id: str) -> LegalBasis | None:
         """The basis with this id, or None: callers must deny on None."""

@@ -36,6 +36,7 @@ def pack_public_view(pack: PolicyPack) -> dict[str, Any]:
                 "roles": list(basis.roles),
                 "modes": list(basis.modes),
                 "required_fields": list(basis.required_fields),
+                "portal_reason": basis.portal_reason,
                 "decision": basis.decision,
                 "limits": _limits(basis),
                 "mask_third_parties": basis.mask_third_parties,

@@ -267,6 +267,12 @@ class AuditTrail(ViewProjection):
         facts.actor_client_id = event.by
         facts.outcome = facts.event_type.split(".")[1].lower()
 
+    @facts.register(events.RequestSuperseded)
+    def _superseded(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.outcome = "superseded"
+        facts.detail = {"superseded_by": event.by_request_id}
+
     @facts.register(events.RequestExpired)
     @facts.register(events.RequestReviewOverdue)
     @facts.register(events.RequestPersonalDataErased)

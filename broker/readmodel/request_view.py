@@ -126,6 +126,10 @@ class RequestView(ViewProjection):
     def _withdrawn(self, event: Any, tracking: Tracking) -> None:
         self._set_status(event, "withdrawn")
 
+    @process_event.register(events.RequestSuperseded)
+    def _superseded(self, event: Any, tracking: Tracking) -> None:
+        self._set_status(event, "superseded", superseded_by=event.by_request_id)
+
     @process_event.register(events.RequestReviewOverdue)
     def _review_overdue(self, event: Any, tracking: Tracking) -> None:
         self.conn.execute(update(footage_requests).where(_request(event)).values(overdue_at=event.at))
@@ -228,6 +232,7 @@ def request_public(row: RowMapping, personal: dict[str, Any] | None,
         "grant": grant,
         "closed_at": rfc3339(row["closed_at"]) if row["closed_at"] else None,
         "review_overdue_since": rfc3339(row["overdue_at"]) if row["overdue_at"] else None,
+        "superseded_by": row["superseded_by"],
     }
 
 

@@ -108,6 +108,7 @@ footage_requests = Table(
     # Personal data as the event holds it: sealed under the subject key, opened on read.
     Column("sealed_personal_data", Text),
     Column("subject_key_id", String(128)),
+    Column("superseded_by", String(36)),
 )
 
 holds = Table(

@@ -128,10 +128,12 @@ def test_a_clip_recorded_but_never_projected_is_kept(sqlite_settings):
 
 def test_subject_keys_of_recorded_requests_are_kept(broker: Broker):
     add_cameras(broker, count=1)
+    now = broker.clock.now()
     draft = RequestDraft(legal_basis="crime_investigation", mode="recorded", radius_m=150,
-                         window_start=broker.clock.now() - timedelta(hours=2),
-                         window_end=broker.clock.now() - timedelta(hours=1),
-                         location=(36.3504, 127.3845), purpose="escape route")
+                         window_start=now - timedelta(hours=2), window_end=now - timedelta(hours=1),
+                         incident_reference="112-1", incident_kind="theft",
+                         location=(36.3504, 127.3845), occurred_at=now - timedelta(minutes=90),
+                         purpose="escape route")
     filed = broker.requests.submit(actor(Role.POLICE), draft)
     assert broker.sweeps.reconcile_vault(older_than=timedelta(0)).orphan_keys == 0
     assert filed["purpose"] == "escape route"

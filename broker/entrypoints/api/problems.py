@@ -74,8 +74,9 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(BrokerError)
     async def _broker_error(request: Request, exc: BrokerError) -> JSONResponse:
+        extra = {"errors": exc.errors} if exc.errors is not None else {}
         return problem(exc.status, exc.detail, request, title=exc.title,
-                       headers=exc.headers or None)
+                       headers=exc.headers or None, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

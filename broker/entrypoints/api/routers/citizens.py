@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from broker.application.citizens import CitizenDraft, Citizens
@@ -20,6 +20,7 @@ from broker.entrypoints.api.schemas.citizens import (
     CitizenRequestFiled,
     CitizenRequestPublic,
 )
+from broker.entrypoints.api.schemas.requests import DecisionPreview
 
 router = APIRouter(prefix="/citizen-requests", tags=["citizens"])
 
@@ -27,17 +28,41 @@ TokenHeader = Annotated[str, Header(alias="X-Access-Token", min_length=10, max_l
                                     description="the request's own access token")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CitizenRequestFiled,
-             **operation(Citizens.file, "File a citizen request", 422))
-def file_request(body: CitizenRequestCreate, broker: BrokerDep, actor: ActorDep) -> Any:
-    draft = CitizenDraft(
+def draft(body: CitizenRequestCreate) -> CitizenDraft:
+    return CitizenDraft(
         reason=body.reason, name=body.requester.name, contact=body.requester.contact,
         identity_proof=body.identity_proof, claim_reference=body.claim_reference,
-        incident_kind=body.incident_kind, location=(body.location.lat, body.location.lon),
-        occurred_at=body.occurred_at, window_start=body.window.start,
-        window_end=body.window.end, radius_m=body.radius_m, description=body.description,
+        consent_reference=body.consent_reference, incident_kind=body.incident_kind,
+        location=(body.location.lat, body.location.lon), occurred_at=body.occurred_at,
+        window_start=body.window.start, window_end=body.window.end, radius_m=body.radius_m,
+        description=body.description,
     )
-    return broker.citizens.file(actor, draft)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED,
+             response_model=CitizenRequestFiled | DecisionPreview,
+             **operation(Citizens.file, "File a citizen request (or check it first)", 422, 429,
+                         responses={200: {"model": DecisionPreview,
+                                          "description": "dry_run: the decision it would get"}}))
+def file_request(body: CitizenRequestCreate, broker: BrokerDep, actor: ActorDep,
+                 response: Response,
+                 dry_run: Annotated[bool, Query(description="judge it now, record nothing")] = False
+                 ) -> Any:
+    """A request missing a field its basis requires is a 422 naming each field, and nothing is
+    recorded."""
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+        return broker.citizens.dry_run(actor, draft(body))
+    return broker.citizens.file(actor, draft(body))
+
+
+@router.post("/{request_id}/amend", status_code=status.HTTP_201_CREATED,
+             response_model=CitizenRequestFiled,
+             **operation(Citizens.amend, "Replace a pending citizen request with an amended one",
+                         404, 409, 422))
+def amend(request_id: UUID, body: CitizenRequestCreate, broker: BrokerDep, actor: ActorDep,
+          token: TokenHeader) -> Any:
+    return broker.citizens.amend(actor, request_id, token, draft(body))
 
 
 @router.get("/{request_id}", response_model=CitizenRequestPublic,

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from broker.application.policies import Policies
+from broker.entrypoints.api.basis_forms import with_request_schemas
 from broker.entrypoints.api.deps import ActorDep, BrokerDep
 from broker.entrypoints.api.operations import operation
 from broker.entrypoints.api.schemas.policy import PolicyPublic
@@ -17,4 +18,6 @@ router = APIRouter(prefix="/policy", tags=["policy"])
 @router.get("", response_model=PolicyPublic,
             **operation(Policies.active, "The active policy pack"))
 def active_policy(broker: BrokerDep, actor: ActorDep) -> Any:
-    return broker.policies.active(actor)
+    """Per basis: who may invoke it, what it requires, its limits, how it is decided, and the
+    JSON Schema of the request that files under it (build a form from it)."""
+    return with_request_schemas(broker.policies.active(actor))

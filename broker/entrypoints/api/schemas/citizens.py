@@ -17,11 +17,14 @@ class CitizenIdentity(Body):
 class CitizenRequestCreate(Body):
     """``POST /v1/citizen-requests``: filed by the citizen portal on a data subject's behalf."""
 
-    reason: Literal["insurance_claim", "own_image"]
+    reason: Literal["insurance_claim", "own_image", "consent"] = Field(description=(
+        "what the citizen asks for; the pack files it under its basis (GET /v1/policy)"))
     requester: CitizenIdentity
     identity_proof: str = Field(min_length=1, max_length=200,
                                 description="reference of the portal's identity check")
     claim_reference: str | None = Field(default=None, max_length=200)
+    consent_reference: str | None = Field(default=None, max_length=200,
+                                          description="the portal's record of the signed consent")
     incident_kind: str | None = Field(default=None, max_length=200)
     location: Location
     occurred_at: Instant
@@ -39,13 +42,15 @@ class DeliveryLink(Public):
 class CitizenRequestPublic(Public):
     id: str
     status: str
-    reason: Literal["insurance_claim", "own_image"]
+    reason: str
+    legal_basis: str
     filed_at: AwareDatetime
     review_deadline: AwareDatetime | None
     decided_at: AwareDatetime | None
     reasons: list[str] = Field(description="why the request was refused, rule by rule")
     review_reason: str | None
     delivery: DeliveryLink | None
+    superseded_by: str | None = Field(description="the amended version that replaced this one")
     appeal: str | None = Field(default=None, description="how to challenge a denial")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from broker.entrypoints.api.schemas.common import Public
@@ -28,6 +30,9 @@ class BasisPublic(Public):
     mask_third_parties: bool
     onward_transfer: str
     restrictions: list[str]
+    portal_reason: str | None = Field(description="the citizen portal's reason filed under it")
+    files_at: str = Field(description="the endpoint that files a request under this basis")
+    request_schema: dict[str, Any] = Field(description="JSON Schema of that request's body")
 
 
 class PolicyPublic(Public):

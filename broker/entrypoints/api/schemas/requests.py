@@ -15,10 +15,10 @@ from broker.entrypoints.api.schemas.common import (
     Window,
     WindowPublic,
 )
-from broker.policy import Decision
+from broker.policy import Decision, Reason
 
 RequestStatus = Literal["submitted", "pending_review", "granted", "denied", "closed", "revoked",
-                        "expired", "withdrawn"]
+                        "expired", "withdrawn", "superseded"]
 
 
 class Incident(Body):
@@ -112,11 +112,32 @@ class RequestPublic(Public):
     identity_proof: str | None = None
     consent_reference: str | None = None
     citizen: CitizenPublic | None = None
+    supersedes: str | None = Field(default=None, description="the request this one amended")
     submitted_at: AwareDatetime
     decision: Decision | None
     grant: GrantPublic | None
     closed_at: AwareDatetime | None
     review_overdue_since: AwareDatetime | None
+    superseded_by: str | None = Field(description="the amended version that replaced this one")
+
+
+class ScopePreview(Public):
+    cameras: int = Field(description="how many cameras would be in scope (not which)")
+    window: WindowPublic | None
+
+
+class DecisionPreview(Public):
+    """What a request would be answered, judged now; nothing was recorded."""
+
+    dry_run: Literal[True]
+    legal_basis: str
+    citation: str | None
+    outcome: Literal["granted", "denied", "pending_review"]
+    reasons: list[Reason]
+    scope: ScopePreview
+    review_deadline: AwareDatetime | None
+    expires_at: AwareDatetime | None
+    mask_third_parties: bool
 
 
 class ReviewItem(RequestPublic):
