@@ -15,7 +15,8 @@ wrong clip id all fail authentication, and no plaintext of a chunk is released b
 is verified.
 
 Reading a clip: ``parse_header(first bytes)`` gives the key id, the keystore gives the key,
-then :func:`decrypt_stream` (whole clip) or :func:`decrypt_range` (HTTP Range) gives bytes.
+then :func:`decrypt_whole` (whole clip) or :func:`decrypt_range` (HTTP Range) gives bytes from
+reads that line up with the chunks; :func:`decrypt_stream` takes the stream in pieces of any sizes.
 """
 
 from __future__ import annotations
@@ -48,10 +49,13 @@ _FIXED = struct.Struct(">4sB7sIB")  # magic, version, nonce prefix, chunk size, 
 _NONCE = struct.Struct(">7sIB")
 MAX_HEADER_SIZE = _FIXED.size + MAX_KEY_ID_SIZE
 RANGE_READ_SIZE = 4 << 20
-"""How many ciphertext bytes :func:`decrypt_range` asks ``read_at`` for at once, at most."""
+"""How many ciphertext bytes (whole chunks, at least one) a read asks ``read_at`` for at once."""
 
-ReadAt = Callable[[int, int], bytes]
-"""``read_at(offset, length)``: up to ``length`` bytes at ``offset``; fewer only at the end."""
+ReadAt = Callable[[int, int], bytes | bytearray | memoryview]
+"""``read_at(offset, length)``: up to ``length`` bytes at ``offset``; fewer only at the end.
+
+The result may be a view into a buffer that the next call refills: it is used up before then.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +163,31 @@ def decrypt_range(
     """Plaintext bytes ``[start, end_exclusive)``, reading only the chunks that cover them.
 
     ``plaintext_size`` is the clip's recorded size; if it is wrong, the chunk taken for the
-    last one fails authentication.
+    last one fails authentication. The header is read and checked at the call (unless the
+    range is empty), so a missing blob or a foreign stream fails before any byte is promised.
     """
     aead = _aead(key)
     if not 0 <= start <= end_exclusive <= plaintext_size:
         raise ValueError(
             f"range [{start}, {end_exclusive}) is not within a clip of {plaintext_size} bytes"
         )
-    return _decrypt_range(aead, clip_id, read_at, plaintext_size, start, end_exclusive)
+    if start == end_exclusive:
+        return iter(())
+    header, aad = _read_header(read_at, clip_id)
+    return _decrypt_chunks(aead, header, aad, read_at, plaintext_size, start, end_exclusive, False)
+
+
+def decrypt_whole(key: bytes, clip_id: str, read_at: ReadAt, plaintext_size: int) -> Iterator[bytes]:
+    """The whole clip of ``plaintext_size`` bytes, read like :func:`decrypt_range`.
+
+    Unlike a range it proves what :func:`decrypt_stream` proves by reading to the end: the
+    final chunk (even the lone tag of an empty clip) verifies and no byte follows it.
+    """
+    aead = _aead(key)
+    if plaintext_size < 0:
+        raise ValueError("plaintext size must not be negative")
+    header, aad = _read_header(read_at, clip_id)
+    return _decrypt_chunks(aead, header, aad, read_at, plaintext_size, 0, plaintext_size, True)
 
 
 class Tally:
@@ -293,29 +314,42 @@ def _decrypt(aead: AESGCM, clip_id: str, ciphertext_chunks: Iterable[bytes]) -> 
     yield _open_chunk(aead, _nonce(prefix, counter, True), buffer, len(buffer), aad)
 
 
-def _decrypt_range(
-    aead: AESGCM, clip_id: str, read_at: ReadAt, plaintext_size: int, start: int, end: int
+def _read_header(read_at: ReadAt, clip_id: str) -> tuple[StreamHeader, bytes]:
+    """The stream's header and the associated data of its chunks."""
+    with memoryview(read_at(0, MAX_HEADER_SIZE)) as head:
+        header = parse_header(head)
+        return header, bytes(head[: header.size]) + clip_id.encode("utf-8")
+
+
+def _decrypt_chunks(
+    aead: AESGCM,
+    header: StreamHeader,
+    aad: bytes,
+    read_at: ReadAt,
+    plaintext_size: int,
+    start: int,
+    end: int,
+    whole: bool,
 ) -> Iterator[bytes]:
-    if start == end:
-        return
-    header_bytes = read_at(0, MAX_HEADER_SIZE)
-    header = parse_header(header_bytes)
-    aad = bytes(header_bytes[: header.size]) + clip_id.encode("utf-8")
+    """Read the chunks covering ``[start, end)`` a few whole chunks per read, and open each
+    one in place; with ``whole``, the last read asks for one byte more, which must not exist."""
     chunk_size = header.chunk_size
     step = chunk_size + TAG_SIZE
     last_chunk = _chunk_count(plaintext_size, chunk_size) - 1
     last_length = plaintext_size - last_chunk * chunk_size + TAG_SIZE
-    first, final = start // chunk_size, (end - 1) // chunk_size
+    first, final = start // chunk_size, max(end - 1, 0) // chunk_size
     per_read = max(1, RANGE_READ_SIZE // step)
     for group in range(first, final + 1, per_read):
         group_end = min(group + per_read, final + 1)
         length = (group_end - group) * step
-        if group_end - 1 == last_chunk:
+        reaches_end = group_end - 1 == last_chunk
+        if reaches_end:
             length += last_length - step
-        data = read_at(header.size + group * step, length)
-        if len(data) != length:
-            raise IntegrityError("clip stream truncated: a chunk in the range is missing")
-        with memoryview(data) as view:
+        with memoryview(read_at(header.size + group * step, length + (whole and reaches_end))) as view:
+            if len(view) < length:
+                raise IntegrityError("clip stream truncated: a chunk in the range is missing")
+            if len(view) > length:
+                raise IntegrityError("clip stream has bytes after its last chunk")
             for index in range(group, group_end):
                 offset = (index - group) * step
                 is_last = index == last_chunk
