@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
-from broker.adapters.vault import stream
+from broker.adapters.vault import readahead, stream
 from broker.adapters.vault.blobs import BlobStore
 from broker.adapters.vault.keystore import Keystore
 from broker.errors import InvalidInput, PayloadTooLarge
@@ -56,13 +56,13 @@ class ClipVault:
         """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged."""
         key = self.keystore.get_key(key_id)
         end = size if end is None else end
-        if start == 0 and end == size:
-            return stream.decrypt_stream(key, clip_id, self.blobs.iter_chunks(blob_id))
 
         def read_at(offset: int, length: int) -> bytes:
             return self.blobs.open_range(blob_id, offset, length)
 
-        return stream.decrypt_range(key, clip_id, read_at, size, start, end)
+        if start == 0 and end == size:
+            return readahead.read_ahead(stream.decrypt_whole(key, clip_id, read_at, size))
+        return readahead.read_ahead(stream.decrypt_range(key, clip_id, read_at, size, start, end))
 
     def destroy(self, key_id: str, blob_id: str) -> None:
         """Shred the key first (the clip is unreadable from then on), then delete the blob.
