@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from broker.adapters.vault.durable import fsync_dir, syncfs
 from broker.adapters.vault.errors import BlobNotFoundError
+from broker.adapters.vault.readahead import write_behind
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -73,7 +74,11 @@ def _check_range(offset: int, length: int) -> None:
 
 
 class FilesystemBlobStore:
-    """Blobs as files ``root/ab/cd/<id>``, written to a temp file, fsynced, then renamed."""
+    """Blobs as files ``root/ab/cd/<id>``, written to a temp file, fsynced, then renamed.
+
+    ``put`` writes behind the chunks' producer (see :mod:`.readahead`): an encrypting producer
+    uses one core while the file system copies the chunk before on the other.
+    """
 
     _TEMP_SUFFIX = ".tmp"
 
@@ -87,11 +92,9 @@ class FilesystemBlobStore:
         temp = path.parent / f".{blob_id}.{secrets.token_hex(8)}{self._TEMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(temp, flags, 0o600)
-        written = 0
         try:
             with os.fdopen(fd, "wb") as file:
-                for chunk in chunks:
-                    written += file.write(chunk)
+                written = write_behind(file.write, chunks)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temp, path)
