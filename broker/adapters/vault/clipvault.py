@@ -53,7 +53,11 @@ class ClipVault:
 
     def read(self, clip_id: str, key_id: str, blob_id: str, size: int,
              start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged."""
+        """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged.
+
+        Key, blob and header are checked at the call, before a response promises any byte;
+        the chunks are then read and decrypted a couple ahead of the caller (:mod:`.readahead`).
+        """
         key = self.keystore.get_key(key_id)
         end = size if end is None else end
 
