@@ -21,6 +21,7 @@ from broker.adapters.vault.stream import (
     MAX_HEADER_SIZE,
     TAG_SIZE,
     ReadAt,
+    ReadSpans,
     StreamHeader,
     Tally,
     ciphertext_size,
@@ -555,3 +556,26 @@ def test_the_header_is_read_and_checked_at_the_call() -> None:
             decrypt_range(KEY, CLIP, read_at, len(DATA), 1, 2)
     with pytest.raises(ValueError):
         decrypt_whole(KEY, CLIP, missing, -1)
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, None), (CHUNK - 1, 4 * CHUNK + 1), (3 * CHUNK + 1, None)])
+def test_read_spans_is_told_every_chunk_read_and_may_read_ahead(start: int, end: int | None) -> None:
+    """The same reads as ``read_at`` alone would make, here all taken before the first is used."""
+    ciphertext = encrypt(DATA, CHUNK)
+    told: list[tuple[int, int]] = []
+
+    def all_at_once(spans: Iterable[tuple[int, int]]) -> list[bytes]:
+        told.extend(spans)
+        return [ciphertext[offset : offset + length] for offset, length in told]
+
+    def decrypt(blob: Blob, **spans: ReadSpans) -> bytes:
+        if start == 0 and end is None:
+            return b"".join(decrypt_whole(KEY, CLIP, blob.read_at, len(DATA), **spans))
+        stop = len(DATA) if end is None else end
+        return b"".join(decrypt_range(KEY, CLIP, blob.read_at, len(DATA), start, stop, **spans))
+
+    alone, told_ahead = Blob(ciphertext), Blob(ciphertext)
+    with mock.patch.object(stream_module, "RANGE_READ_SIZE", 2 * (CHUNK + TAG_SIZE)):
+        assert decrypt(told_ahead, read_spans=all_at_once) == decrypt(alone) == DATA[start:end]
+    assert told_ahead.reads == [(0, MAX_HEADER_SIZE)]
+    assert told == alone.reads[1:] and len(told) > 1

@@ -57,6 +57,11 @@ ReadAt = Callable[[int, int], bytes | bytearray | memoryview]
 The result may be a view into a buffer that the next call refills: it is used up before then.
 """
 
+ReadSpans = Callable[[Iterable[tuple[int, int]]], Iterable[bytes | bytearray | memoryview]]
+"""``read_spans(spans)``: ``read_at`` of each ``(offset, length)``, in order. It is told every
+read in advance, so it may fetch a few ahead (the S3 blob store does); each result is used up
+before the next is taken."""
+
 
 @dataclass(frozen=True, slots=True)
 class StreamHeader:
@@ -159,12 +164,15 @@ def decrypt_range(
     plaintext_size: int,
     start: int,
     end_exclusive: int,
+    *,
+    read_spans: ReadSpans | None = None,
 ) -> Iterator[bytes]:
     """Plaintext bytes ``[start, end_exclusive)``, reading only the chunks that cover them.
 
     ``plaintext_size`` is the clip's recorded size; if it is wrong, the chunk taken for the
-    last one fails authentication. The header is read and checked at the call (unless the
-    range is empty), so a missing blob or a foreign stream fails before any byte is promised.
+    last one fails authentication. The header is read with ``read_at`` and checked at the
+    call (unless the range is empty), so a missing blob or a foreign stream fails before any
+    byte is promised; the chunks come from ``read_spans``, by default ``read_at`` span by span.
     """
     aead = _aead(key)
     if not 0 <= start <= end_exclusive <= plaintext_size:
@@ -174,10 +182,13 @@ def decrypt_range(
     if start == end_exclusive:
         return iter(())
     header, aad = _read_header(read_at, clip_id)
-    return _decrypt_chunks(aead, header, aad, read_at, plaintext_size, start, end_exclusive, False)
+    spans = read_spans or _one_by_one(read_at)
+    return _decrypt_chunks(aead, header, aad, spans, plaintext_size, start, end_exclusive, False)
 
 
-def decrypt_whole(key: bytes, clip_id: str, read_at: ReadAt, plaintext_size: int) -> Iterator[bytes]:
+def decrypt_whole(
+    key: bytes, clip_id: str, read_at: ReadAt, plaintext_size: int, *, read_spans: ReadSpans | None = None
+) -> Iterator[bytes]:
     """The whole clip of ``plaintext_size`` bytes, read like :func:`decrypt_range`.
 
     Unlike a range it proves what :func:`decrypt_stream` proves by reading to the end: the
@@ -187,7 +198,8 @@ def decrypt_whole(key: bytes, clip_id: str, read_at: ReadAt, plaintext_size: int
     if plaintext_size < 0:
         raise ValueError("plaintext size must not be negative")
     header, aad = _read_header(read_at, clip_id)
-    return _decrypt_chunks(aead, header, aad, read_at, plaintext_size, 0, plaintext_size, True)
+    spans = read_spans or _one_by_one(read_at)
+    return _decrypt_chunks(aead, header, aad, spans, plaintext_size, 0, plaintext_size, True)
 
 
 class Tally:
@@ -314,6 +326,13 @@ def _decrypt(aead: AESGCM, clip_id: str, ciphertext_chunks: Iterable[bytes]) -> 
     yield _open_chunk(aead, _nonce(prefix, counter, True), buffer, len(buffer), aad)
 
 
+def _one_by_one(read_at: ReadAt) -> ReadSpans:
+    def read_spans(spans: Iterable[tuple[int, int]]) -> Iterator[bytes | bytearray | memoryview]:
+        return (read_at(offset, length) for offset, length in spans)
+
+    return read_spans
+
+
 def _read_header(read_at: ReadAt, clip_id: str) -> tuple[StreamHeader, bytes]:
     """The stream's header and the associated data of its chunks."""
     with memoryview(read_at(0, MAX_HEADER_SIZE)) as head:
@@ -325,7 +344,7 @@ def _decrypt_chunks(
     aead: AESGCM,
     header: StreamHeader,
     aad: bytes,
-    read_at: ReadAt,
+    read_spans: ReadSpans,
     plaintext_size: int,
     start: int,
     end: int,
@@ -339,13 +358,20 @@ def _decrypt_chunks(
     last_length = plaintext_size - last_chunk * chunk_size + TAG_SIZE
     first, final = start // chunk_size, max(end - 1, 0) // chunk_size
     per_read = max(1, RANGE_READ_SIZE // step)
-    for group in range(first, final + 1, per_read):
+    groups = range(first, final + 1, per_read)
+
+    def extent(group: int) -> tuple[int, int, int]:
+        """One past the group's last chunk, the group's ciphertext length, the length to ask."""
         group_end = min(group + per_read, final + 1)
-        length = (group_end - group) * step
-        reaches_end = group_end - 1 == last_chunk
-        if reaches_end:
-            length += last_length - step
-        with memoryview(read_at(header.size + group * step, length + (whole and reaches_end))) as view:
+        if group_end - 1 != last_chunk:
+            return group_end, (group_end - group) * step, (group_end - group) * step
+        length = (group_end - group - 1) * step + last_length
+        return group_end, length, length + whole
+
+    spans = ((header.size + group * step, extent(group)[2]) for group in groups)
+    for group, data in zip(groups, read_spans(spans), strict=True):
+        group_end, length, _ = extent(group)
+        with memoryview(data) as view:
             if len(view) < length:
                 raise IntegrityError("clip stream truncated: a chunk in the range is missing")
             if len(view) > length:
