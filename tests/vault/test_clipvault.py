@@ -6,7 +6,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -34,6 +34,14 @@ class Recording:
     def open_range(self, blob_id: str, offset: int, length: int) -> bytes:
         self.reads.append((offset, length))
         return self.store.open_range(blob_id, offset, length)
+
+    def iter_ranges(self, blob_id: str, spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+        def logged() -> Iterator[tuple[int, int]]:
+            for span in spans:
+                self.reads.append(span)
+                yield span
+
+        return self.store.iter_ranges(blob_id, logged())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)

@@ -64,9 +64,14 @@ class ClipVault:
         def read_at(offset: int, length: int) -> bytes:
             return self.blobs.open_range(blob_id, offset, length)
 
+        def read_spans(spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+            return self.blobs.iter_ranges(blob_id, spans)
+
         if start == 0 and end == size:
-            return readahead.read_ahead(stream.decrypt_whole(key, clip_id, read_at, size))
-        return readahead.read_ahead(stream.decrypt_range(key, clip_id, read_at, size, start, end))
+            plaintext = stream.decrypt_whole(key, clip_id, read_at, size, read_spans=read_spans)
+        else:
+            plaintext = stream.decrypt_range(key, clip_id, read_at, size, start, end, read_spans=read_spans)
+        return readahead.read_ahead(plaintext)
 
     def destroy(self, key_id: str, blob_id: str) -> None:
         """Shred the key first (the clip is unreadable from then on), then delete the blob.
