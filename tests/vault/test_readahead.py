@@ -100,9 +100,9 @@ def test_write_behind_writes_everything_in_order_from_another_thread() -> None:
     written: list[bytes] = []
     writers: set[int] = set()
 
-    def write(chunk: bytes) -> None:
+    def write(chunk: memoryview) -> None:
         writers.add(threading.get_ident())
-        written.append(chunk)
+        written.append(bytes(chunk))
 
     chunks = [bytes([i]) * (i + 1) for i in range(50)]
     assert write_behind(write, iter(chunks)) == sum(map(len, chunks))
@@ -121,7 +121,7 @@ def test_write_behind_reads_chunks_in_the_callers_thread_and_copies_reused_buffe
             yield buffer  # type: ignore[misc]
             yield memoryview(buffer)[:2]  # type: ignore[misc]
 
-    assert write_behind(written.append, reused()) == 20 * 6
+    assert write_behind(lambda chunk: written.append(bytes(chunk)), reused()) == 20 * 6
     assert readers == {threading.get_ident()}
     assert written == [c for i in range(20) for c in (bytes([i]) * 4, bytes([i]) * 2)]
 
@@ -135,12 +135,26 @@ def test_a_failing_write_stops_the_chunks_and_is_raised() -> None:
             pulled += 1
             yield b"x"
 
-    def write(chunk: bytes) -> None:
+    def write(chunk: memoryview) -> None:
         raise Boom
 
     with pytest.raises(Boom):
         write_behind(write, chunks())
     assert pulled < 1_000_000
+
+
+def test_write_behind_goes_round_a_few_buffers() -> None:
+    """However many chunks, the writer only ever sees depth + 1 distinct buffers."""
+    buffers: set[int] = set()
+    written: list[bytes] = []
+
+    def write(chunk: memoryview) -> None:
+        buffers.add(id(chunk.obj))
+        written.append(bytes(chunk))
+
+    chunks = [bytes([i % 256]) * 1000 for i in range(200)]
+    assert write_behind(write, chunks, depth=2) == 200_000
+    assert written == chunks and len(buffers) <= 3
 
 
 def test_a_failing_chunk_source_stops_the_writer_and_is_raised() -> None:
@@ -152,6 +166,6 @@ def test_a_failing_chunk_source_stops_the_writer_and_is_raised() -> None:
             yield bytes([index])
 
     with pytest.raises(Boom):
-        write_behind(written.append, chunks())
+        write_behind(lambda chunk: written.append(bytes(chunk)), chunks())
     assert written == [bytes([i]) for i in range(len(written))] and len(written) <= 5
     assert not any(t.name == "vault-write-behind" for t in threading.enumerate())

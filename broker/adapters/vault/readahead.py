@@ -95,38 +95,55 @@ def _produce(items: Iterator[T], channel: _Channel[T]) -> None:
         channel.put(end)
 
 
-def write_behind(write: Callable[[bytes], object], chunks: Iterable[bytes], depth: int = DEPTH) -> int:
-    """``write`` every chunk in a thread of its own; the byte count, once all are written.
+def write_behind(write: Callable[[memoryview], object], chunks: Iterable[bytes], depth: int = DEPTH) -> int:
+    """``write`` every chunk from a thread of its own; the byte count, once all are written.
 
     ``chunks`` is iterated in the caller's thread (it may be bound to it, like a request body).
-    A chunk that is not ``bytes`` is copied first, since its owner may reuse it. The first
-    error on either side stops both and is raised here.
+    Each chunk is copied into one of ``depth + 1`` buffers that go round between the two
+    threads, so its owner may reuse it, and memory is not taken anew per chunk (with chunks
+    freed in another thread, the allocator hands fresh pages back and forth instead). ``write``
+    must be done with its view when it returns. The first error on either side stops both
+    and is raised here.
     """
-    channel: _Channel[bytes] = _Channel(depth)
+    filled: _Channel[tuple[bytearray, int]] = _Channel(depth)
+    emptied: _Channel[bytearray] = _Channel(depth + 1)
+    for _ in range(depth + 1):
+        emptied.put(bytearray())
     failure: list[BaseException] = []
 
     def drain() -> None:
         try:
-            while not isinstance(chunk := channel.get(), _End):
-                write(chunk)
+            while not isinstance(item := filled.get(), _End):
+                buffer, size = item
+                with memoryview(buffer) as view:
+                    write(view[:size])
+                emptied.put(buffer)
         except BaseException as exc:  # raised again in the caller's thread
             failure.append(exc)
-            channel.close()
+            filled.close()
+            emptied.close()
 
     worker = threading.Thread(target=drain, name="vault-write-behind", daemon=True)
     worker.start()
     written = 0
     try:
         for chunk in chunks:
-            data = chunk if type(chunk) is bytes else bytes(chunk)
-            if not channel.put(data):
+            buffer = emptied.get()
+            if isinstance(buffer, _End):
                 break
-            written += len(data)
+            size = len(chunk)
+            if len(buffer) < size:
+                buffer = bytearray(size)
+            buffer[:size] = chunk
+            if not filled.put((buffer, size)):
+                break
+            written += size
     except BaseException:
-        channel.close()
+        filled.close()
+        emptied.close()
         raise
     finally:
-        channel.put(_End())
+        filled.put(_End())
         worker.join()
     if failure:
         raise failure[0]
