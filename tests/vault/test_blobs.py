@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
 from broker.adapters.vault.errors import BlobNotFoundError
 from tests.vault.conftest import BlobBackend
 
@@ -79,6 +79,11 @@ def test_iter_ranges_takes_its_spans_lazily_and_stays_a_few_ahead(blob_store: Bl
         assert next(ranges) == DATA[(taken - 1) * 1000 : taken * 1000]
         assert taken <= pulled <= taken + 4
     ranges.close()  # type: ignore[attr-defined]
+
+
+def test_s3_reads_ahead_at_least_one_range() -> None:
+    with pytest.raises(ValueError, match="read_ahead"):
+        S3BlobStore("bucket", "http://127.0.0.1:1", "key", "secret", read_ahead=0)
 
 
 def test_ranges_running_past_the_end_are_short(blob_store: BlobStore) -> None:

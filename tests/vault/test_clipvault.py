@@ -187,3 +187,14 @@ def test_an_abandoned_read_leaves_no_worker(vault: ClipVault, clip: tuple[str, S
     while any(t.name == "vault-read-ahead" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the read-ahead worker outlived its reader"
         time.sleep(0.01)
+
+
+def test_an_empty_clip_reads_as_its_verified_lone_tag(vault: ClipVault, blobs: Recording) -> None:
+    """``store`` refuses empty bodies, but a stream of none is still read and verified whole."""
+    clip_id, key_id, blob_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    key = vault.keystore.create_key(key_id)
+    blobs.store.put(blob_id, stream.encrypt_stream(key, key_id, clip_id, [], CHUNK))
+    assert list(vault.read(clip_id, key_id, blob_id, 0)) == [b""]
+    assert list(vault.read(clip_id, key_id, blob_id, 0, 0, 0)) == [b""]
+    with pytest.raises(IntegrityError):
+        list(vault.read(str(uuid.uuid4()), key_id, blob_id, 0))
