@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from broker.adapters.vault.durable import fsync_dir, syncfs
 from broker.adapters.vault.errors import BlobNotFoundError
-from broker.adapters.vault.readahead import write_behind
+from broker.adapters.vault.overlap import write_behind
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -87,7 +87,7 @@ def _check_range(offset: int, length: int) -> None:
 class FilesystemBlobStore:
     """Blobs as files ``root/ab/cd/<id>``, written to a temp file, fsynced, then renamed.
 
-    ``put`` writes behind the chunks' producer (see :mod:`.readahead`): an encrypting producer
+    ``put`` writes behind the chunks' producer (see :mod:`.overlap`): an encrypting producer
     uses one core while the file system copies the chunk before on the other.
     """
 

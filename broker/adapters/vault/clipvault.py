@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
-from broker.adapters.vault import readahead, stream
+from broker.adapters.vault import overlap, stream
 from broker.adapters.vault.blobs import BlobStore
 from broker.adapters.vault.keystore import Keystore
 from broker.errors import InvalidInput, PayloadTooLarge
@@ -56,7 +56,7 @@ class ClipVault:
         """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged.
 
         Key, blob and header are checked at the call, before a response promises any byte;
-        the chunks are then read and decrypted a couple ahead of the caller (:mod:`.readahead`).
+        the chunks are then read and decrypted a couple ahead of the caller (:mod:`.overlap`).
         """
         key = self.keystore.get_key(key_id)
         end = size if end is None else end
@@ -71,7 +71,7 @@ class ClipVault:
             plaintext = stream.decrypt_whole(key, clip_id, read_at, size, read_spans=read_spans)
         else:
             plaintext = stream.decrypt_range(key, clip_id, read_at, size, start, end, read_spans=read_spans)
-        return readahead.read_ahead(plaintext)
+        return overlap.read_ahead(plaintext)
 
     def destroy(self, key_id: str, blob_id: str) -> None:
         """Shred the key first (the clip is unreadable from then on), then delete the blob.

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from broker.adapters.vault.readahead import read_ahead, write_behind
+from broker.adapters.vault.overlap import read_ahead, write_behind
 
 
 class Boom(Exception):
