@@ -49,7 +49,7 @@ _FIXED = struct.Struct(">4sB7sIB")  # magic, version, nonce prefix, chunk size, 
 _NONCE = struct.Struct(">7sIB")
 MAX_HEADER_SIZE = _FIXED.size + MAX_KEY_ID_SIZE
 RANGE_READ_SIZE = 4 << 20
-"""How many ciphertext bytes (whole chunks, at least one) a read asks ``read_at`` for at once."""
+"""Ciphertext bytes per read, in whole chunks (at least one): three default chunks, one S3 GET."""
 
 ReadAt = Callable[[int, int], bytes | bytearray | memoryview]
 """``read_at(offset, length)``: up to ``length`` bytes at ``offset``; fewer only at the end.
