@@ -3,8 +3,8 @@
 Writes a file of random bytes (default 1 GiB) in a temp dir, then times:
 
 - ``vault encrypt``: file -> ``encrypt_stream`` -> ``FilesystemBlobStore.put`` (fsync, rename);
-- ``vault decrypt``: ``iter_chunks`` -> ``decrypt_stream`` -> output file (fsync), whose SHA-256
-  is then checked against the source (untimed);
+- ``vault decrypt``: ``ClipVault.read`` (the whole clip, as the API serves it) -> output file
+  (fsync), whose SHA-256 is then checked against the source (untimed);
 - ``baseline file copy``: a read/write loop in the same chunk size, fsync at the end (the I/O
   the vault cannot avoid; ``shutil.copyfile`` would copy inside the kernel, which no encrypting
   path can);
@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from broker.adapters.vault import kek, stream
 from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.keystore import Keystore, SQLiteKeystore
 
 
@@ -101,12 +102,8 @@ def vault_encrypt(
     blobs.put(clip_id, stream.encrypt_stream(key, clip_id, clip_id, plaintext, chunk_size))
 
 
-def vault_decrypt(
-    keystore: Keystore, blobs: BlobStore, clip_id: str, target: Path, chunk_size: int
-) -> None:
-    key = keystore.get_key(clip_id)
-    ciphertext = blobs.iter_chunks(clip_id, chunk_size)
-    write_all(target, stream.decrypt_stream(key, clip_id, ciphertext))
+def vault_decrypt(vault: ClipVault, clip_id: str, target: Path, size: int) -> None:
+    write_all(target, vault.read(clip_id, clip_id, clip_id, size))
 
 
 def aesgcm_baseline(source: Path, chunk_size: int) -> tuple[float, float]:
@@ -150,11 +147,12 @@ def main() -> None:
         kek.init_keyfile(root / "keys")
         keystore = SQLiteKeystore(root / "keystore.db", kek.KeyFile(root / "keys"))
         blobs = FilesystemBlobStore(root / "blobs")
+        vault = ClipVault(keystore, blobs, chunk_size)
 
         for _ in range(args.rounds):
             clip_id = str(uuid.uuid4())
             encrypt = partial(vault_encrypt, keystore, blobs, clip_id, source, chunk_size)
-            decrypt = partial(vault_decrypt, keystore, blobs, clip_id, output, chunk_size)
+            decrypt = partial(vault_decrypt, vault, clip_id, output, total)
             # Interleaved, so that the disk's good and bad moments fall on every figure.
             record("baseline file copy", timed(partial(file_copy, source, copy, chunk_size)))
             copy.unlink()

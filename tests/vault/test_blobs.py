@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import stat
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore
+from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
 from broker.adapters.vault.errors import BlobNotFoundError
 from tests.vault.conftest import BlobBackend
 
@@ -48,6 +49,41 @@ def test_put_then_read_back_every_way(blob_store: BlobStore) -> None:
     assert max(map(len, chunks)) <= 65536 and b"".join(chunks) == DATA
     for offset, length in [(0, 1), (0, len(DATA)), (12345, 6789), (len(DATA) - 1, 1)]:
         assert blob_store.open_range(blob_id, offset, length) == DATA[offset : offset + length]
+
+
+def test_iter_ranges_reads_each_span_like_open_range(blob_store: BlobStore) -> None:
+    blob_id = new_id()
+    blob_store.put(blob_id, pieces(DATA, 7000))
+    spans = [(0, 1000), (1000, 4112), (5112, 4112), (0, 0), (len(DATA) - 10, 100), (len(DATA) + 5, 10)]
+    assert list(blob_store.iter_ranges(blob_id, iter(spans))) == [
+        blob_store.open_range(blob_id, offset, length) for offset, length in spans
+    ]
+    assert list(blob_store.iter_ranges(blob_id, [])) == []
+
+
+def test_iter_ranges_takes_its_spans_lazily_and_stays_a_few_ahead(blob_store: BlobStore) -> None:
+    """An endless list of spans is fine: the store fetches ahead a bounded few, then stops."""
+    blob_id = new_id()
+    blob_store.put(blob_id, [DATA])
+    pulled = 0
+
+    def endless() -> Iterator[tuple[int, int]]:
+        nonlocal pulled
+        for offset in itertools.count(step=1000):
+            pulled += 1
+            yield offset % len(DATA), 1000
+
+    ranges = blob_store.iter_ranges(blob_id, endless())
+    assert pulled == 0
+    for taken in range(1, 8):
+        assert next(ranges) == DATA[(taken - 1) * 1000 : taken * 1000]
+        assert taken <= pulled <= taken + 4
+    ranges.close()  # type: ignore[attr-defined]
+
+
+def test_s3_reads_ahead_at_least_one_range() -> None:
+    with pytest.raises(ValueError, match="read_ahead"):
+        S3BlobStore("bucket", "http://127.0.0.1:1", "key", "secret", read_ahead=0)
 
 
 def test_ranges_running_past_the_end_are_short(blob_store: BlobStore) -> None:
@@ -94,6 +130,8 @@ def test_missing_blobs_raise_at_the_call(blob_store: BlobStore) -> None:
         blob_store.open_range(blob_id, 0, 0)
     with pytest.raises(BlobNotFoundError):
         blob_store.iter_chunks(blob_id)
+    with pytest.raises(BlobNotFoundError):
+        list(blob_store.iter_ranges(blob_id, [(0, 10)]))
 
 
 @pytest.mark.parametrize(
@@ -165,6 +203,7 @@ def test_ids_that_are_not_uuids_never_reach_storage(
         lambda: blob_store.put(bad_id, [b"x"]),
         lambda: blob_store.open_range(bad_id, 0, 1),
         lambda: blob_store.iter_chunks(bad_id),
+        lambda: blob_store.iter_ranges(bad_id, [(0, 1)]),
         lambda: blob_store.size(bad_id),
         lambda: blob_store.delete(bad_id),
         lambda: blob_store.exists(bad_id),

@@ -4,26 +4,30 @@ import hashlib
 import itertools
 import random
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from unittest import mock
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broker.adapters.vault.errors import IntegrityError
+from broker.adapters.vault import stream as stream_module
+from broker.adapters.vault.errors import BlobNotFoundError, IntegrityError
 from broker.adapters.vault.stream import (
     MAX_CHUNK_SIZE,
     MAX_HEADER_SIZE,
     TAG_SIZE,
     ReadAt,
+    ReadSpans,
     StreamHeader,
     Tally,
     ciphertext_size,
     decrypt_range,
     decrypt_stream,
+    decrypt_whole,
     encrypt_stream,
     parse_header,
 )
@@ -351,3 +355,227 @@ def test_sizes_that_no_plaintext_has_are_refused() -> None:
         else:
             with pytest.raises(IntegrityError):
                 header.plaintext_size(size)
+
+
+class Blob:
+    """Ciphertext behind a ``read_at`` that logs its reads and, like the vault's, hands out
+    views into one buffer that every read overwrites."""
+
+    def __init__(self, ciphertext: bytes) -> None:
+        self.ciphertext = ciphertext
+        self.reads: list[tuple[int, int]] = []
+        self._buffer = bytearray()
+
+    def read_at(self, offset: int, length: int) -> memoryview:
+        self.reads.append((offset, length))
+        data = self.ciphertext[offset : offset + length]
+        if len(self._buffer) < len(data):
+            self._buffer = bytearray(len(data))
+        self._buffer[: len(data)] = data
+        return memoryview(self._buffer)[: len(data)]
+
+    def chunk_reads(self) -> list[tuple[int, int]]:
+        """The reads after the header's: (first chunk index, length) each."""
+        header = parse_header(self.ciphertext)
+        step = header.chunk_size + TAG_SIZE
+        assert self.reads[0] == (0, MAX_HEADER_SIZE)
+        found = []
+        for offset, length in self.reads[1:]:
+            index, misalignment = divmod(offset - header.size, step)
+            assert misalignment == 0, "a read starts inside a chunk"
+            found.append((index, length))
+        return found
+
+
+def released_before_failure(decrypt: Callable[[], Iterator[bytes]]) -> bytes:
+    """Plaintext released before the IntegrityError that must come (at the call or later)."""
+    released = []
+    with pytest.raises(IntegrityError):
+        for plaintext in decrypt():
+            released.append(plaintext)
+    return b"".join(released)
+
+
+def covering_length(chunk_size: int, size: int, first: int, final: int) -> int:
+    """Ciphertext bytes of chunks ``first`` to ``final`` of a ``size``-byte clip."""
+    last = max(1, -(-size // chunk_size)) - 1
+    last_length = size - last * chunk_size + TAG_SIZE
+    step = chunk_size + TAG_SIZE
+    return (final - first) * step + (last_length if final == last else step)
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=cases(), per_read=st.integers(1, 5))
+def test_whole_reads_are_aligned_whole_chunks(case: Case, per_read: int) -> None:
+    blob = Blob(encrypt(case.data, case.chunk_size))
+    with mock.patch.object(stream_module, "RANGE_READ_SIZE", per_read * (case.chunk_size + TAG_SIZE)):
+        assert b"".join(decrypt_whole(KEY, CLIP, blob.read_at, case.size)) == case.data
+    reads = blob.chunk_reads()
+    final = max(1, -(-case.size // case.chunk_size)) - 1
+    assert [index for index, _ in reads] == list(range(0, final + 1, per_read))
+    # Every read but the last is per_read whole chunks; the last asks for one byte more than
+    # the stream has left, to prove that nothing follows.
+    assert all(length == covering_length(case.chunk_size, case.size, i, i + per_read - 1)
+               for i, length in reads[:-1])
+    assert reads[-1][1] == covering_length(case.chunk_size, case.size, reads[-1][0], final) + 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=cases(), bounds=st.tuples(st.floats(0, 1), st.floats(0, 1)), per_read=st.integers(1, 4))
+def test_ranges_read_exactly_their_chunks_in_aligned_reads(
+    case: Case, bounds: tuple[float, float], per_read: int
+) -> None:
+    blob = Blob(encrypt(case.data, case.chunk_size))
+    start, end = sorted(int(b * case.size) for b in bounds)
+    with mock.patch.object(stream_module, "RANGE_READ_SIZE", per_read * (case.chunk_size + TAG_SIZE)):
+        ranged = decrypt_range(KEY, CLIP, blob.read_at, case.size, start, end)
+        assert b"".join(ranged) == case.data[start:end]
+    if start == end:
+        assert blob.reads == []
+        return
+    first, final = start // case.chunk_size, (end - 1) // case.chunk_size
+    reads = blob.chunk_reads()
+    assert [index for index, _ in reads] == list(range(first, final + 1, per_read))
+    assert sum(length for _, length in reads) == covering_length(case.chunk_size, case.size, first, final)
+
+
+CHUNK = 16
+DATA = random.Random(11).randbytes(6 * CHUNK + 4)  # six full chunks and a last one of 4 bytes
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (0, CHUNK),  # exactly the first chunk
+        (CHUNK, 3 * CHUNK),  # both ends on chunk boundaries
+        (CHUNK - 1, CHUNK + 1),  # one byte either side of a boundary
+        (2 * CHUNK, 2 * CHUNK + 1),  # the first byte of a chunk
+        (3 * CHUNK - 1, 3 * CHUNK),  # the last byte of a chunk
+        (6 * CHUNK, len(DATA)),  # exactly the last chunk
+        (6 * CHUNK + 1, 6 * CHUNK + 3),  # inside the last chunk
+        (len(DATA) - 1, len(DATA)),  # the very last byte
+        (5 * CHUNK, len(DATA)),  # the last full chunk and the short last one
+        (0, len(DATA)),
+    ],
+)
+def test_ranges_on_and_around_chunk_boundaries(start: int, end: int) -> None:
+    blob = Blob(encrypt(DATA, CHUNK))
+    assert b"".join(decrypt_range(KEY, CLIP, blob.read_at, len(DATA), start, end)) == DATA[start:end]
+    first, final = start // CHUNK, (end - 1) // CHUNK
+    assert blob.chunk_reads() == [(first, covering_length(CHUNK, len(DATA), first, final))]
+
+
+def test_a_tampered_chunk_in_the_middle_of_a_range_stops_it_there() -> None:
+    ciphertext = bytearray(encrypt(DATA, CHUNK))
+    header = parse_header(ciphertext)
+    ciphertext[header.size + 3 * (CHUNK + TAG_SIZE) + 5] ^= 0x20  # inside chunk 3
+    blob = Blob(bytes(ciphertext))
+    released = released_before_failure(
+        lambda: decrypt_range(KEY, CLIP, blob.read_at, len(DATA), CHUNK + 7, 5 * CHUNK + 2)
+    )
+    assert released == DATA[CHUNK + 7 : 3 * CHUNK]
+    whole = released_before_failure(lambda: decrypt_whole(KEY, CLIP, blob.read_at, len(DATA)))
+    assert whole == DATA[: 3 * CHUNK]
+
+
+class TestWholeReads:
+    """What :func:`decrypt_stream` refuses, :func:`decrypt_whole` refuses too."""
+
+    def whole(self, ciphertext: bytes, size: int = len(DATA), key: bytes = KEY, clip: str = CLIP) -> bytes:
+        return released_before_failure(lambda: decrypt_whole(key, clip, Blob(ciphertext).read_at, size))
+
+    def assert_verified_prefix(self, released: bytes) -> None:
+        assert DATA.startswith(released)
+        assert len(released) % CHUNK == 0 and len(released) < len(DATA)
+
+    def test_the_empty_clip_is_its_verified_lone_tag(self) -> None:
+        ciphertext = encrypt(b"", CHUNK)
+        blob = Blob(ciphertext)
+        assert list(decrypt_whole(KEY, CLIP, blob.read_at, 0)) == [b""]
+        assert blob.chunk_reads() == [(0, TAG_SIZE + 1)]
+        assert list(decrypt_range(KEY, CLIP, Blob(ciphertext).read_at, 0, 0, 0)) == []
+        header_only = ciphertext[:-TAG_SIZE]
+        for broken in (header_only, ciphertext[:-1], ciphertext + b"\x00", ciphertext[:-1] + b"\x00"):
+            assert self.whole(broken, 0) == b""
+        assert self.whole(ciphertext, 0, key=OTHER_KEY) == b""
+
+    def test_truncation_anywhere(self) -> None:
+        ciphertext = encrypt(DATA, CHUNK)
+        for length in range(len(ciphertext)):
+            self.assert_verified_prefix(self.whole(ciphertext[:length]))
+
+    @pytest.mark.parametrize("extra", [b"\x00", b"\x00" * TAG_SIZE, b"\x00" * 100])
+    def test_bytes_after_the_last_chunk_withhold_it(self, extra: bytes) -> None:
+        self.assert_verified_prefix(self.whole(encrypt(DATA, CHUNK) + extra))
+
+    @pytest.mark.parametrize("per_read", [1, 2, 3])
+    def test_a_full_last_chunk_followed_by_anything(self, per_read: int) -> None:
+        """The extra byte comes with the last read, before any chunk of that read is opened."""
+        data = DATA[: 3 * CHUNK]
+        ciphertext = encrypt(data, CHUNK)
+        with mock.patch.object(stream_module, "RANGE_READ_SIZE", per_read * (CHUNK + TAG_SIZE)):
+            assert b"".join(decrypt_whole(KEY, CLIP, Blob(ciphertext).read_at, len(data))) == data
+            released = released_before_failure(
+                lambda: decrypt_whole(KEY, CLIP, Blob(ciphertext + b"\x00").read_at, len(data))
+            )
+        assert released == data[: (2 // per_read) * per_read * CHUNK]
+
+    def test_every_single_bit_flip(self) -> None:
+        ciphertext = bytearray(encrypt(DATA, CHUNK))
+        for bit in range(len(ciphertext) * 8):
+            ciphertext[bit // 8] ^= 1 << (bit % 8)
+            self.assert_verified_prefix(self.whole(bytes(ciphertext)))
+            ciphertext[bit // 8] ^= 1 << (bit % 8)
+
+    def test_reordered_dropped_or_duplicated_chunks(self) -> None:
+        header, chunks = split(encrypt(DATA, CHUNK))
+        swapped = [chunks[0], chunks[2], chunks[1], *chunks[3:]]
+        for variant in (swapped, chunks[:2] + chunks[3:], chunks[:3] + chunks[2:]):
+            self.assert_verified_prefix(self.whole(header + b"".join(variant), len(DATA)))
+
+    @pytest.mark.parametrize("claimed", [0, 1, len(DATA) - CHUNK, len(DATA) - 1, len(DATA) + 1, 10**6])
+    def test_a_wrong_recorded_size(self, claimed: int) -> None:
+        self.assert_verified_prefix(self.whole(encrypt(DATA, CHUNK), claimed))
+
+    def test_wrong_key_or_clip_id_releases_nothing(self) -> None:
+        ciphertext = encrypt(DATA, CHUNK)
+        assert self.whole(ciphertext, key=OTHER_KEY) == b""
+        assert self.whole(ciphertext, clip=CLIP.replace("0", "1")) == b""
+
+
+def test_the_header_is_read_and_checked_at_the_call() -> None:
+    """A missing blob or a foreign stream fails before a response promises any byte."""
+
+    def missing(offset: int, length: int) -> bytes:
+        raise BlobNotFoundError("no blob")
+
+    for read_at in (missing, Blob(b"not a vault stream at all").read_at):
+        with pytest.raises((BlobNotFoundError, IntegrityError)):
+            decrypt_whole(KEY, CLIP, read_at, len(DATA))
+        with pytest.raises((BlobNotFoundError, IntegrityError)):
+            decrypt_range(KEY, CLIP, read_at, len(DATA), 1, 2)
+    with pytest.raises(ValueError):
+        decrypt_whole(KEY, CLIP, missing, -1)
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, None), (CHUNK - 1, 4 * CHUNK + 1), (3 * CHUNK + 1, None)])
+def test_read_spans_is_told_every_chunk_read_and_may_read_ahead(start: int, end: int | None) -> None:
+    """The same reads as ``read_at`` alone would make, here all taken before the first is used."""
+    ciphertext = encrypt(DATA, CHUNK)
+    told: list[tuple[int, int]] = []
+
+    def all_at_once(spans: Iterable[tuple[int, int]]) -> list[bytes]:
+        told.extend(spans)
+        return [ciphertext[offset : offset + length] for offset, length in told]
+
+    def decrypt(blob: Blob, **spans: ReadSpans) -> bytes:
+        if start == 0 and end is None:
+            return b"".join(decrypt_whole(KEY, CLIP, blob.read_at, len(DATA), **spans))
+        stop = len(DATA) if end is None else end
+        return b"".join(decrypt_range(KEY, CLIP, blob.read_at, len(DATA), start, stop, **spans))
+
+    alone, told_ahead = Blob(ciphertext), Blob(ciphertext)
+    with mock.patch.object(stream_module, "RANGE_READ_SIZE", 2 * (CHUNK + TAG_SIZE)):
+        assert decrypt(told_ahead, read_spans=all_at_once) == decrypt(alone) == DATA[start:end]
+    assert told_ahead.reads == [(0, MAX_HEADER_SIZE)]
+    assert told == alone.reads[1:] and len(told) > 1

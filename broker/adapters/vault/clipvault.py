@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
-from broker.adapters.vault import stream
+from broker.adapters.vault import overlap, stream
 from broker.adapters.vault.blobs import BlobStore
 from broker.adapters.vault.keystore import Keystore
 from broker.errors import InvalidInput, PayloadTooLarge
@@ -53,16 +53,25 @@ class ClipVault:
 
     def read(self, clip_id: str, key_id: str, blob_id: str, size: int,
              start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged."""
+        """Verified plaintext of ``[start, end)``; KeyShreddedError if the clip was purged.
+
+        Key, blob and header are checked at the call, before a response promises any byte;
+        the chunks are then read and decrypted a couple ahead of the caller (:mod:`.overlap`).
+        """
         key = self.keystore.get_key(key_id)
         end = size if end is None else end
-        if start == 0 and end == size:
-            return stream.decrypt_stream(key, clip_id, self.blobs.iter_chunks(blob_id))
 
         def read_at(offset: int, length: int) -> bytes:
             return self.blobs.open_range(blob_id, offset, length)
 
-        return stream.decrypt_range(key, clip_id, read_at, size, start, end)
+        def read_spans(spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+            return self.blobs.iter_ranges(blob_id, spans)
+
+        if start == 0 and end == size:
+            plaintext = stream.decrypt_whole(key, clip_id, read_at, size, read_spans=read_spans)
+        else:
+            plaintext = stream.decrypt_range(key, clip_id, read_at, size, start, end, read_spans=read_spans)
+        return overlap.read_ahead(plaintext)
 
     def destroy(self, key_id: str, blob_id: str) -> None:
         """Shred the key first (the clip is unreadable from then on), then delete the blob.

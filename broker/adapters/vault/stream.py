@@ -15,7 +15,8 @@ wrong clip id all fail authentication, and no plaintext of a chunk is released b
 is verified.
 
 Reading a clip: ``parse_header(first bytes)`` gives the key id, the keystore gives the key,
-then :func:`decrypt_stream` (whole clip) or :func:`decrypt_range` (HTTP Range) gives bytes.
+then :func:`decrypt_whole` (whole clip) or :func:`decrypt_range` (HTTP Range) gives bytes from
+reads that line up with the chunks; :func:`decrypt_stream` takes the stream in pieces of any sizes.
 """
 
 from __future__ import annotations
@@ -48,10 +49,18 @@ _FIXED = struct.Struct(">4sB7sIB")  # magic, version, nonce prefix, chunk size, 
 _NONCE = struct.Struct(">7sIB")
 MAX_HEADER_SIZE = _FIXED.size + MAX_KEY_ID_SIZE
 RANGE_READ_SIZE = 4 << 20
-"""How many ciphertext bytes :func:`decrypt_range` asks ``read_at`` for at once, at most."""
+"""Ciphertext bytes per read, in whole chunks (at least one): three default chunks, one S3 GET."""
 
-ReadAt = Callable[[int, int], bytes]
-"""``read_at(offset, length)``: up to ``length`` bytes at ``offset``; fewer only at the end."""
+ReadAt = Callable[[int, int], bytes | bytearray | memoryview]
+"""``read_at(offset, length)``: up to ``length`` bytes at ``offset``; fewer only at the end.
+
+The result may be a view into a buffer that the next call refills: it is used up before then.
+"""
+
+ReadSpans = Callable[[Iterable[tuple[int, int]]], Iterable[bytes | bytearray | memoryview]]
+"""``read_spans(spans)``: ``read_at`` of each ``(offset, length)``, in order. It is told every
+read in advance, so it may fetch a few ahead (the S3 blob store does); each result is used up
+before the next is taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,18 +164,42 @@ def decrypt_range(
     plaintext_size: int,
     start: int,
     end_exclusive: int,
+    *,
+    read_spans: ReadSpans | None = None,
 ) -> Iterator[bytes]:
     """Plaintext bytes ``[start, end_exclusive)``, reading only the chunks that cover them.
 
     ``plaintext_size`` is the clip's recorded size; if it is wrong, the chunk taken for the
-    last one fails authentication.
+    last one fails authentication. The header is read with ``read_at`` and checked at the
+    call (unless the range is empty), so a missing blob or a foreign stream fails before any
+    byte is promised; the chunks come from ``read_spans``, by default ``read_at`` span by span.
     """
     aead = _aead(key)
     if not 0 <= start <= end_exclusive <= plaintext_size:
         raise ValueError(
             f"range [{start}, {end_exclusive}) is not within a clip of {plaintext_size} bytes"
         )
-    return _decrypt_range(aead, clip_id, read_at, plaintext_size, start, end_exclusive)
+    if start == end_exclusive:
+        return iter(())
+    header, aad = _read_header(read_at, clip_id)
+    spans = read_spans or _one_by_one(read_at)
+    return _decrypt_chunks(aead, header, aad, spans, plaintext_size, start, end_exclusive, False)
+
+
+def decrypt_whole(
+    key: bytes, clip_id: str, read_at: ReadAt, plaintext_size: int, *, read_spans: ReadSpans | None = None
+) -> Iterator[bytes]:
+    """The whole clip of ``plaintext_size`` bytes, read like :func:`decrypt_range`.
+
+    Unlike a range it proves what :func:`decrypt_stream` proves by reading to the end: the
+    final chunk (even the lone tag of an empty clip) verifies and no byte follows it.
+    """
+    aead = _aead(key)
+    if plaintext_size < 0:
+        raise ValueError("plaintext size must not be negative")
+    header, aad = _read_header(read_at, clip_id)
+    spans = read_spans or _one_by_one(read_at)
+    return _decrypt_chunks(aead, header, aad, spans, plaintext_size, 0, plaintext_size, True)
 
 
 class Tally:
@@ -293,29 +326,56 @@ def _decrypt(aead: AESGCM, clip_id: str, ciphertext_chunks: Iterable[bytes]) -> 
     yield _open_chunk(aead, _nonce(prefix, counter, True), buffer, len(buffer), aad)
 
 
-def _decrypt_range(
-    aead: AESGCM, clip_id: str, read_at: ReadAt, plaintext_size: int, start: int, end: int
+def _one_by_one(read_at: ReadAt) -> ReadSpans:
+    def read_spans(spans: Iterable[tuple[int, int]]) -> Iterator[bytes | bytearray | memoryview]:
+        return (read_at(offset, length) for offset, length in spans)
+
+    return read_spans
+
+
+def _read_header(read_at: ReadAt, clip_id: str) -> tuple[StreamHeader, bytes]:
+    """The stream's header and the associated data of its chunks."""
+    with memoryview(read_at(0, MAX_HEADER_SIZE)) as head:
+        header = parse_header(head)
+        return header, bytes(head[: header.size]) + clip_id.encode("utf-8")
+
+
+def _decrypt_chunks(
+    aead: AESGCM,
+    header: StreamHeader,
+    aad: bytes,
+    read_spans: ReadSpans,
+    plaintext_size: int,
+    start: int,
+    end: int,
+    whole: bool,
 ) -> Iterator[bytes]:
-    if start == end:
-        return
-    header_bytes = read_at(0, MAX_HEADER_SIZE)
-    header = parse_header(header_bytes)
-    aad = bytes(header_bytes[: header.size]) + clip_id.encode("utf-8")
+    """Read the chunks covering ``[start, end)`` a few whole chunks per read, and open each
+    one in place; with ``whole``, the last read asks for one byte more, which must not exist."""
     chunk_size = header.chunk_size
     step = chunk_size + TAG_SIZE
     last_chunk = _chunk_count(plaintext_size, chunk_size) - 1
     last_length = plaintext_size - last_chunk * chunk_size + TAG_SIZE
-    first, final = start // chunk_size, (end - 1) // chunk_size
+    first, final = start // chunk_size, max(end - 1, 0) // chunk_size
     per_read = max(1, RANGE_READ_SIZE // step)
-    for group in range(first, final + 1, per_read):
+    groups = range(first, final + 1, per_read)
+
+    def extent(group: int) -> tuple[int, int, int]:
+        """One past the group's last chunk, the group's ciphertext length, the length to ask."""
         group_end = min(group + per_read, final + 1)
-        length = (group_end - group) * step
-        if group_end - 1 == last_chunk:
-            length += last_length - step
-        data = read_at(header.size + group * step, length)
-        if len(data) != length:
-            raise IntegrityError("clip stream truncated: a chunk in the range is missing")
+        if group_end - 1 != last_chunk:
+            return group_end, (group_end - group) * step, (group_end - group) * step
+        length = (group_end - group - 1) * step + last_length
+        return group_end, length, length + whole
+
+    spans = ((header.size + group * step, extent(group)[2]) for group in groups)
+    for group, data in zip(groups, read_spans(spans), strict=True):
+        group_end, length, _ = extent(group)
         with memoryview(data) as view:
+            if len(view) < length:
+                raise IntegrityError("clip stream truncated: a chunk in the range is missing")
+            if len(view) > length:
+                raise IntegrityError("clip stream has bytes after its last chunk")
             for index in range(group, group_end):
                 offset = (index - group) * step
                 is_last = index == last_chunk
