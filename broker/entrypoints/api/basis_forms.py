@@ -10,13 +10,17 @@ from typing import Any
 from broker.entrypoints.api.schemas.citizens import CitizenRequestCreate
 from broker.entrypoints.api.schemas.requests import FootageRequestCreate
 
-AGENCY_PATHS: dict[str, tuple[str, ...]] = {"incident_reference": ("incident", "reference"), "incident_kind": ("incident", "kind"),
-                "incident_location": ("incident", "location"),
-                "occurred_at": ("incident", "occurred_at"), "purpose": ("purpose",)}
-PORTAL_PATHS: dict[str, tuple[str, ...]] = {"identity_proof": ("identity_proof",), "claim_reference": ("claim_reference",),
-                "consent_reference": ("consent_reference",), "incident_kind": ("incident_kind",),
-                "incident_location": ("location",), "occurred_at": ("occurred_at",),
-                "purpose": ("description",)}
+AGENCY_PATHS: dict[str, tuple[str, ...]] = {
+    "incident_reference": ("incident", "reference"), "incident_kind": ("incident", "kind"),
+    "incident_location": ("incident", "location"), "occurred_at": ("incident", "occurred_at"),
+    "purpose": ("purpose",),
+}
+PORTAL_PATHS: dict[str, tuple[str, ...]] = {
+    "identity_proof": ("identity_proof",), "claim_reference": ("claim_reference",),
+    "consent_reference": ("consent_reference",), "incident_kind": ("incident_kind",),
+    "incident_location": ("location",), "occurred_at": ("occurred_at",),
+    "purpose": ("description",),
+}
 
 
 def with_request_schemas(policy: dict[str, Any]) -> dict[str, Any]:
