@@ -14,8 +14,24 @@ from broker.common.times import as_utc
 from broker.readmodel.tables import cameras, clips, footage_requests
 
 
-def _outcome(decision: dict[str, Any] | None) -> str:
+ENDED_BY_REQUESTER = ("withdrawn", "superseded")
+"""Requests the requester took back or replaced: not refusals, and counted apart from them."""
+
+
+def _outcome(row: Any, decision: dict[str, Any] | None) -> str:
+    if row["status"] in ENDED_BY_REQUESTER and (decision is None or
+                                                 decision["outcome"] == "pending_review"):
+        return str(row["status"])
     return decision["outcome"] if decision else "undecided"
+
+
+def _in_sensible_units(minutes: float) -> dict[str, Any]:
+    """Quick reviews in minutes, slow ones in hours or days: a figure a reader can take in."""
+    if minutes < 120:
+        return {"value": round(minutes, 1), "unit": "minutes"}
+    if minutes < 2 * 24 * 60:
+        return {"value": round(minutes / 60, 1), "unit": "hours"}
+    return {"value": round(minutes / (24 * 60), 1), "unit": "days"}
 
 
 def _decided_at(row: Any, decision: dict[str, Any] | None) -> datetime | None:
@@ -35,22 +51,22 @@ def transparency_report(conn: Connection, year: int, citizen_bases: frozenset[st
     by_basis: dict[str, Counter[str]] = defaultdict(Counter)
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     outcomes: Counter[str] = Counter()
-    hours: list[float] = []
+    minutes: list[float] = []
     citizen = Counter[str]()
     overdue = 0
     query = select(footage_requests).where(footage_requests.c.submitted_at >= start,
                                            footage_requests.c.submitted_at < end)
     for row in conn.execute(query).mappings():
         decision = json.loads(row["decision"]) if row["decision"] else None
-        outcome = _outcome(decision)
+        outcome = _outcome(row, decision)
         submitted = as_utc(row["submitted_at"])
         by_month[f"{submitted:%Y-%m}"][outcome] += 1
         by_basis[row["legal_basis"]][outcome] += 1
         by_kind[row["role"]][outcome] += 1
         outcomes[outcome] += 1
         decided = _decided_at(row, decision)
-        if decided is not None:
-            hours.append((decided - submitted).total_seconds() / 3600)
+        if decided is not None:  # decided requests only: pending and withdrawn ones have no time
+            minutes.append((decided - submitted).total_seconds() / 60)
         if row["legal_basis"] in citizen_bases:
             citizen["filed"] += 1
             if outcome == "granted":
@@ -82,7 +98,14 @@ def transparency_report(conn: Connection, year: int, citizen_bases: frozenset[st
             "by_month": table(by_month),
             "by_legal_basis": table(by_basis),
             "by_agency_kind": table(by_kind),
-            "median_hours_to_decision": round(statistics.median(hours), 2) if hours else None,
+            "median_hours_to_decision": (round(statistics.median(minutes) / 60, 2)
+                                         if minutes else None),
+            "median_minutes_to_decision": (round(statistics.median(minutes), 1)
+                                           if minutes else None),
+            "median_time_to_decision": (_in_sensible_units(statistics.median(minutes))
+                                        if minutes else None),
+            "refusals": outcomes["denied"],
+            "ended_by_requester": {status: outcomes[status] for status in ENDED_BY_REQUESTER},
             "reviews_overdue": overdue,
         },
         "citizen_requests": {"filed": citizen["filed"], "granted": citizen["granted"]},

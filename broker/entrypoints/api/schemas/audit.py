@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
@@ -107,13 +107,23 @@ class OutcomeCounts(Public):
     total: int
 
 
+class Duration(Public):
+    value: float
+    unit: Literal["minutes", "hours", "days"]
+
+
 class RequestFigures(Public):
     total: int
-    by_outcome: dict[str, int]
+    by_outcome: dict[str, int] = Field(description=(
+        "granted, denied, pending_review, and withdrawn or superseded requests apart"))
     by_month: list[OutcomeCounts]
     by_legal_basis: list[OutcomeCounts]
     by_agency_kind: list[OutcomeCounts]
     median_hours_to_decision: float | None
+    median_minutes_to_decision: float | None = Field(description="over decided requests only")
+    median_time_to_decision: Duration | None
+    refusals: int = Field(description="denials: legal decisions, never incomplete filings")
+    ended_by_requester: dict[str, int]
     reviews_overdue: int
 
 
