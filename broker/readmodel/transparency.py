@@ -13,7 +13,6 @@ from sqlalchemy import Connection, select
 from broker.common.times import as_utc
 from broker.readmodel.tables import cameras, clips, footage_requests
 
-
 ENDED_BY_REQUESTER = ("withdrawn", "superseded")
 """Requests the requester took back or replaced: not refusals, and counted apart from them."""
 
