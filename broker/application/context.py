@@ -48,7 +48,8 @@ class UseCases:
 
     @contextmanager
     def read(self, after: int | None = None) -> Iterator[Connection]:
-        """A read-model connection that sees at least everything up to position ``after``."""
+        """A read-model connection that sees everything this process wrote, and at least
+        everything up to position ``after``."""
         self.ctx.consistency.wait(after)
         with self.ctx.readmodel.reader.connect() as conn:
             yield conn

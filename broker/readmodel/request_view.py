@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -212,12 +213,16 @@ def grant_window(grant: dict[str, Any]) -> tuple[datetime, datetime]:
     return as_utc(datetime.fromisoformat(window["start"])), as_utc(datetime.fromisoformat(window["end"]))
 
 
-def request_public(row: RowMapping, personal: dict[str, Any] | None,
+Row = RowMapping | Mapping[str, Any]
+"""A ``footage_requests`` row, or the same fields from a request just recorded."""
+
+
+def request_public(row: Row, personal: dict[str, Any] | None,
                    live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The v1 shape of a request, with its personal data as opened by the caller (or None)."""
     details = with_personal(json.loads(row["details"]), personal,
                             citizen=row["role"] == "citizen_portal")
-    grant = json.loads(row["grant"]) if row["grant"] else None
+    grant = json.loads(row["grant"]) if row["grant"] else None  # a fresh copy, free to extend
     if grant is not None:
         grant["status"] = "active" if row["status"] == "granted" else row["status"]
         if live_tokens is not None:
