@@ -53,3 +53,10 @@ class UseCases:
         self.ctx.consistency.wait(after)
         with self.ctx.readmodel.reader.connect() as conn:
             yield conn
+
+    @contextmanager
+    def read_as_is(self) -> Iterator[Connection]:
+        """A read-model connection as it stands, waiting for nothing: for rows whose commands
+        answer only once the read model shows them (API clients), read on every request."""
+        with self.ctx.readmodel.reader.connect() as conn:
+            yield conn

@@ -14,10 +14,10 @@ from broker.common.times import rfc3339
 from broker.domain.request import FootageRequest
 from broker.errors import InvalidInput
 from broker.policy import (
-    CameraSite,
     Decision,
     EvaluationRequest,
     RequestField,
+    Site,
     evaluate,
     missing_fields,
 )
@@ -63,7 +63,7 @@ def preview(request: EvaluationRequest, ctx: Context) -> dict[str, Any]:
 
 def decide(request: EvaluationRequest, ctx: Context, decision_id: str) -> Decision:
     """The pure evaluator, with the cameras the read model says are in reach now."""
-    sites: Sequence[CameraSite] = ()
+    sites: Sequence[Site] = ()
     if request.incident_location is not None:
         sites = sites_near(ctx, request.incident_location.lat, request.incident_location.lon,
                            request.radius_m)
@@ -120,10 +120,7 @@ def judged_request(ctx: Context, request: EvaluationRequest, extra_personal: dic
     return footage_request, pending_key
 
 
-def sites_near(ctx: Context, lat: float, lon: float, radius_m: float) -> list[CameraSite]:
+def sites_near(ctx: Context, lat: float, lon: float, radius_m: float) -> list[camera_view.Site]:
     """Cameras whose coverage reaches within a radius of a point (the read model's spatial index)."""
     with ctx.readmodel.reader.connect() as conn:
-        hits = camera_view.cameras_near(conn, lat, lon, radius_m, columns=camera_view.SITE_COLUMNS)
-    return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
-                       coverage_m=hit.row["coverage_m"], status=hit.row["status"])
-            for hit in hits]
+        return camera_view.sites_in_reach(conn, lat, lon, radius_m)
