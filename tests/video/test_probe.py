@@ -228,3 +228,13 @@ def test_copy_of_sample_probes_the_same(tmp_path: Path, all_samples: dict[str, s
     copy = tmp_path / ".upload.bin"
     shutil.copy(all_samples["hevc-mp4"].path, copy)
     assert probe(copy) == probe(all_samples["hevc-mp4"].path)
+
+
+def test_a_video_stream_without_a_decoder_is_not_video(tmp_path: Path, fuzz_seed: bytes) -> None:
+    """Found by the fuzzer above: a zeroed first byte and a cut at 3188 leave a stream with no codec."""
+    blob = bytearray(fuzz_seed)
+    blob[0] = 0
+    path = tmp_path / "no-decoder.mp4"
+    path.write_bytes(bytes(blob[:3188]))
+    with pytest.raises(VideoError, match="no decoder"):
+        probe(path)

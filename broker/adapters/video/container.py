@@ -59,9 +59,13 @@ def open_video(
             kinds: list[str] = sorted({s.type for s in container.streams}) or ["none"]
             raise NotVideo(f"{name} has no video stream (streams: {', '.join(kinds)})")
         stream = container.streams.video[0]
-        check_size(name, stream.codec_context.width, stream.codec_context.height, limits, declared=True)
+        context = stream.codec_context
+        if context is None:
+            # FFmpeg found a video stream but its header names no codec it has a decoder for.
+            raise NotVideo(f"{name} has a video stream in a codec no decoder here reads")
+        check_size(name, context.width, context.height, limits, declared=True)
         # The decoder itself refuses bigger frames too, should the size change after the header.
-        stream.codec_context.options = {"max_pixels": str(limits.max_pixels)}
+        context.options = {"max_pixels": str(limits.max_pixels)}
         yield container, stream
     finally:
         with contextlib.suppress(*AV_ERRORS):
