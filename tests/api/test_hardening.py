@@ -67,6 +67,24 @@ def test_json_bodies_are_limited_before_parsing_and_before_authentication(api):
 
 # access rules as documented ---------------------------------------------------------------------
 
+@pytest.mark.parametrize("text", ["cam\x00era", "cam\x1b[2Jera", "\x7f"])
+def test_text_with_control_characters_is_422_on_every_store(api, keys, text):
+    """Found by the fuzzer on PostgreSQL: a NUL in a camera's name was a 500 (no text column
+    there holds NUL). Refused at the edge, with the field named, whatever the store."""
+    body = {"name": text, "agency": "서구청", "location": {"lat": 36.35, "lon": 127.38}}
+    refused = api.post("/v1/cameras", json=body, headers=bearer(keys[Role.OPERATOR]))
+    assert_problem(refused, 422)
+    assert "name" in refused.text and "control characters" in refused.text
+
+
+def test_a_nul_in_the_query_is_400_before_any_route(api, keys):
+    refused = api.get("/v1/cameras?lat=36.35&lon=127.38&radius_m=100&cursor=a%00b",
+                      headers=bearer(keys[Role.POLICE]))
+    assert_problem(refused, 400)
+    assert api.get("/v1/cameras", params={"lat": 36.35, "lon": 127.38, "radius_m": 100},
+                   headers=bearer(keys[Role.POLICE])).status_code == 200
+
+
 def test_the_portal_key_alone_cannot_read_a_citizen_request(api, broker, keys):
     add_cameras(broker, count=1)
     portal = bearer(keys[Role.CITIZEN_PORTAL])

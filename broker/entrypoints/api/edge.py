@@ -1,4 +1,4 @@
-"""The edge of the API, before any route runs: body size limits and aborted uploads.
+"""The edge of the API, before any route runs: body size limits, NUL bytes, aborted uploads.
 
 Both are pure ASGI middleware, so they act before FastAPI parses a body or authenticates a
 key: a 47 MiB JSON array is refused after its first megabyte, at no cost but that megabyte.
@@ -42,10 +42,14 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower():
+            # No text column of PostgreSQL can hold NUL, and no value of ours needs one.
+            await _send_problem(send, 400, "the path or query holds a NUL byte (%00)")
+            return
         limit = self._limits().get((scope["method"], scope["path"]), self._default)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _send_413(send, limit)
+            await _send_problem(send, 413, f"the body is larger than this route's {limit} bytes")
             return
         received = 0
 
@@ -85,10 +89,9 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(problem_body(413, f"the body is larger than this route's {limit} bytes",
-                                   instance=f"urn:uuid:{uuid.uuid4()}")).encode()
-    await send({"type": "http.response.start", "status": 413,
+async def _send_problem(send: Send, status: int, detail: str) -> None:
+    body = json.dumps(problem_body(status, detail, instance=f"urn:uuid:{uuid.uuid4()}")).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", MEDIA_TYPE.encode()),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

@@ -18,11 +18,12 @@ def operation(use_case: Callable[..., Any] | None, summary: str, *statuses: int,
 
     ``x-roles`` lists the roles the use case admits (clients, the fuzzer and the console read
     it). ``statuses`` are the problems the route can answer beyond authentication (401), role
-    (403, when the use case admits fewer than every role) and the edge's body limit (413, any
-    request), which are added here.
+    (403, when the use case admits fewer than every role) and the edge's refusals (413 for a
+    body over the limit, 400 for a NUL byte in the path or query; any request), which are
+    added here.
     """
     roles = roles_of(use_case) if use_case is not None else None
-    codes = {*statuses, 413}
+    codes = {*statuses, 400, 413}
     lines = [inspect.getdoc(use_case) or ""] if use_case is not None else []
     if authenticated:
         codes.add(401)

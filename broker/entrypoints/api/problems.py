@@ -35,7 +35,7 @@ MEANING = {
     410: "the footage existed and has been deleted for good",
     413: "the body is larger than the broker accepts",
     416: "the range lies outside the content",
-    400: "the HTTP message itself could not be read",
+    400: "the HTTP message itself could not be read, or its path or query holds a NUL byte",
     405: "the resource does not answer this method",
     415: "the body's media type is not one this operation takes",
     422: "the input is malformed or breaks a rule",

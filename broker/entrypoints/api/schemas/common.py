@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -28,10 +29,24 @@ Instant = Annotated[AwareDatetime, AfterValidator(_instant), Field(
 """Every time a client sends: zone required, normalised to UTC at the edge, range-checked."""
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab and line breaks, and DEL: no name, address or reason needs them, a
+PostgreSQL text column refuses NUL, and a terminal or a CSV reader may act on the others."""
+
+
 class Body(BaseModel):
-    """What a client sends: unknown fields are refused, nothing is coerced silently."""
+    """What a client sends: unknown fields are refused, nothing is coerced silently, and no
+    text carries control characters."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list | tuple) else (value,)
+        if any(isinstance(text, str) and CONTROL_CHARACTERS.search(text) for text in texts):
+            raise ValueError("must not contain control characters (NUL, escapes, ...)")
+        return value
 
 
 class Public(BaseModel):
