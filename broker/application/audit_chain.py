@@ -16,21 +16,22 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import insert, select
 
-from broker.adapters.eventstore import read_raw
+from broker.adapters.eventstore import read_leaf_rows, read_raw
 from broker.application.context import Context
 from broker.errors import InvalidInput
 from broker.merkle import (
+    Batch,
     Checkpoint,
     CheckpointError,
     VerifierKey,
     consistency_proof_lazy,
     range_root_from_leaves,
     sign_checkpoint,
+    verify_batches,
     verify_checkpoint,
     verify_cosignature,
-    verify_log,
 )
-from broker.readmodel.audit_view import leaf_bytes, tree_head
+from broker.readmodel.audit_view import tree_head
 from broker.readmodel.tables import audit_checkpoints, audit_leaves
 
 ORIGIN = "footage-broker.invalid/audit"
@@ -220,20 +221,20 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
     tree_size = max([tree_size, *(head.tree_size for head in heads)])
     seen: dict[Any, Any] = {}
     try:
-        result = verify_log(_entries(ctx, tree_size, seen), heads)
+        result = verify_batches(_batches(ctx, tree_size, seen), heads)
     except MalformedStore as exc:
         return _report(False, exc.position, tree_size, 0, 0, exc.position, None, exc.reason, notes)
     if result.ok and result.events_checked < tree_size:
         # The tree recorded more events than the store still holds: the tail was deleted.
         missing = result.events_checked
         return _report(False, missing, tree_size, 0, result.checked_checkpoints, missing,
-                       _describe(seen.get("batch"), missing),
+                       _describe(ctx, seen.get("batch"), missing),
                        f"the store ends at position {missing} but the tree recorded {tree_size} "
                        "events: events deleted at the end", notes)
     pending = _count_after(ctx, seen.get("last_notification_id", 0)) if result.ok else 0
     bad_event = None
     if result.first_bad_position is not None:
-        bad_event = _describe(seen.get("batch"), result.first_bad_position)
+        bad_event = _describe(ctx, seen.get("batch"), result.first_bad_position)
     ok, reason = result.ok, result.reason
     if ok and tree_size and not heads:
         ok, reason = False, ("no signed checkpoint anchors the log: nothing proves these events "
@@ -245,14 +246,12 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
                    result.first_bad_position, bad_event, reason, notes)
 
 
-Entry = tuple[int, bytes, bytes | None]
+def _batches(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Batch]:
+    """Runs of (first position, leaf bytes now in the store, the leaf hashes recorded for them:
+    the leaf log's where it reaches, else the read model's), one stored batch at a time.
 
-
-def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Entry]:
-    """(position, leaf bytes now in the store, the leaf hash recorded for it: the leaf log's
-    where it reaches, else the read model's).
-
-    ``seen["last"]`` keeps the latest raw event and position, to name a divergent one.
+    ``seen["batch"]`` keeps where the latest batch starts (position, notification id), to name
+    a divergent event; ``seen["last_notification_id"]`` the last one read.
     """
     recorder = ctx.app.recorder
     position = 0
@@ -261,26 +260,22 @@ def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Ent
     try:
         cursor = raw.cursor()
         while position < tree_size:
+            seen["batch"] = (position, start)
             try:
-                rows = read_raw(recorder, start, BATCH)
-            except (ValueError, TypeError) as exc:
+                rows = read_leaf_rows(recorder, start, min(BATCH, tree_size - position))
+                leaves = [head.encode() + state for _, head, state in rows]
+            except (ValueError, TypeError, UnicodeError) as exc:
                 raise MalformedStore(position, f"stored events from position {position} on "
                                      f"cannot be read ({type(exc).__name__})") from None
             if not rows:
-                seen["batch"] = (position, [], _recorded_from(cursor, ctx, position))
                 return
-            base = position
-            recorded = _recorded_from(cursor, ctx, base)
-            logged = ctx.leaf_log.read(base, len(rows))
-            seen["batch"] = (base, rows, recorded)
-            for index, (_, originator_id, version, topic, state) in enumerate(rows):
-                if position >= tree_size:
-                    return
-                stored = recorded[index]
-                kept = logged[index] if index < len(logged) else (
-                    stored[1] if stored is not None else None)
-                yield (position, leaf_bytes(originator_id, version, topic, state), kept)
-                position += 1
+            kept: list[bytes | None] = list(ctx.leaf_log.read(position, len(rows)))
+            if len(kept) < len(rows):  # beyond the leaf log: the read model's recorded hashes
+                recorded = _recorded_from(cursor, ctx, position)
+                kept += [None if stored is None else stored[1]
+                         for stored in recorded[len(kept):len(rows)]]
+            yield position, leaves, kept
+            position += len(rows)
             start = rows[-1][0] + 1
             seen["last_notification_id"] = rows[-1][0]
     finally:
@@ -304,19 +299,26 @@ def _recorded_from(cursor: Any, ctx: Context, base: int) -> list[tuple[int, byte
     return recorded
 
 
-def _describe(batch: tuple[int, Any, Any] | None, position: int) -> dict[str, Any] | None:
-    """The stored event at ``position``, or what the tree recorded there if it is gone."""
+def _describe(ctx: Context, batch: tuple[int, int] | None, position: int) -> dict[str, Any] | None:
+    """The stored event at ``position``, or what the tree recorded there if it is gone; read
+    again from the start of the batch it was found in (only ever for one event)."""
     if batch is None:
         return None
-    base, rows, recorded = batch
+    base, start = batch
     offset = position - base
+    rows = read_raw(ctx.app.recorder, start, offset + 1) if offset >= 0 else []
+    raw = ctx.readmodel.reader.raw_connection()
+    try:
+        recorded = _recorded_from(raw.cursor(), ctx, base)
+    finally:
+        raw.close()
+    stored = recorded[offset] if 0 <= offset < len(recorded) else None
     if 0 <= offset < len(rows):
         notification_id, originator_id, version, topic, _state = rows[offset]
-    elif 0 <= offset < len(recorded) and recorded[offset] is not None:
-        return {"missing": True, "recorded_notification_id": recorded[offset][0]}
+    elif stored is not None:
+        return {"missing": True, "recorded_notification_id": stored[0]}
     else:
         return None
-    stored = recorded[offset]
     described = {"notification_id": notification_id, "originator_id": originator_id,
                  "originator_version": version, "topic": topic}
     if stored is not None and stored[0] != notification_id:

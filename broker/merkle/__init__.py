@@ -53,7 +53,7 @@ from broker.merkle.proofs import (
     verify_inclusion,
 )
 from broker.merkle.tree import BuilderState, RangeRoot, TreeBuilder, range_root_from_leaves, root_hash
-from broker.merkle.verify import Entry, TrustedHead, VerificationReport, verify_log
+from broker.merkle.verify import Batch, Entry, TrustedHead, VerificationReport, verify_batches, verify_log
 
 __all__ = [
     "COSIGNATURE_V1_ALGORITHM",
@@ -63,6 +63,7 @@ __all__ = [
     "MAX_COSIGNATURE_TIMESTAMP",
     "MAX_SIGNATURE_LINES",
     "TIMESTAMP_PREFIX",
+    "Batch",
     "BuilderState",
     "Checkpoint",
     "CheckpointError",
@@ -99,6 +100,7 @@ __all__ = [
     "sign_checkpoint",
     "sign_note",
     "valid_key_name",
+    "verify_batches",
     "verify_checkpoint",
     "verify_checkpoint_legacy",
     "verify_consistency",

@@ -110,21 +110,36 @@ class TreeBuilder:
         stack.append(h)
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> None:
-        """``append`` each hash in order, faster; a bad hash raises ValueError, keeping those before it."""
+        """``append`` each hash in order, faster; a bad hash raises ValueError, keeping those before it.
+
+        Leaves go in as whole perfect subtrees where the size allows (a run of ``2**L`` leaves
+        landing on a multiple of ``2**L``), each hashed level by level: the same tree, with the
+        per-leaf bookkeeping done once per subtree instead of once per leaf.
+        """
+        hashes = leaf_hashes if isinstance(leaf_hashes, list) else list(leaf_hashes)
+        bad = next((i for i, h in enumerate(hashes) if len(h) != HASH_SIZE), None)
+        if bad is not None:
+            self.extend(hashes[:bad])
+            raise ValueError(f"leaf hashes must be {HASH_SIZE} bytes")
+        done, total = 0, len(hashes)
+        while done < total:
+            size = self._size
+            run = 1 << ((total - done).bit_length() - 1)  # the largest power of two that fits
+            if size:
+                run = min(run, size & -size)  # ... and that lands on a subtree boundary
+            self._push_subtree(_perfect_root(hashes[done:done + run]), run)
+            done += run
+
+    def _push_subtree(self, subtree_root: bytes, leaves: int) -> None:
+        """Append a perfect subtree of ``leaves`` (a power of two dividing the size) leaves."""
         stack = self._stack
-        pop = stack.pop
-        push = stack.append
-        sha = _sha256
-        prefix = NODE_PREFIX
-        for h in leaf_hashes:
-            if len(h) != HASH_SIZE:
-                raise ValueError(f"leaf hashes must be {HASH_SIZE} bytes")
-            n = self._size
-            self._size = n + 1
-            while n & 1:
-                h = sha(prefix + pop() + h).digest()
-                n >>= 1
-            push(h)
+        n = self._size // leaves
+        self._size += leaves
+        h = subtree_root
+        while n & 1:
+            h = _sha256(NODE_PREFIX + stack.pop() + h).digest()
+            n >>= 1
+        stack.append(h)
 
     def root(self) -> bytes:
         """MTH of the leaves appended so far (``EMPTY_ROOT`` when none); O(log n), no state change."""
@@ -146,6 +161,15 @@ class TreeBuilder:
         other._size = self._size
         other._stack = list(self._stack)
         return other
+
+
+def _perfect_root(level: list[bytes]) -> bytes:
+    """The root of a perfect subtree (``len(level)`` a power of two), one level at a time."""
+    sha, prefix = _sha256, NODE_PREFIX
+    while len(level) > 1:
+        level = [sha(prefix + left + right).digest()
+                 for left, right in zip(level[0::2], level[1::2], strict=True)]
+    return level[0]
 
 
 def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:

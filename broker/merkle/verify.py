@@ -9,7 +9,7 @@ whose signatures the caller has already verified.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from broker.merkle.checkpoint import Checkpoint
@@ -43,6 +43,12 @@ class VerificationReport:
     checked_checkpoints: int
 
 
+Batch = tuple[int, Sequence[bytes], Sequence[bytes | None]]
+"""``(first position, leaf bytes of consecutive positions, their recorded leaf hashes or None)``."""
+
+BATCH = 4096
+
+
 def verify_log(entries: Iterable[Entry], checkpoints: Iterable[TrustedHead] = (),
                builder: TreeBuilder | None = None) -> VerificationReport:
     """Check ``entries`` (log order) against recorded leaf hashes and trusted heads; stop at the first fault.
@@ -55,58 +61,115 @@ def verify_log(entries: Iterable[Entry], checkpoints: Iterable[TrustedHead] = ()
     positions then start at ``builder.size``, heads below that size are skipped, and the builder is
     left holding every event accepted, ready to snapshot. Raises ValueError for a malformed head.
     """
-    tree = TreeBuilder() if builder is None else builder
-    heads = sorted((_as_head(cp) for cp in checkpoints), key=lambda head: head[0])
-    heads = [head for head in heads if head[0] >= tree.size]
-    confirmed = 0
-    confirmed_size = tree.size
-    nh = 0
-    while nh < len(heads) and heads[nh][0] == tree.size:
-        if tree.root() != heads[nh][1]:
-            return _head_mismatch(0, heads[nh][0], confirmed_size, confirmed)
-        confirmed += 1
-        nh += 1
-    next_size = heads[nh][0] if nh < len(heads) else -1
+    return verify_batches(_batched(entries), checkpoints, builder)
 
+
+def verify_batches(batches: Iterable[Batch], checkpoints: Iterable[TrustedHead] = (),
+                   builder: TreeBuilder | None = None) -> VerificationReport:
+    """``verify_log`` over runs of consecutive positions: each run's leaves are hashed in one
+    pass and enter the tree as whole subtrees (``TreeBuilder.extend``), which is what lets a full
+    audit keep up with the store it reads. Same checks, same report, same order of faults."""
+    tree = TreeBuilder() if builder is None else builder
+    heads = _Heads(checkpoints, tree)
+    failed = heads.check(tree, 0)
+    if failed is not None:
+        return failed
     expected = tree.size
     events = 0
-    append = tree.append
-    sha = _sha256
-    prefix = LEAF_PREFIX
+    sha, prefix = _sha256, LEAF_PREFIX
+    for base, data, recorded in batches:
+        if not data:
+            continue
+        if base != expected:
+            if base > expected:
+                why = f"expected position {expected}, got {base}: event deleted or moved"
+                return VerificationReport(False, events, expected, why, heads.confirmed)
+            why = f"position {base} again after {expected - 1}: event inserted, repeated or moved"
+            return VerificationReport(False, events, base, why, heads.confirmed)
+        hashes = [sha(prefix + leaf).digest() for leaf in data]
+        edited = None
+        if hashes != recorded:
+            edited = next((i for i, (h, kept) in enumerate(zip(hashes, recorded, strict=False))
+                           if kept is not None and kept != h), None)
+        accepted = len(hashes) if edited is None else edited
+        done = 0
+        while done < accepted:
+            upto = accepted if heads.next_size < 0 else min(accepted, done + heads.next_size - expected)
+            tree.extend(hashes[done:upto])
+            events += upto - done
+            expected += upto - done
+            done = upto
+            failed = heads.check(tree, events)
+            if failed is not None:
+                return failed
+        if edited is not None:
+            position = base + edited
+            why = f"bytes at position {position} do not match their recorded leaf hash: event edited"
+            return VerificationReport(False, events, position, why, heads.confirmed)
+    if heads.pending:
+        why = (f"log ends at size {expected} but a trusted checkpoint has size {heads.largest}: "
+               "events deleted (at the tail, or anywhere with later positions renumbered)")
+        return VerificationReport(False, events, expected, why, heads.confirmed)
+    why = f"verified {events} events, {heads.confirmed} checkpoints"
+    return VerificationReport(True, events, None, why, heads.confirmed)
+
+
+class _Heads:
+    """The trusted heads still ahead of the tree, checked as the tree reaches each size."""
+
+    def __init__(self, checkpoints: Iterable[TrustedHead], tree: TreeBuilder) -> None:
+        ordered = sorted((_as_head(cp) for cp in checkpoints), key=lambda head: head[0])
+        self._all = ordered
+        self._heads = [head for head in ordered if head[0] >= tree.size]
+        self._next = 0
+        self.confirmed = 0
+        self._confirmed_size = tree.size
+
+    @property
+    def next_size(self) -> int:
+        """The size of the next head to check (-1: none left)."""
+        return self._heads[self._next][0] if self._next < len(self._heads) else -1
+
+    @property
+    def pending(self) -> bool:
+        return self._next < len(self._heads)
+
+    @property
+    def largest(self) -> int:
+        return self._heads[-1][0]
+
+    def check(self, tree: TreeBuilder, events: int) -> VerificationReport | None:
+        """Hold the tree to every head at its current size; the fault report, or None."""
+        size = tree.size
+        if self.next_size != size:
+            return None
+        root = tree.root()
+        while self._next < len(self._heads) and self._heads[self._next][0] == size:
+            if root != self._heads[self._next][1]:
+                if events and any(head == (size, root) for head in self._heads):
+                    why = f"trusted checkpoints disagree at size {size}; the log matches one of them"
+                    return VerificationReport(False, events, None, why, self.confirmed)
+                return _head_mismatch(events, size, self._confirmed_size, self.confirmed)
+            self.confirmed += 1
+            self._next += 1
+        self._confirmed_size = size
+        return None
+
+
+def _batched(entries: Iterable[Entry]) -> Iterator[Batch]:
+    """Entries grouped into runs of consecutive positions (a gap or a repeat starts a new run)."""
+    base, data, recorded = 0, [], []  # type: ignore[var-annotated]
     for entry in entries:
         position = entry[0]
-        if position != expected:
-            if position > expected:
-                why = f"expected position {expected}, got {position}: event deleted or moved"
-                return VerificationReport(False, events, expected, why, confirmed)
-            why = f"position {position} again after {expected - 1}: event inserted, repeated or moved"
-            return VerificationReport(False, events, position, why, confirmed)
-        h = sha(prefix + entry[1]).digest()
-        if len(entry) == 3 and entry[2] is not None and entry[2] != h:
-            why = f"bytes at position {position} do not match their recorded leaf hash: event edited"
-            return VerificationReport(False, events, position, why, confirmed)
-        append(h)
-        events += 1
-        expected += 1
-        if expected == next_size:
-            root = tree.root()
-            while nh < len(heads) and heads[nh][0] == expected:
-                if root != heads[nh][1]:
-                    if any(head == (expected, root) for head in heads):
-                        why = f"trusted checkpoints disagree at size {expected}; the log matches one of them"
-                        return VerificationReport(False, events, None, why, confirmed)
-                    return _head_mismatch(events, expected, confirmed_size, confirmed)
-                confirmed += 1
-                nh += 1
-            confirmed_size = expected
-            next_size = heads[nh][0] if nh < len(heads) else -1
-
-    if nh < len(heads):
-        why = (f"log ends at size {expected} but a trusted checkpoint has size {heads[-1][0]}: "
-               "events deleted (at the tail, or anywhere with later positions renumbered)")
-        return VerificationReport(False, events, expected, why, confirmed)
-    why = f"verified {events} events, {confirmed} checkpoints"
-    return VerificationReport(True, events, None, why, confirmed)
+        if data and (position != base + len(data) or len(data) >= BATCH):
+            yield base, data, recorded
+            data, recorded = [], []
+        if not data:
+            base = position
+        data.append(entry[1])
+        recorded.append(entry[2] if len(entry) == 3 else None)
+    if data:
+        yield base, data, recorded
 
 
 def _as_head(cp: TrustedHead) -> tuple[int, bytes]:

@@ -116,3 +116,24 @@ def test_split_point_is_largest_power_of_two_below(n: int, k: int) -> None:
 def test_split_point_needs_two_leaves() -> None:
     with pytest.raises(ValueError):
         split_point(1)
+
+
+@PROPERTY
+@given(st.integers(0, 300), st.lists(st.integers(1, 120), max_size=8))
+def test_extend_in_any_chunks_from_any_size_is_append_one_by_one(start: int, chunks: list[int]) -> None:
+    """``extend`` hashes whole subtrees at once; wherever it starts and however the leaves are
+    cut, the tree (and its resume state) is the one ``append`` builds."""
+    builder, reference = TreeBuilder(), TreeBuilder()
+    for leaf in ALL[:start]:
+        builder.append(leaf)
+        reference.append(leaf)
+    at = start
+    for size in chunks:
+        chunk = ALL[at:at + size]
+        builder.extend(chunk)
+        for leaf in chunk:
+            reference.append(leaf)
+        at += len(chunk)
+        assert builder.size == reference.size == at
+        assert builder.root() == REF_ROOTS[at]
+        assert builder.state() == reference.state()
