@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
+from sqlalchemy import Connection, RowMapping
+
 from broker.adapters.importers.camera_csv import CameraRecord, CsvFormatError, parse_camera_csv
 from broker.application.actors import ANY_CLIENT, Actor, allowed
 from broker.application.context import UseCases
@@ -122,11 +124,13 @@ class Cameras(UseCases):
         return self._public(camera_id)
 
     def _public(self, camera_id: UUID, after: int | None = None) -> dict[str, Any]:
-        with self.read(after) as conn:
+        def camera(conn: Connection) -> RowMapping:
             row = camera_view.get_camera_row(conn, str(camera_id))
-        if row is None:
-            raise NotFound(f"no camera {camera_id}")
-        return camera_view.as_public(row)
+            if row is None:
+                raise NotFound(f"no camera {camera_id}")
+            return row
+
+        return camera_view.as_public(self.find(camera, after))
 
 
 def new_camera_key() -> str:

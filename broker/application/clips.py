@@ -14,8 +14,8 @@ from broker.application.core import RecordConflict
 from broker.domain.camera import Camera
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.roles import Role
-from broker.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from broker.readmodel.clip_view import as_public, get_clip_row
+from broker.errors import Conflict, InvalidInput, PayloadTooLarge
+from broker.readmodel.clip_view import as_public, require_clip_row
 
 
 def _sha256_of(chunks: Iterable[bytes]) -> str:
@@ -86,8 +86,4 @@ class Clips(UseCases):
         return self._public(landed.id), True
 
     def _public(self, clip_id: UUID, after: int | None = None) -> dict[str, Any]:
-        with self.read(after) as conn:
-            row = get_clip_row(conn, str(clip_id))
-        if row is None:
-            raise NotFound(f"no clip {clip_id}")
-        return as_public(row)
+        return as_public(self.find(lambda conn: require_clip_row(conn, str(clip_id)), after))

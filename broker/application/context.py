@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
@@ -17,8 +18,11 @@ from broker.adapters.vault.personal_data import PersonalData
 from broker.application.consistency import ReadYourWrites
 from broker.application.core import BrokerApp
 from broker.clock import Clock
+from broker.errors import NotFound
 from broker.policy import PolicyPack
 from broker.readmodel.database import ReadModelDatabase
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,18 @@ class UseCases:
         self.ctx.consistency.wait(after)
         with self.ctx.readmodel.reader.connect() as conn:
             yield conn
+
+    def find(self, lookup: Callable[[Connection], T], after: int | None = None) -> T:
+        """``lookup`` on the read model (it raises NotFound for a miss). A miss is tried once
+        more after pulling in everything recorded so far, by any process: a request filed a
+        moment ago through another API worker is found, one that never existed is still not."""
+        try:
+            with self.read(after) as conn:
+                return lookup(conn)
+        except NotFound:
+            self.ctx.consistency.latest()
+            with self.read_as_is() as conn:
+                return lookup(conn)
 
     @contextmanager
     def read_as_is(self) -> Iterator[Connection]:

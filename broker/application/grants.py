@@ -159,10 +159,13 @@ class Grants(UseCases):
 
     def _usable(self, actor: Actor, grant_id: UUID) -> tuple[RowMapping, dict[str, Any]]:
         """The grant, if it is this client's (404 otherwise) and usable now (403 otherwise)."""
-        with self.read() as conn:
+        def own_grant(conn: Connection) -> RowMapping:
             row = request_view.get_request_by_grant(conn, str(grant_id))
-        if row is None or row["client_id"] != actor.client_id:
-            raise NotFound(f"no grant {grant_id}")
+            if row is None or row["client_id"] != actor.client_id:
+                raise NotFound(f"no grant {grant_id}")
+            return row
+
+        row = self.find(own_grant)
         footage_request = self.ctx.app.load(UUID(row["id"]), FootageRequest, "request")
         try:
             return row, footage_request.require_usable_grant(self.ctx.clock.now())
@@ -177,10 +180,7 @@ class Grants(UseCases):
             raise Forbidden(exc.detail) from None
 
     def _clip_in_scope(self, grant: dict[str, Any], clip_id: str) -> RowMapping:
-        with self.read() as conn:
-            clip = clip_view.get_clip_row(conn, clip_id)
-        if clip is None:
-            raise NotFound(f"no clip {clip_id}")
+        clip = self.find(lambda conn: clip_view.require_clip_row(conn, clip_id))
         start, end = request_view.grant_window(grant)
         inside = (clip["camera_id"] in grant["camera_ids"] and as_utc(clip["start"]) >= start
                   and as_utc(clip["end"]) <= end)

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Connection
+
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.application.requests import visible_request
@@ -68,12 +70,13 @@ class Holds(UseCases):
 
     def _public(self, actor: Actor, hold_id: UUID, after: int | None = None) -> dict[str, Any]:
         """The hold if this actor placed it or oversees holds; otherwise it does not exist."""
-        with self.read(after) as conn:
+        def visible_hold(conn: Connection) -> dict[str, Any]:
             row = request_view.get_hold_row(conn, str(hold_id))
-            cameras = request_view.hold_camera_ids(conn, str(hold_id)) if row else []
-        if row is None or (row["placed_by"] != actor.client_id and not self._oversees(actor)):
-            raise NotFound(f"no hold {hold_id}")
-        return request_view.hold_public(row, cameras)
+            if row is None or (row["placed_by"] != actor.client_id and not self._oversees(actor)):
+                raise NotFound(f"no hold {hold_id}")
+            return request_view.hold_public(row, request_view.hold_camera_ids(conn, str(hold_id)))
+
+        return self.find(visible_hold, after)
 
     @staticmethod
     def _oversees(actor: Actor) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from broker.common.times import as_utc, rfc3339
 from broker.domain import events
+from broker.errors import NotFound
 from broker.readmodel.projection import ViewProjection
 from broker.readmodel.tables import clips
 
@@ -39,6 +40,14 @@ class ClipView(ViewProjection):
     def _purged(self, event: Any, tracking: Tracking) -> None:
         self.conn.execute(_PURGED, {"clip_id": str(event.originator_id), "at": event.at,
                                     "reason": event.reason})
+
+
+def require_clip_row(conn: Connection, clip_id: str) -> RowMapping:
+    """The clip's row; NotFound if the read model has none."""
+    row = get_clip_row(conn, clip_id)
+    if row is None:
+        raise NotFound(f"no clip {clip_id}")
+    return row
 
 
 def get_clip_row(conn: Connection, clip_id: str) -> RowMapping | None:

@@ -130,9 +130,15 @@ class Projector:
         """The highest position this process knows the read model has reached."""
         return self._seen
 
+    def refresh(self) -> int:
+        """The position the read model has reached, whichever process projected it."""
+        self._seen = max(self._seen, self.position())
+        return self._seen
+
     def catch_up(self) -> int:
         """Project everything recorded so far; returns how many notifications this call applied."""
-        if (self._app.recorder.max_notification_id() or 0) <= self._seen:
+        latest = self._app.recorder.max_notification_id() or 0
+        if latest <= self._seen or latest <= self.refresh():
             return 0
         applied = 0
         with self._lock:

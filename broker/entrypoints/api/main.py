@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -32,9 +30,6 @@ from broker.entrypoints.api.routers import (
     requests,
     reviews,
 )
-
-FOLLOW_RETRY_SECONDS = 1.0
-logger = logging.getLogger("broker.entrypoints.api")
 
 DESCRIPTION = """\
 An event-sourced, privacy-compliant broker between a city's public CCTV cameras and the police,
@@ -64,8 +59,7 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
 
             scheduler = build_scheduler(broker)
             scheduler.start()
-        with follow_log(broker):
-            yield
+        yield
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         if close_on_shutdown:
@@ -85,31 +79,6 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
     app.include_router(v1_router())
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
-
-
-@contextmanager
-def follow_log(broker: Broker) -> Iterator[None]:
-    """Project behind the writes while serving, so answers never wait for the read model and
-    queries rarely do; events another process recorded (or recorded and never projected: it
-    crashed in between) are seen within a second."""
-    stop = threading.Event()
-
-    def follow() -> None:
-        while not stop.is_set():
-            try:
-                broker.ctx.consistency.follow(stop)
-            except Exception:
-                logger.exception("following the event log failed; retrying")
-                stop.wait(FOLLOW_RETRY_SECONDS)
-
-    thread = threading.Thread(target=follow, name="follow-log", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        broker.ctx.consistency.wake()
-        thread.join()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

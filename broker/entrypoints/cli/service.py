@@ -40,11 +40,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="port (BROKER_PORT)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API, with one background worker (projection and scheduled jobs) beside it."""
     import uvicorn
 
     from broker.entrypoints.api.metrics import MULTIPROCESS_ENV
     from broker.entrypoints.api.protocol import event_loop, http_protocol
+    from broker.entrypoints.background import supervised
 
     config = settings()
     # Build once in the parent so that migrations and configuration errors surface here.
@@ -55,6 +56,8 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(mode=0o700, parents=True)
         os.environ[MULTIPROCESS_ENV] = str(metrics_dir.resolve())
+    worker_env = dict(os.environ)
+    os.environ["BROKER_SCHEDULER_ENABLED"] = "false"  # the jobs run once, in the worker
     server_config = uvicorn.Config(
         "broker.entrypoints.api.main:app_from_environment",
         factory=True,
@@ -68,16 +71,17 @@ def serve(
         log_level="info",
         access_log=False,  # request lines carry query strings (incident locations): not logged
     )
-    if workers == 1:
-        uvicorn.Server(server_config).run()
-        return
-    from uvicorn.supervisors import Multiprocess
+    with supervised(jobs=config.scheduler_enabled, env=worker_env):
+        if workers == 1:
+            uvicorn.Server(server_config).run()
+            return
+        from uvicorn.supervisors import Multiprocess
 
-    sock = server_config.bind_socket()
-    # Workers accept from this shared socket; without TCP_NODELAY on it (asyncio only sets it
-    # on sockets it creates itself) every small response waits ~40 ms for a delayed ACK.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(server_config, sockets=[sock]).run()
+        sock = server_config.bind_socket()
+        # Workers accept from this shared socket; without TCP_NODELAY on it (asyncio only sets
+        # it on sockets it creates itself) every small response waits ~40 ms for a delayed ACK.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        Multiprocess(server_config, sockets=[sock]).run()
 
 
 def log_config() -> dict[str, Any]:
@@ -89,16 +93,28 @@ def log_config() -> dict[str, Any]:
     return config
 
 
-def worker() -> None:
-    """Run the scheduled jobs (purge, grant expiry, review deadlines, ...) in the foreground."""
+def worker(
+    jobs: Annotated[bool, typer.Option("--jobs/--no-jobs", help="run the scheduled jobs too")] = True,
+    parent: Annotated[int | None, typer.Option(hidden=True, help="stop when this process is gone")] = None,
+) -> None:
+    """Keep the read model behind the event log and run the scheduled jobs (purge, grant
+    expiry, review deadlines, ...) in the foreground; one per deployment."""
     import logging.config
+    import signal
+    import threading
 
-    from broker.entrypoints.jobs import build_scheduler
+    from broker.entrypoints.background import run
 
     logging.config.dictConfig(log_config())
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     with open_broker() as broker:
-        out.print("worker: purge every 10 min, grant expiry every minute, review deadlines hourly")
-        build_scheduler(broker, blocking=True).start()
+        if parent is None:
+            out.print("worker: projecting the event log"
+                      + ("; purge every 10 min, grant expiry every minute, review deadlines hourly"
+                         if jobs else ""))
+        run(broker, jobs=jobs, stop=stop, parent_pid=parent)
 
 
 def demo(
