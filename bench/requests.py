@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,31 @@ def deployment(store: str, data: Path, args: argparse.Namespace) -> Any:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its descendants (Linux ``/proc``; 0 elsewhere): the
+    server's cost per decision, which a busy machine's wall clock does not show."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        stats[int(entry.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    family, total = {root_pid}, 0.0
+    for _ in range(4):  # supervisor -> workers -> their helpers
+        family |= {pid for pid, (parent, _) in stats.items() if parent in family}
+    for pid in family:
+        total += stats.get(pid, (0, 0.0))[1]
+    return total
+
+
+@dataclass
+class Served:
+    port: int
+    pid: int
+
+
 @contextmanager
 def server(command: list[str], env: dict[str, str], log: Path) -> Any:
     port = free_port()
@@ -199,7 +225,7 @@ def server(command: list[str], env: dict[str, str], log: Path) -> Any:
                                    stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             wait_ready(port, process)
-            yield port
+            yield Served(port, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -229,7 +255,9 @@ def report(label: str, result: dict[str, Any], bare: dict[str, Any]) -> None:
     print(f"decisions through http{label}: {rate:.0f} requests/s")
     print(f"p50{label}: {statistics.median(latencies) * 1000:.2f} ms")
     print(f"p99{label}: {percentile(latencies, 0.99) * 1000:.2f} ms")
+    print(f"server cpu per decision{label}: {result['cpu'] / len(latencies) * 1000:.2f} ms")
     print(f"bare fastapi{label}: {bare_rate:.0f} requests/s")
+    print(f"bare fastapi cpu per request{label}: {bare['cpu'] / len(bare_latencies) * 1000:.2f} ms")
     print(f"bare fastapi p99{label}: {percentile(bare_latencies, 0.99) * 1000:.2f} ms")
     print(f"ratio decisions / bare fastapi{label}: {rate / bare_rate:.2f}")
 
@@ -267,14 +295,18 @@ def main() -> None:
             results = {}
             serve = [sys.executable, "-m", "broker.entrypoints.cli", "serve", "--host",
                      "127.0.0.1", "--workers", str(args.workers), "--port"]
-            with server(serve, env, data / "broker.log") as port:
+            with server(serve, env, data / "broker.log") as served:
                 for level, concurrency in enumerate(args.concurrency):
-                    results[concurrency] = load(port, key, args.requests, concurrency,
+                    before = cpu_seconds(served.pid)
+                    results[concurrency] = load(served.port, key, args.requests, concurrency,
                                                 offset=level * args.requests)
+                    results[concurrency]["cpu"] = cpu_seconds(served.pid) - before
         bare = {}
-        with server([sys.executable, __file__, "--serve-bare"], {}, data / "bare.log") as port:
+        with server([sys.executable, __file__, "--serve-bare"], {}, data / "bare.log") as served:
             for concurrency in args.concurrency:
-                bare[concurrency] = load(port, "bare", args.requests, concurrency, offset=0)
+                before = cpu_seconds(served.pid)
+                bare[concurrency] = load(served.port, "bare", args.requests, concurrency, offset=0)
+                bare[concurrency]["cpu"] = cpu_seconds(served.pid) - before
     single = len(args.concurrency) == 1
     for concurrency in args.concurrency:
         if not single:
