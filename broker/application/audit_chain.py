@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from broker.adapters.eventstore import read_raw
 from broker.application.context import Context
+from broker.common.progress import Progress, no_progress
 from broker.errors import InvalidInput
 from broker.merkle import (
     Checkpoint,
@@ -189,7 +190,8 @@ def kept_checkpoints(ctx: Context) -> list[str]:
 
 
 def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None = None,
-                 independent: Sequence[str] = (), witness: VerifierKey | None = None) -> ChainReport:
+                 independent: Sequence[str] = (), witness: VerifierKey | None = None, *,
+                 progress: Progress = no_progress) -> ChainReport:
     """Recompute the tree from the event store and hold it to every checkpoint it can find.
 
     Leaves are compared with the leaf log (kept outside the read model) where it has them, else
@@ -220,7 +222,7 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
     tree_size = max([tree_size, *(head.tree_size for head in heads)])
     seen: dict[Any, Any] = {}
     try:
-        result = verify_log(_entries(ctx, tree_size, seen), heads)
+        result = verify_log(_entries(ctx, tree_size, seen, progress), heads)
     except MalformedStore as exc:
         return _report(False, exc.position, tree_size, 0, 0, exc.position, None, exc.reason, notes)
     if result.ok and result.events_checked < tree_size:
@@ -248,7 +250,8 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
 Entry = tuple[int, bytes, bytes | None]
 
 
-def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Entry]:
+def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any],
+             progress: Progress = no_progress) -> Iterator[Entry]:
     """(position, leaf bytes now in the store, the leaf hash recorded for it: the leaf log's
     where it reaches, else the read model's).
 
@@ -283,6 +286,7 @@ def _entries(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Ent
                 position += 1
             start = rows[-1][0] + 1
             seen["last_notification_id"] = rows[-1][0]
+            progress("verifying", min(position, tree_size), tree_size)
     finally:
         raw.close()
 

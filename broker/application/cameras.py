@@ -243,7 +243,9 @@ class Cameras(UseCases):
         self.ctx.consistency.wait(position)
 
     @allowed(Role.OPERATOR)
-    def decommission(self, actor: Actor, camera_id: UUID, reason: str) -> dict[str, Any]:
+    def decommission(self, actor: Actor, camera: UUID | str, reason: str) -> dict[str, Any]:
+        """Out of service, by id (or as an operator names it: key, id or 관리번호)."""
+        camera_id = camera if isinstance(camera, UUID) else resolve_camera(self, camera)
         _, position = self.ctx.app.change(
             camera_id, Camera, "camera",
             lambda camera: camera.decommission(reason, at=self.ctx.clock.now()))
@@ -293,6 +295,11 @@ class Cameras(UseCases):
                   and (not needle or any(needle in (hit.row[c] or "").casefold() for c in (
                       "key", "name", "address", "lot_address", "management_number")))]
         return [camera_view.as_public(hit.row, hit.distance_m) for hit in chosen[:limit]]
+
+    @allowed(Role.OPERATOR)
+    def describe(self, actor: Actor, ref: str) -> dict[str, Any]:
+        """One camera, named as an operator knows it (key, id or 관리번호)."""
+        return self._public(resolve_camera(self, ref))
 
     @allowed(Role.OPERATOR)
     def resolve(self, actor: Actor, ref: str) -> UUID:

@@ -16,6 +16,7 @@ from broker.adapters.vault.kek import export_public_key
 from broker.application import audit_chain
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
+from broker.common.progress import Progress, no_progress
 from broker.domain.audit import AuditAccess
 from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import InvalidInput, NotFound
@@ -66,10 +67,12 @@ class Oversight(UseCases):
 
     @allowed(*OVERSIGHT_ROLES)
     def verify_report(self, actor: Actor, public_key: Any = None, independent: Sequence[str] = (),
-                      witness: VerifierKey | None = None) -> audit_chain.ChainReport:
+                      witness: VerifierKey | None = None, *,
+                      progress: Progress = no_progress) -> audit_chain.ChainReport:
         """Recompute the chain as it stands (the shell's ``audit verify``), without signing,
         against the kept checkpoints and any held elsewhere (``independent``)."""
-        return audit_chain.verify_chain(self.ctx, public_key, independent, witness)
+        return audit_chain.verify_chain(self.ctx, public_key, independent, witness,
+                                        progress=progress)
 
     def checkpoints(self, after: int | None = None, limit: int = 1000) -> dict[str, Any]:
         """Public: every signed checkpoint (C2SP signed notes), oldest first, and the log's key.
