@@ -140,11 +140,11 @@ class Camera(Aggregate):
         check_position(spec.lat, spec.lon)
         check_coverage(spec.coverage_m)
         check_retention(spec.retention_days)
-        check_details(spec.details())
+        details = spec.details()
+        check_details(details)
         return cls(
             key=spec.key, agency=spec.agency, lat=spec.lat, lon=spec.lon,
-            coverage_m=spec.coverage_m, retention_days=spec.retention_days, at=at,
-            **spec.details(),
+            coverage_m=spec.coverage_m, retention_days=spec.retention_days, at=at, **details,
         )
 
     @property
