@@ -47,7 +47,10 @@ class Clips(UseCases):
             raise InvalidInput("give the camera by id or by reference, not both or neither")
         if camera_id is None:
             assert camera_ref is not None
-            camera_id = resolve_camera(self, camera_ref)
+            try:
+                camera_id = resolve_camera(self, camera_ref)
+            except NotFound as exc:
+                raise InvalidInput(exc.detail) from None
         camera = app.find(camera_id, Camera)
         if camera is None:
             raise InvalidInput(f"unknown camera {camera_id}")
