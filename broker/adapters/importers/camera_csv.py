@@ -39,16 +39,32 @@ Identity (which camera a row is, across releases of the same register)
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Final, Literal
+
+from broker.adapters.importers.register_layout import (
+    DEFAULT_PURPOSE,
+    CsvFormatError,
+    Dialect,
+    Layout,
+    decode,
+    detect_layout,
+)
+from broker.adapters.importers.register_values import (
+    DECIMAL,
+    INTEGER,
+    PIXELS,
+    categorize_purpose,
+    clean,
+    fold,
+    normalize_address,
+    parse_date,
+    parse_installed,
+)
 
 __all__ = [
     "DEFAULT_COVERAGE_M",
@@ -75,14 +91,7 @@ RETENTION_DAYS_RANGE: Final = (1, 3650)
 GRID_DEG: Final = 0.00005
 """The fingerprint's grid: 0.00005 degrees, about 5.6 m of latitude and 4.4 m of longitude at 37 N."""
 
-Dialect = Literal["korea_standard", "korea_localdata", "english"]
 KeySource = Literal["management_number", "key", "fingerprint"]
-
-
-class CsvFormatError(ValueError):
-    """The file as a whole cannot be read (encoding, header, CSV syntax): nothing is imported."""
-
-
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One rejected row, pointing at the physical line where it starts (header is line 1)."""
@@ -177,256 +186,20 @@ class ImportResult:
         return sum(1 for record in self.records if record.warnings)
 
 
-# --- encoding -------------------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Portal files come as UTF-8 (with or without BOM) or CP949; anything else is refused."""
-    if not data:
-        raise CsvFormatError("empty file: no header row")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CsvFormatError("file is UTF-16; save it as UTF-8 or CP949")
-    if b"\x00" in data:
-        raise CsvFormatError("file contains NUL bytes (UTF-16 or binary?); expected UTF-8 or CP949")
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise CsvFormatError(
-                f"file starts with a UTF-8 BOM but is not valid UTF-8 at byte {exc.start}"
-            ) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp949"), "cp949"
-    except UnicodeDecodeError as exc:
-        raise CsvFormatError(
-            f"file is neither UTF-8 nor CP949 (EUC-KR): undecodable byte at offset {exc.start}"
-        ) from exc
-
-
-# --- header ---------------------------------------------------------------------------------
-
-_KOREAN_COLUMNS: Final[dict[str, str]] = {
-    "번호": "row_number",
-    "관리번호": "management_number",
-    "개방자치단체코드": "local_gov_code",
-    "제공기관코드": "provider_code",
-    "제공기관명": "provider_name",
-    "관리기관명": "agency",
-    "소재지도로명주소": "address",
-    "소재지지번주소": "lot_address",
-    "설치목적구분": "purpose",
-    "카메라대수": "camera_count",
-    "카메라화소수": "pixels",
-    "화소수": "pixels",
-    "촬영방면정보": "direction",
-    "촬영방면": "direction",
-    "보관일수": "retention_days",
-    "설치연월": "installed",
-    "설치년월": "installed",
-    "관리기관전화번호": "phone",
-    "전화번호": "phone",
-    "위도": "lat",
-    "wgs84위도": "lat",
-    "경도": "lon",
-    "wgs84경도": "lon",
-    "데이터기준일자": "data_date",
-    "coveragem": "coverage_m",
-}
-_ENGLISH_COLUMNS: Final[dict[str, str]] = {
-    "key": "key",
-    "name": "name",
-    "managementnumber": "management_number",
-    "agencycode": "local_gov_code",
-    "agency": "agency",
-    "address": "address",
-    "lotaddress": "lot_address",
-    "purpose": "purpose",
-    "cameracount": "camera_count",
-    "pixels": "pixels",
-    "direction": "direction",
-    "retentiondays": "retention_days",
-    "installed": "installed",
-    "phone": "phone",
-    "lat": "lat",
-    "lon": "lon",
-    "datadate": "data_date",
-    "coveragem": "coverage_m",
-}
-KOREAN_HEADERS: Final = tuple(_KOREAN_COLUMNS)
-ENGLISH_HEADERS: Final = tuple(_ENGLISH_COLUMNS)
-_REQUIRED: Final = ("agency", "lat", "lon")
-_KOREAN_REQUIRED_NAMES: Final = {"agency": "관리기관명", "lat": "위도", "lon": "경도"}
-_DEFAULT_PURPOSE: Final[dict[Dialect, str]] = {
-    "korea_standard": "기타", "korea_localdata": "기타", "english": "other"}
-_HEADER_NOISE = re.compile(r"[\s_\-\ufeff]+")
-
-
-def _normalize_header(cell: str) -> str:
-    return _HEADER_NOISE.sub("", unicodedata.normalize("NFC", cell)).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """Where each known column sits, and how to name it in an error message."""
-
-    dialect: Dialect
-    width: int
-    index: dict[str, int]
-    label: dict[str, str]
-    conflicts: tuple[str, ...]
-
-    def checked(self) -> _Layout:
-        """The layout, once the file is known to use it: two columns for one field is fatal."""
-        if self.conflicts:
-            raise CsvFormatError("header: " + "; ".join(self.conflicts))
-        return self
-
-
-def _map_columns(header: list[str], columns: dict[str, str], dialect: Dialect) -> _Layout:
-    index: dict[str, int] = {}
-    label: dict[str, str] = {}
-    conflicts: list[str] = []
-    for i, cell in enumerate(header):
-        canonical = columns.get(_normalize_header(cell))
-        if canonical is None:
-            continue
-        shown = cell.strip().lstrip("\ufeff").strip()
-        if canonical in index:
-            first = header[index[canonical]].strip().lstrip("\ufeff").strip()
-            conflicts.append(f"columns {first!r} and {shown!r} both give {canonical}")
-            continue
-        index[canonical] = i
-        label[canonical] = shown if shown == canonical else f"{shown} ({canonical})"
-    if dialect == "korea_standard" and ("management_number" in index or "local_gov_code" in index):
-        dialect = "korea_localdata"
-    return _Layout(dialect, len(header), index, label, tuple(conflicts))
-
-
-def _detect_layout(header: list[str]) -> _Layout:
-    """Pick the dialect whose required columns are all present; else say what is missing."""
-    korean = _map_columns(header, _KOREAN_COLUMNS, "korea_standard")
-    if all(name in korean.index for name in _REQUIRED):
-        return korean.checked()
-    english = _map_columns(header, _ENGLISH_COLUMNS, "english")
-    if all(name in english.index for name in _REQUIRED):
-        return english.checked()
-    korean_missing = [_KOREAN_REQUIRED_NAMES[n] for n in _REQUIRED if n not in korean.index]
-    english_missing = [n for n in _REQUIRED if n not in english.index]
-    shown = ", ".join(repr(c.strip()) for c in header)
-    if len(korean.index) > len(english.index):
-        detail = f"missing Korean standard columns: {', '.join(korean_missing)}"
-    elif len(english.index) > len(korean.index):
-        detail = f"missing columns: {', '.join(english_missing)}"
-    else:
-        detail = (
-            f"missing Korean standard columns {', '.join(korean_missing)} "
-            f"or English columns {', '.join(english_missing)}"
-        )
-    raise CsvFormatError(f"unknown header ({detail}); header was: {shown}")
-
-
-# --- values ---------------------------------------------------------------------------------
-
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INTEGER = re.compile(r"\+?[0-9]+")
-_PIXELS = re.compile(r"([0-9]{1,7})\s*(?:만)?\s*(?:화소)?")
-_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})?")
-_SEPARATED_DATE = re.compile(
-    r"([0-9]{4})\s*[-./년]\s*([0-9]{1,2})\s*월?"
-    r"(?:\s*[-./]?\s*([0-9]{1,2})\s*일?)?\.?"
-    r"(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
-)
-_YEAR_ONLY = re.compile(r"([0-9]{4})\s*(?:년|[-./]\s*)?")
-_FULL_DATE = re.compile(
-    r"([0-9]{4})\s*[-./]?\s*([0-9]{1,2})\s*[-./]?\s*([0-9]{1,2})\.?"
-    r"(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
-)
-
-_PURPOSE_RULES: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
-    (("드론", "drone"), "drone"),
-    (("어린이", "child"), "child_protection"),
-    (("쓰레기", "무단투기", "dumping"), "illegal_dumping"),
-    (("교통정보", "trafficinfo"), "traffic_info"),
-    (("교통단속", "주정차", "불법주차", "과속", "신호위반", "trafficenforcement", "parking"),
-     "traffic_enforcement"),
-    (("방범", "crime"), "crime_prevention"),
-    (("시설물", "facility"), "facility"),
-    (("재난", "재해", "disaster"), "disaster"),
-)
-
-
-def categorize_purpose(purpose: str) -> str:
-    """Map the free-text 설치목적구분 (or an English purpose) to one stable English slug."""
-    folded = _HEADER_NOISE.sub("", unicodedata.normalize("NFC", purpose)).lower()
-    for needles, category in _PURPOSE_RULES:
-        if any(needle in folded for needle in needles):
-            return category
-    return "other"
-
-
-def _clean(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
-
-
-def _fold(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
-_PARENTHESISED = re.compile(r"\([^()]*\)")
-_NOT_WORD = re.compile(r"[^\w]+|_+")
-
-
-def normalize_address(address: str) -> str:
-    """An address as the fingerprint compares it: NFKC, case-folded, ``(참고항목)`` and
-    punctuation dropped, whitespace collapsed; ``계룡로 491, 1층`` = ``계룡로 491 1층``."""
-    text = unicodedata.normalize("NFKC", address)
-    text = _PARENTHESISED.sub(" ", text)
-    return " ".join(_NOT_WORD.sub(" ", text).split()).casefold()
+# --- rows ----------------------------------------------------------------------------------
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return round(lat / GRID_DEG), round(lon / GRID_DEG)
 
 
-def _parse_installed(text: str) -> tuple[str | None, str | None]:
-    """(``YYYY-MM``, None) from the shapes portal files use, or (None, why it is unknown)."""
-    match = _COMPACT_DATE.fullmatch(text) or _SEPARATED_DATE.fullmatch(text)
-    if match is None:
-        if _YEAR_ONLY.fullmatch(text) is not None:
-            return None, "gives only the year"
-        return None, "is not a year-month (YYYY-MM)"
-    year, month = int(match[1]), int(match[2])
-    day = int(match[3]) if match[3] else 1
-    if not 1900 <= year <= 2100:
-        return None, "is not a year-month (YYYY-MM)"
-    try:
-        date(year, month, day)
-    except ValueError:
-        return None, "is not a year-month (YYYY-MM)"
-    return f"{year:04d}-{month:02d}", None
-
-
-def _parse_date(text: str) -> str | None:
-    match = _FULL_DATE.fullmatch(text)
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
-    except ValueError:
-        return None
-
-
 class _RowParser:
     """Turns one row of a known layout into a record, or into the list of its problems."""
 
-    def __init__(self, layout: _Layout, default_retention_days: int) -> None:
+    def __init__(self, layout: Layout, default_retention_days: int) -> None:
         self.layout = layout
         self.default_retention_days = default_retention_days
-        self.default_purpose = _DEFAULT_PURPOSE[layout.dialect]
+        self.default_purpose = DEFAULT_PURPOSE[layout.dialect]
         index = layout.index
         self.i_agency = index["agency"]
         self.i_lat = index["lat"]
@@ -458,13 +231,13 @@ class _RowParser:
         return self.layout.label.get(name, name)
 
     def _cell_text(self, row: list[str], i: int) -> str:
-        return _clean(row[i]) if i >= 0 else ""
+        return clean(row[i]) if i >= 0 else ""
 
     def _number(self, name: str, text: str, problems: list[str]) -> float:
         if not text:
             problems.append(f"{self._label(name)} is empty")
             return math.nan
-        if not _DECIMAL.fullmatch(text):
+        if not DECIMAL.fullmatch(text):
             problems.append(f"{self._label(name)} {text!r} is not a number")
             return math.nan
         return float(text)
@@ -494,9 +267,9 @@ class _RowParser:
         if not text:
             return 1
         low, high = CAMERA_COUNT_RANGE
-        if _INTEGER.fullmatch(text) and low <= int(text) <= high:
+        if INTEGER.fullmatch(text) and low <= int(text) <= high:
             return int(text)
-        why = "is not an integer" if not _INTEGER.fullmatch(text) else f"is outside {low}..{high}"
+        why = "is not an integer" if not INTEGER.fullmatch(text) else f"is outside {low}..{high}"
         warnings.append(f"{self._label('camera_count')} {text!r} {why}: counted as 1 camera")
         return 1
 
@@ -506,11 +279,11 @@ class _RowParser:
         text = row[self.i_retention_days].strip()
         default = self.default_retention_days
         low, high = RETENTION_DAYS_RANGE
-        if _INTEGER.fullmatch(text) and low <= int(text) <= high:
+        if INTEGER.fullmatch(text) and low <= int(text) <= high:
             return int(text)
         if not text:
             why = "is empty"
-        elif not _INTEGER.fullmatch(text):
+        elif not INTEGER.fullmatch(text):
             why = f"{text!r} is not an integer"
         else:
             why = f"{text!r} is outside {low}..{high}"
@@ -523,7 +296,7 @@ class _RowParser:
             return None
         parsed = self.installed.get(text)
         if parsed is None:
-            parsed = self.installed[text] = _parse_installed(text)
+            parsed = self.installed[text] = parse_installed(text)
         value, why = parsed
         if why is not None:
             warnings.append(f"{self._label('installed')} {text!r} {why}: installation date unknown")
@@ -533,7 +306,7 @@ class _RowParser:
         text = row[self.i_pixels].strip() if self.i_pixels >= 0 else ""
         if not text:
             return None
-        match = _PIXELS.fullmatch(text.replace(",", ""))
+        match = PIXELS.fullmatch(text.replace(",", ""))
         if match is not None and int(match[1]) > 0:
             return int(match[1])
         warnings.append(f"{self._label('pixels')} {text!r} is not a positive number: unknown")
@@ -544,7 +317,7 @@ class _RowParser:
         if not text:
             return None
         if text not in self.dates:
-            self.dates[text] = _parse_date(text)
+            self.dates[text] = parse_date(text)
         value = self.dates[text]
         if value is None:
             warnings.append(f"{self._label('data_date')} {text!r} is not a date: unknown")
@@ -555,7 +328,7 @@ class _RowParser:
         text = row[self.i_coverage_m].strip() if self.i_coverage_m >= 0 else ""
         if not text:
             return default
-        if _DECIMAL.fullmatch(text) and 0.0 < float(text) <= MAX_COVERAGE_M:
+        if DECIMAL.fullmatch(text) and 0.0 < float(text) <= MAX_COVERAGE_M:
             return float(text)
         warnings.append(f"{self._label('coverage_m')} {text!r} is not in (0, {MAX_COVERAGE_M:g}] m: "
                         f"the default of {default:g} m applies")
@@ -564,13 +337,13 @@ class _RowParser:
     def _folded(self, text: str) -> str:
         folded = self.folded.get(text)
         if folded is None:
-            folded = self.folded[text] = _fold(text)
+            folded = self.folded[text] = fold(text)
         return folded
 
     def parse(self, row: list[str], line: int) -> CameraRecord | list[str]:
         problems: list[str] = []
         warnings: list[str] = []
-        agency = _clean(row[self.i_agency])
+        agency = clean(row[self.i_agency])
         if not agency:
             problems.append(f"{self._label('agency')} is empty")
         lat, lon = self._position(row, problems, warnings)
@@ -673,7 +446,7 @@ def parse_camera_csv(data: bytes, *, default_retention_days: int = 30) -> Import
     low, high = RETENTION_DAYS_RANGE
     if not low <= default_retention_days <= high:
         raise ValueError(f"default_retention_days must be in {low}..{high}")
-    text, encoding = _decode(data)
+    text, encoding = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[CameraRecord] = []
     errors: list[RowError] = []
@@ -685,7 +458,7 @@ def parse_camera_csv(data: bytes, *, default_retention_days: int = 30) -> Import
             if parser is None:
                 if _is_blank(row):
                     continue
-                parser = _RowParser(_detect_layout(row), default_retention_days)
+                parser = _RowParser(detect_layout(row), default_retention_days)
                 continue
             if len(row) != parser.layout.width:
                 if _is_blank(row):
