@@ -3,10 +3,12 @@ next release of the same file updates the cameras instead of scrambling them."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from broker.adapters.importers import parse_camera_csv
-from tests.support.cctv_files import register
+from tests.support.cctv_files import ISSUE_FILE, next_release, register
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +68,44 @@ def test_every_column_of_the_standard_is_kept(sample) -> None:
     assert first.direction == site.direction
     assert first.pixels == (int(site.pixels) if site.pixels else None)
     assert first.data_date == sample.data_date
+
+
+@pytest.fixture(scope="module")
+def issue_file():
+    """Shaped like the file of issue #15: 13,760 rows, 11 agencies, 4,452 with 보관일수 0 and
+    2,122 with 설치연월 ``2017-  ``, every row with a position."""
+    return register(ISSUE_FILE["rows"], flaws={"retention_zero": ISSUE_FILE["retention_zero"],
+                                               "partial_date": ISSUE_FILE["partial_date"]})
+
+
+def test_the_issue_file_rejects_nothing(issue_file) -> None:
+    kinds = Counter(site.kind for site in issue_file.sites)
+    assert len(issue_file.sites) == 13_760 and len({s.agency for s in issue_file.sites}) == 11
+    assert (kinds["retention_zero"], kinds["partial_date"]) == (4_452, 2_122)
+    result = parse_camera_csv(issue_file.encoded("cp949"), default_retention_days=30)
+    # Before: 7,186 kept, 6,574 rejected. Now every row is a site; the flaws are warnings.
+    assert (len(result.records), len(result.errors)) == (13_760, 0)
+    assert result.rows_with_warnings == 4_452 + 2_122
+    reasons = Counter("retention" if "보관일수" in w.reason else
+                      "date" if "gives only the year" in w.reason else w.reason
+                      for w in result.warnings)
+    assert reasons == {"retention": 4_452, "date": 2_122}
+    assert sum(r.camera_count for r in result.records) == issue_file.camera_count
+
+
+@pytest.mark.parametrize("layout", ["standard", "localdata"])
+def test_the_issue_files_next_release_names_the_same_sites(issue_file, layout) -> None:
+    """One row removed and the rest renumbered: every key still names its own site (keys made
+    from 번호 named another site for every row after the removed one)."""
+    following, _ = next_release(issue_file, moved=0, retention_changes=0)
+    numbered = sum(1 for before, after in zip(issue_file.sites, following.sites, strict=False)
+                   if before != after)
+    assert numbered > 13_760 // 2  # what 번호 would have scrambled
+
+    def sites(register_) -> dict[str, tuple[str, float, float, int]]:
+        records = parse_camera_csv(register_.encoded("cp949", layout)).records
+        return {r.site_key: (r.address, r.lat, r.lon, r.camera_count) for r in records}
+
+    before, after = sites(issue_file), sites(following)
+    assert len(after) == len(before) - 1 and after.keys() < before.keys()
+    assert [key for key, site in after.items() if before[key] != site] == []

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Final, Literal
 
 Layout = Literal["standard", "localdata", "english"]
 
@@ -140,6 +141,12 @@ class Register:
 
 
 WARNED = frozenset({"retention_zero", "retention_blank", "partial_date", "year_only"})
+KINDS = ("good", "retention_zero", "partial_date", "year_only", "retention_blank", "no_date",
+         "no_position", "zero_position", "bad_position", "colocated")
+_ROLL: Final = {"retention_zero": 0.0, "partial_date": 0.4, "year_only": 0.48,
+                "retention_blank": 0.5, "no_date": 0.55, "no_position": 0.562,
+                "zero_position": 0.567, "bad_position": 0.571, "good": 0.99}
+"""A roll that gives each kind, for registers made to exact counts."""
 
 
 def _position(rng: random.Random, centre: tuple[float, float]) -> tuple[str, str]:
@@ -148,10 +155,25 @@ def _position(rng: random.Random, centre: tuple[float, float]) -> tuple[str, str
     return f"{lat:.7f}", f"{lon:.7f}"
 
 
-def register(rows: int = 2_000, *, seed: int = 15) -> Register:
+ISSUE_FILE: Final = {"rows": 13_760, "retention_zero": 4_452, "partial_date": 2_122}
+"""The real file of issue #15: 13,760 rows of 11 agencies, 4,452 with 보관일수 0 and 2,122 with
+설치연월 a year, a dash and spaces; every row had a position (7,186 + 6,574 = 13,760)."""
+
+
+def register(rows: int = 2_000, *, seed: int = 15, flaws: Mapping[str, int] | None = None,
+             colocated: float = 0.05) -> Register:
     """A register of ``rows`` rows with the real files' proportions of flaws (13,760 rows had
-    4,452 retention 0 and 2,122 dash-and-spaces dates: about 32 % and 15 %)."""
+    4,452 retention 0 and 2,122 dash-and-spaces dates: about 32 % and 15 %); or, with
+    ``flaws`` (kind -> rows), exactly that many rows of each kind, the others good, a share
+    ``colocated`` of good rows followed by a second pole at their point."""
     rng = random.Random(seed)
+    plan: list[str] | None = None
+    if flaws is not None:
+        plan = [kind for kind, count in flaws.items() for _ in range(count)]
+        if len(plan) > rows or not set(flaws) <= set(KINDS) - {"good", "colocated"}:
+            raise ValueError(f"flaws {dict(flaws)} do not fit {rows} rows of kinds {KINDS}")
+        plan += ["good"] * (rows - len(plan))
+        rng.shuffle(plan)
     sites: list[Site] = []
     serial = 800_000
     while len(sites) < rows:
@@ -161,7 +183,7 @@ def register(rows: int = 2_000, *, seed: int = 15) -> Register:
         road = f"{agency.split()[0]} {agency.split()[1][:-1]} {rng.choice(ROADS)} {rng.randint(1, 400)}"
         lot = f"{agency.split()[0]} {agency.split()[1][:-1]} 동 {rng.randint(1, 999)}-{rng.randint(1, 30)}"
         year, month = rng.randint(2008, 2023), rng.randint(1, 12)
-        roll = rng.random()
+        roll = rng.random() if plan is None else _ROLL[plan.pop()]
         kind, retention, installed = "good", "30", f"{year}-{month:02d}"
         if roll < 0.32:
             kind, retention = "retention_zero", "0"
@@ -188,7 +210,10 @@ def register(rows: int = 2_000, *, seed: int = 15) -> Register:
             retention=retention, installed=installed, lat=lat, lon=lon, kind=kind,
         )
         sites.append(site)
-        if kind == "good" and rng.random() < 0.05 and len(sites) < rows:
+        if (kind == "good" and rng.random() < colocated and len(sites) < rows
+                and (plan is None or "good" in plan)):
+            if plan is not None:
+                plan.remove("good")  # the second pole takes the place of a good row
             # A second pole at the same geocoded point: another purpose, its own number.
             serial += 1
             other = "어린이보호" if site.purpose != "어린이보호" else "생활방범"
