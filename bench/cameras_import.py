@@ -9,7 +9,11 @@ up to it (the cameras are searchable when the call returns). Then the same file 
 (nothing changes) and its next release (renumbered, a row gone, moves and retention changes).
 The baseline is decoding and splitting the same bytes with the csv module, in the same run.
 
-    python bench/cameras_import.py [--rows 20000]
+With ``--issue-file``: a register shaped like the file of issue #15 instead (13,760 rows, 11
+agencies, exactly 4,452 rows with 보관일수 0 and 2,122 with 설치연월 ``2017-  ``), and its next
+release only renumbered (one row removed; no moves, no retention changes).
+
+    python bench/cameras_import.py [--rows 20000 | --issue-file]
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from broker.application.actors import Actor
 from broker.bootstrap import build
 from broker.clock import FixedClock
 from broker.config import Settings
-from tests.support.cctv_files import next_release, register
+from tests.support.cctv_files import ISSUE_FILE, next_release, register
 
 
 def cpu_seconds() -> float:
@@ -44,10 +48,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--dir", help="where the deployment goes (default: the temp dir)")
+    parser.add_argument("--issue-file", action="store_true",
+                        help="the 13,760-row file of issue #15, its next release only renumbered")
     args = parser.parse_args()
-    sample = register(args.rows, seed=args.seed)
+    if args.issue_file:
+        args.rows = ISSUE_FILE["rows"]
+        sample = register(args.rows, seed=args.seed, flaws={
+            "retention_zero": ISSUE_FILE["retention_zero"], "partial_date": ISSUE_FILE["partial_date"]})
+        following, changes = next_release(sample, moved=0, retention_changes=0)
+    else:
+        sample = register(args.rows, seed=args.seed)
+        following, changes = next_release(sample)
     data = sample.encoded("cp949")
-    following, changes = next_release(sample)
     shell = Actor.shell()
 
     started = time.perf_counter()
@@ -78,13 +90,18 @@ def main() -> None:
         raise SystemExit("the next release created cameras or lost moves")
     print(f"rows: {args.rows} count")
     print(f"cameras: {first.created} count")
-    print(f"rejected: {len(first.errors)} rows")
+    print(f"imported: {first.rows_imported} rows")
     print(f"with warnings: {first.rows_with_warnings} rows")
+    print(f"rejected: {len(first.errors)} rows")
     print(f"camera import: {args.rows / seconds:.0f} rows/s")
     print(f"{args.rows} rows: {seconds:.2f} s")
     print(f"{args.rows} rows cpu: {cpu:.2f} s")
     print(f"re-import unchanged: {unchanged:.2f} s")
     print(f"next release ({len(update.moved)} moved, {update.updated} updated): {release:.2f} s")
+    print(f"next release created: {update.created} cameras")
+    print(f"next release updated: {update.updated} cameras")
+    print(f"next release unchanged: {update.unchanged} cameras")
+    print(f"next release not in file: {len(update.not_in_file)} cameras")
     print(f"bare csv parse: {baseline:.3f} s")
     print(f"ratio import / bare csv parse: {seconds / baseline:.0f}")
 

@@ -177,7 +177,8 @@ def register(rows: int = 2_000, *, seed: int = 15, flaws: Mapping[str, int] | No
     sites: list[Site] = []
     serial = 800_000
     while len(sites) < rows:
-        agency, code, phone, centre = AGENCIES[len(sites) % len(AGENCIES)]
+        # Portal files list one agency's rows after another's, as the real file's 11 did.
+        agency, code, phone, centre = AGENCIES[len(sites) * len(AGENCIES) // rows]
         serial += 1
         lat, lon = _position(rng, centre)
         road = f"{agency.split()[0]} {agency.split()[1][:-1]} {rng.choice(ROADS)} {rng.randint(1, 400)}"
