@@ -156,6 +156,18 @@ def test_ingest_by_key_and_from_a_watched_folder(env, capsys) -> None:
     assert [f["path"] for f in failures] == ["UNKNOWN/2026-01-02/09/00.00.mp4"]
 
 
+def test_the_audit_trail_of_a_camera_by_its_key(env, capsys) -> None:
+    broker(capsys, "demo")
+    camera = json.loads(broker(capsys, "cameras", "list", "--format", "json", "--limit", "1")[0])[0]
+    query = ["audit", "query", "--format", "json", "--camera"]
+    by_id = json.loads(broker(capsys, *query, camera["id"])[0])
+    by_key = json.loads(broker(capsys, *query, camera["key"])[0])
+    assert by_id and [e["position"] for e in by_key][:len(by_id)] == [e["position"] for e in by_id]
+    assert all(camera["id"] in e["camera_ids"] for e in by_key if e["event_type"] != "AuditAccess.Queried")
+    _, stderr = broker(capsys, *query, "nope", code=1)
+    assert "no camera with camera id, key or 관리번호 'nope'" in one_line(stderr)
+
+
 def test_keys_prune_prunes_and_rotates_nothing(env, capsys) -> None:
     stdout, _ = broker(capsys, "keys", "prune")
     assert "nothing to remove; KEK versions [1] (active 1)" in stdout

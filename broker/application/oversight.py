@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from broker.adapters.vault.kek import export_public_key
 from broker.application import audit_chain
 from broker.application.actors import Actor, allowed
+from broker.application.cameras import resolve_camera
 from broker.application.context import UseCases
 from broker.common.progress import Progress, no_progress
 from broker.domain.audit import AuditAccess
@@ -36,6 +39,10 @@ class Oversight(UseCases):
         """A page of the trail in time order, and the cursor of the next page (or None)."""
         if flt.start and flt.end and flt.end <= flt.start:
             raise InvalidInput("'to' must be after 'from'")
+        if flt.camera_id is not None and not _is_uuid(flt.camera_id):
+            # A camera by key or 관리번호, as operators know it; an id is taken as given (a
+            # camera long gone is still in the trail).
+            flt = replace(flt, camera_id=str(resolve_camera(self, flt.camera_id)))
         after = audit_query.AuditCursor.decode(cursor) if cursor else None
         position = self._record(actor, "audit.events", {**flt.as_record(), "format": output})
         with self.read(position) as conn:
@@ -124,3 +131,10 @@ class Oversight(UseCases):
             client_id=actor.client_id, role=actor.role_name, agency=actor.agency, what=what,
             filters=filters, at=self.ctx.clock.now()))
 
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -33,7 +33,7 @@ app = typer.Typer(no_args_is_help=True, help="The audit trail, ledger and tamper
 
 @app.command("query")
 def query(
-    camera: Annotated[str | None, typer.Option(help="camera id")] = None,
+    camera: Annotated[str | None, typer.Option(help="camera: its key, id or 관리번호")] = None,
     agency: Annotated[str | None, typer.Option(help="actor agency")] = None,
     client: Annotated[str | None, typer.Option(help="actor client id")] = None,
     request: Annotated[str | None, typer.Option(help="footage request id")] = None,
