@@ -38,6 +38,7 @@ from broker.application.health import Health
 from broker.application.holds import Holds
 from broker.application.oversight import Oversight
 from broker.application.policies import Policies
+from broker.application.recorder import Recorder
 from broker.application.requests import Requests
 from broker.application.reviews import Reviews
 from broker.application.sweeps import Sweeps
@@ -65,6 +66,7 @@ class Broker:
     cameras: Cameras
     clients: Clients
     clips: Clips
+    recorder: Recorder
     requests: Requests
     holds: Holds
     grants: Grants
@@ -174,7 +176,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
     cameras, clients, clips = Cameras(ctx), Clients(ctx), Clips(ctx)
     broker = Broker(
         settings=settings, ctx=ctx, projector=projector, cameras=cameras, clients=clients,
-        clips=clips, requests=Requests(ctx), holds=Holds(ctx), grants=Grants(ctx),
+        clips=clips, recorder=Recorder(ctx, clips), requests=Requests(ctx), holds=Holds(ctx),
+        grants=Grants(ctx),
         reviews=Reviews(ctx), citizens=Citizens(ctx), oversight=Oversight(ctx),
         policies=Policies(ctx), sweeps=Sweeps(ctx),
         demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),

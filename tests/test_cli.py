@@ -67,7 +67,8 @@ def test_cameras_import_reports_bad_rows(env, tmp_path):
         .encode("cp949")
     )
     output = invoke("cameras", "import", str(csv_file))
-    assert "created 2" in output and "1 bad rows" in output
+    assert "1 imported, 0 with warnings, 1 rejected" in output and "created 2" in output
+    assert "line 3: rejected: 위도 (lat) '36.35x' is not a number" in output
     again = invoke("cameras", "import", str(csv_file))
     assert "created 0" in again and "unchanged 2" in again
 

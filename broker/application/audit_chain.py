@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from broker.adapters.eventstore import read_leaf_rows, read_raw
 from broker.application.context import Context
+from broker.common.progress import Progress, no_progress
 from broker.errors import InvalidInput
 from broker.merkle import (
     Batch,
@@ -190,7 +191,8 @@ def kept_checkpoints(ctx: Context) -> list[str]:
 
 
 def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None = None,
-                 independent: Sequence[str] = (), witness: VerifierKey | None = None) -> ChainReport:
+                 independent: Sequence[str] = (), witness: VerifierKey | None = None, *,
+                 progress: Progress = no_progress) -> ChainReport:
     """Recompute the tree from the event store and hold it to every checkpoint it can find.
 
     Leaves are compared with the leaf log (kept outside the read model) where it has them, else
@@ -221,7 +223,7 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
     tree_size = max([tree_size, *(head.tree_size for head in heads)])
     seen: dict[Any, Any] = {}
     try:
-        result = verify_batches(_batches(ctx, tree_size, seen), heads)
+        result = verify_batches(_batches(ctx, tree_size, seen, progress), heads)
     except MalformedStore as exc:
         return _report(False, exc.position, tree_size, 0, 0, exc.position, None, exc.reason, notes)
     if result.ok and result.events_checked < tree_size:
@@ -246,7 +248,8 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
                    result.first_bad_position, bad_event, reason, notes)
 
 
-def _batches(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Batch]:
+def _batches(ctx: Context, tree_size: int, seen: dict[Any, Any],
+             progress: Progress = no_progress) -> Iterator[Batch]:
     """Runs of (first position, leaf bytes now in the store, the leaf hashes recorded for them:
     the leaf log's where it reaches, else the read model's), one stored batch at a time.
 
@@ -278,6 +281,7 @@ def _batches(ctx: Context, tree_size: int, seen: dict[Any, Any]) -> Iterator[Bat
             position += len(rows)
             start = rows[-1][0] + 1
             seen["last_notification_id"] = rows[-1][0]
+            progress("verifying", min(position, tree_size), tree_size)
     finally:
         raw.close()
 

@@ -143,12 +143,12 @@ class Citizens(UseCases):
     @allowed(Role.CITIZEN_PORTAL)
     def follow(self, actor: Actor, request_id: UUID, token: str,
                after: int | None = None) -> dict[str, Any]:
-        row = self.find(lambda conn: own_request(conn, request_id, actor, token), after)
+        row = self.look_up(lambda conn: own_request(conn, request_id, actor, token), after)
         return self._citizen_view(row)
 
     @allowed(Role.CITIZEN_PORTAL)
     def withdraw(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
-        self.find(lambda conn: own_request(conn, request_id, actor, token))
+        self.look_up(lambda conn: own_request(conn, request_id, actor, token))
         _, position = self.ctx.app.change(request_id, FootageRequest, "request",
                                           lambda r: r.withdraw(at=self.ctx.clock.now()))
         return self.follow(actor, request_id, token, after=position)

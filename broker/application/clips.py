@@ -9,12 +9,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from broker.application.actors import Actor, allowed
+from broker.application.cameras import resolve_camera
 from broker.application.context import UseCases
 from broker.application.core import RecordConflict
 from broker.domain.camera import Camera
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.roles import Role
-from broker.errors import Conflict, InvalidInput, PayloadTooLarge
+from broker.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from broker.readmodel.clip_view import as_public, require_clip_row
 
 
@@ -28,18 +29,28 @@ def _sha256_of(chunks: Iterable[bytes]) -> str:
 
 class Clips(UseCases):
     @allowed(Role.OPERATOR)
-    def ingest(self, actor: Actor, *, camera_id: UUID, start: datetime, end: datetime,
-               chunks: Iterable[bytes], idempotency_key: str | None = None,
+    def ingest(self, actor: Actor, *, camera_id: UUID | None = None, camera_ref: str | None = None,
+               start: datetime, end: datetime, chunks: Iterable[bytes],
+               idempotency_key: str | None = None,
                declared_size: int | None = None) -> tuple[dict[str, Any], bool]:
         """Encrypt a clip into the vault and record ``Clip.Ingested``; (clip, replayed).
 
-        Everything is checked before the first byte is read. A retry with the same
+        The camera is ``camera_id``, or ``camera_ref``: an id, a key or a 관리번호 as operators
+        know it. Everything is checked before the first byte is read. A retry with the same
         Idempotency-Key returns the clip that landed, without storing the body again. If the
         event cannot be recorded, the stored ciphertext and its key are destroyed.
         """
         app, limit = self.ctx.app, self.ctx.max_clip_bytes
         if declared_size is not None and declared_size > limit:
             raise PayloadTooLarge(f"clip larger than the configured maximum of {limit} bytes")
+        if (camera_id is None) == (camera_ref is None):
+            raise InvalidInput("give the camera by id or by reference, not both or neither")
+        if camera_id is None:
+            assert camera_ref is not None
+            try:
+                camera_id = resolve_camera(self, camera_ref)
+            except NotFound as exc:
+                raise InvalidInput(exc.detail) from None
         camera = app.find(camera_id, Camera)
         if camera is None:
             raise InvalidInput(f"unknown camera {camera_id}")
@@ -86,4 +97,4 @@ class Clips(UseCases):
         return self._public(landed.id), True
 
     def _public(self, clip_id: UUID, after: int | None = None) -> dict[str, Any]:
-        return as_public(self.find(lambda conn: require_clip_row(conn, str(clip_id)), after))
+        return as_public(self.look_up(lambda conn: require_clip_row(conn, str(clip_id)), after))

@@ -58,7 +58,7 @@ class UseCases:
         with self.ctx.readmodel.reader.connect() as conn:
             yield conn
 
-    def find(self, lookup: Callable[[Connection], T], after: int | None = None) -> T:
+    def look_up(self, lookup: Callable[[Connection], T], after: int | None = None) -> T:
         """``lookup`` on the read model (it raises NotFound for a miss). A miss is tried once
         more after pulling in everything recorded so far, by any process: a request filed a
         moment ago through another API worker is found, one that never existed is still not."""

@@ -165,7 +165,7 @@ class Grants(UseCases):
                 raise NotFound(f"no grant {grant_id}")
             return row
 
-        row = self.find(own_grant)
+        row = self.look_up(own_grant)
         footage_request = self.ctx.app.load(UUID(row["id"]), FootageRequest, "request")
         try:
             return row, footage_request.require_usable_grant(self.ctx.clock.now())
@@ -180,7 +180,7 @@ class Grants(UseCases):
             raise Forbidden(exc.detail) from None
 
     def _clip_in_scope(self, grant: dict[str, Any], clip_id: str) -> RowMapping:
-        clip = self.find(lambda conn: clip_view.require_clip_row(conn, clip_id))
+        clip = self.look_up(lambda conn: clip_view.require_clip_row(conn, clip_id))
         start, end = request_view.grant_window(grant)
         inside = (clip["camera_id"] in grant["camera_ids"] and as_utc(clip["start"]) >= start
                   and as_utc(clip["end"]) <= end)

@@ -76,7 +76,7 @@ class Holds(UseCases):
                 raise NotFound(f"no hold {hold_id}")
             return request_view.hold_public(row, request_view.hold_camera_ids(conn, str(hold_id)))
 
-        return self.find(visible_hold, after)
+        return self.look_up(visible_hold, after)
 
     @staticmethod
     def _oversees(actor: Actor) -> bool:

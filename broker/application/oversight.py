@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from broker.adapters.vault.kek import export_public_key
 from broker.application import audit_chain
 from broker.application.actors import Actor, allowed
+from broker.application.cameras import resolve_camera
 from broker.application.context import UseCases
+from broker.common.progress import Progress, no_progress
 from broker.domain.audit import AuditAccess
 from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import InvalidInput, NotFound
@@ -35,6 +39,10 @@ class Oversight(UseCases):
         """A page of the trail in time order, and the cursor of the next page (or None)."""
         if flt.start and flt.end and flt.end <= flt.start:
             raise InvalidInput("'to' must be after 'from'")
+        if flt.camera_id is not None and not _is_uuid(flt.camera_id):
+            # A camera by key or 관리번호, as operators know it; an id is taken as given (a
+            # camera long gone is still in the trail).
+            flt = replace(flt, camera_id=str(resolve_camera(self, flt.camera_id)))
         after = audit_query.AuditCursor.decode(cursor) if cursor else None
         position = self._record(actor, "audit.events", {**flt.as_record(), "format": output})
         with self.read(position) as conn:
@@ -66,10 +74,12 @@ class Oversight(UseCases):
 
     @allowed(*OVERSIGHT_ROLES)
     def verify_report(self, actor: Actor, public_key: Any = None, independent: Sequence[str] = (),
-                      witness: VerifierKey | None = None) -> audit_chain.ChainReport:
+                      witness: VerifierKey | None = None, *,
+                      progress: Progress = no_progress) -> audit_chain.ChainReport:
         """Recompute the chain as it stands (the shell's ``audit verify``), without signing,
         against the kept checkpoints and any held elsewhere (``independent``)."""
-        return audit_chain.verify_chain(self.ctx, public_key, independent, witness)
+        return audit_chain.verify_chain(self.ctx, public_key, independent, witness,
+                                        progress=progress)
 
     def checkpoints(self, after: int | None = None, limit: int = 1000) -> dict[str, Any]:
         """Public: every signed checkpoint (C2SP signed notes), oldest first, and the log's key.
@@ -121,3 +131,10 @@ class Oversight(UseCases):
             client_id=actor.client_id, role=actor.role_name, agency=actor.agency, what=what,
             filters=filters, at=self.ctx.clock.now()))
 
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -110,7 +110,7 @@ class Requests(UseCases):
     def amend(self, actor: Actor, request_id: UUID, draft: RequestDraft) -> dict[str, Any]:
         """A pending request replaced by a new version with its own decision; the old one is
         kept, marked superseded, and both are saved together."""
-        self.find(lambda conn: visible_request(conn, request_id, actor, owner_only=True))
+        self.look_up(lambda conn: visible_request(conn, request_id, actor, owner_only=True))
         request = draft.for_evaluation(actor)
         require_complete(request, self.ctx, draft.LOCATIONS)
         previous = self.ctx.app.load(request_id, FootageRequest, "request")
@@ -122,7 +122,7 @@ class Requests(UseCases):
     @allowed(*REQUESTER_ROLES)
     def withdraw(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
         """The requester no longer wants the footage: nothing more is reviewed or provided."""
-        self.find(lambda conn: visible_request(conn, request_id, actor, owner_only=True))
+        self.look_up(lambda conn: visible_request(conn, request_id, actor, owner_only=True))
         _, position = self.ctx.app.change(request_id, FootageRequest, "request",
                                           lambda r: r.withdraw(at=self.ctx.clock.now()))
         return self.view(actor, request_id, after=position)
@@ -139,7 +139,7 @@ class Requests(UseCases):
     @allowed(*REQUESTER_ROLES)
     def close(self, actor: Actor, request_id: UUID, reason: str) -> dict[str, Any]:
         """Investigative use has ended: the grant ends and the case's holds are released, atomically."""
-        self.find(lambda conn: visible_request(conn, request_id, actor, owner_only=True))
+        self.look_up(lambda conn: visible_request(conn, request_id, actor, owner_only=True))
         with self.read() as conn:
             hold_ids = request_view.active_hold_ids_for_request(conn, str(request_id))
         footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
@@ -156,7 +156,7 @@ class Requests(UseCases):
 
     def view(self, actor: Actor, request_id: UUID, after: int | None = None) -> dict[str, Any]:
         """The request as this actor may see it; a live grant's owner also gets live tokens."""
-        row = self.find(lambda conn: visible_request(conn, request_id, actor), after)
+        row = self.look_up(lambda conn: visible_request(conn, request_id, actor), after)
         return self._answer(actor, row, request_view.open_personal(self.ctx.personal_data, row))
 
     def _answer(self, actor: Actor, row: request_view.Row,

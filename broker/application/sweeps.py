@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from broker.application import audit_chain
 from broker.application.context import UseCases
 from broker.application.core import RecordConflict
+from broker.common.progress import Progress, no_progress
 from broker.domain.clip import Clip
 from broker.domain.housekeeping import VaultSweep
 from broker.domain.request import FootageRequest
@@ -49,7 +50,7 @@ class VaultSweepReport:
 
 class Sweeps(UseCases):
     def purge(self, *, as_of: datetime | None = None, dry_run: bool = False,
-              batch_size: int = BATCH_SIZE) -> PurgeReport:
+              batch_size: int = BATCH_SIZE, progress: Progress = no_progress) -> PurgeReport:
         """Purge every clip whose retention has passed and no active hold covers.
 
         Works page by page (memory stays flat however much footage is due), judging each page
@@ -64,6 +65,8 @@ class Sweeps(UseCases):
         self.ctx.consistency.latest()
         after: tuple[datetime, str] | None = None
         position = None
+        judged = 0
+        progress("purging", judged, None)
         while True:
             with self.read() as conn:
                 page = clip_view.expired_candidates(conn, moment, after=after, limit=batch_size)
@@ -72,6 +75,7 @@ class Sweeps(UseCases):
                 break
             after = (page[-1].end, page[-1].clip_id)
             verdicts = judge(page, holds, moment)
+            judged += len(page)
             report.kept_by_hold += sum(1 for v in verdicts if v.reason is None)
             if dry_run:
                 report.verdicts.extend(verdicts)
@@ -80,6 +84,7 @@ class Sweeps(UseCases):
             purged, position = self.purge_clips(
                 [PurgeItem(v.clip.clip_id, v.reason, v.clip.due_at) for v in verdicts if v.reason])
             report.purged += purged
+            progress("purging", judged, None)
         if dry_run:
             report.verdicts.sort(key=lambda v: (v.clip.due_at, v.clip.clip_id))
             report.due = sum(1 for v in report.verdicts if v.reason is not None)

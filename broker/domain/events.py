@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from broker.domain.audit import AuditAccess
-from broker.domain.camera import Camera
+from broker.domain.camera import Camera, CameraImport
 from broker.domain.client import Client
 from broker.domain.clip import Clip
 from broker.domain.hold import Hold
@@ -24,6 +24,8 @@ CameraRegistered: EventClass = Camera.Registered  # type: ignore[attr-defined]
 CameraRelocated: EventClass = Camera.Relocated  # type: ignore[attr-defined]
 CameraRetentionChanged: EventClass = Camera.RetentionChanged  # type: ignore[attr-defined]
 CameraDecommissioned: EventClass = Camera.Decommissioned  # type: ignore[attr-defined]
+CameraDetailsChanged: EventClass = Camera.DetailsChanged  # type: ignore[attr-defined]
+CameraImportRecorded: EventClass = CameraImport.Recorded  # type: ignore[attr-defined]
 ClientRegistered: EventClass = Client.Registered  # type: ignore[attr-defined]
 ClientRevoked: EventClass = Client.Revoked  # type: ignore[attr-defined]
 ClipIngested: EventClass = Clip.Ingested  # type: ignore[attr-defined]
@@ -60,6 +62,8 @@ ALL: tuple[EventClass, ...] = (
     CameraRelocated,
     CameraRetentionChanged,
     CameraDecommissioned,
+    CameraDetailsChanged,
+    CameraImportRecorded,
     ClientRegistered,
     ClientRevoked,
     ClipIngested,

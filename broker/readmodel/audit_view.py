@@ -163,8 +163,15 @@ class AuditTrail(ViewProjection):
     @facts.register(events.CameraRelocated)
     @facts.register(events.CameraRetentionChanged)
     @facts.register(events.CameraDecommissioned)
+    @facts.register(events.CameraDetailsChanged)
     def _camera(self, event: Any, facts: Facts) -> None:
         facts.camera_ids = [facts.aggregate_id]
+
+    @facts.register(events.CameraImportRecorded)
+    def _camera_import(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
+        facts.detail = {"sha256": event.sha256, "layout": event.layout, "rows": event.rows,
+                        **event.counts}
 
     @facts.register(events.ClientRegistered)
     def _client_registered(self, event: Any, facts: Facts) -> None:

@@ -9,14 +9,26 @@ from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, RowMapping, Select, column, insert, select, table, text, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    bindparam,
+    column,
+    insert,
+    select,
+    table,
+    text,
+    update,
+)
 
 from broker.common import cursors
 from broker.common.geo import BoundingBox, bounding_boxes, haversine_from, haversine_m
 from broker.common.times import rfc3339
 from broker.domain import events
+from broker.domain.camera import DETAIL_FIELDS
 from broker.errors import InvalidInput
-from broker.readmodel.projection import ViewProjection
+from broker.readmodel.projection import ReadModelView, ViewProjection
 from broker.readmodel.tables import cameras
 
 
@@ -58,6 +70,16 @@ def coverage_box(lat: float, lon: float, coverage_m: float) -> BoundingBox:
 
 # projection -------------------------------------------------------------------------------
 
+_CHUNK = 500
+"""Ids per ``IN (...)``: well inside SQLite's and PostgreSQL's parameter limits."""
+
+REGISTER_DEFAULTS: dict[str, Any] = {
+    "management_number": None, "agency_code": None, "lot_address": "", "pixels": None,
+    "direction": "", "phone": "", "data_date": None,
+}
+"""The columns ``Camera.Registered`` gained with the real registers, and their defaults."""
+DETAIL_COLUMNS = frozenset(DETAIL_FIELDS)
+
 
 def _box_values(lat: float, lon: float, coverage_m: float) -> dict[str, float]:
     box = coverage_box(lat, lon, coverage_m)
@@ -81,7 +103,16 @@ def _index(conn: Connection, camera_id: str) -> None:
 
 
 class CameraView(ViewProjection):
-    """Camera rows and their coverage boxes in the spatial index."""
+    """Camera rows and their coverage boxes in the spatial index.
+
+    New cameras are held until the end of the batch (an import registers thousands at once)
+    and written with one ``executemany``; any other event for a held camera writes them first.
+    """
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
+        self._new: list[dict[str, Any]] = []
+        self._new_ids: set[str] = set()
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -90,19 +121,22 @@ class CameraView(ViewProjection):
     @process_event.register(events.CameraRegistered)
     def _registered(self, event: Any, tracking: Tracking) -> None:
         camera_id = str(event.originator_id)
-        self.conn.execute(insert(cameras).values(
+        # Events stored before the register columns existed lack them: their defaults apply.
+        register_columns = {name: getattr(event, name, default)
+                            for name, default in REGISTER_DEFAULTS.items()}
+        self._new.append(dict(
             id=camera_id, key=event.key, name=event.name, agency=event.agency,
             purpose=event.purpose, purpose_category=event.purpose_category,
             address=event.address, lat=event.lat, lon=event.lon, coverage_m=event.coverage_m,
             retention_days=event.retention_days, installed=event.installed, status="active",
-            registered_at=event.at, updated_at=event.at,
+            registered_at=event.at, updated_at=event.at, **register_columns,
             **_box_values(event.lat, event.lon, event.coverage_m),
         ))
-        _index(self.conn, camera_id)
+        self._new_ids.add(camera_id)
 
     @process_event.register(events.CameraRelocated)
     def _relocated(self, event: Any, tracking: Tracking) -> None:
-        camera_id = str(event.originator_id)
+        camera_id = self._settled(event)
         self.conn.execute(update(cameras).where(cameras.c.id == camera_id).values(
             lat=event.lat, lon=event.lon, coverage_m=event.coverage_m, updated_at=event.at,
             **_box_values(event.lat, event.lon, event.coverage_m),
@@ -111,15 +145,54 @@ class CameraView(ViewProjection):
 
     @process_event.register(events.CameraRetentionChanged)
     def _retention_changed(self, event: Any, tracking: Tracking) -> None:
-        self.conn.execute(update(cameras).where(cameras.c.id == str(event.originator_id))
+        self.conn.execute(update(cameras).where(cameras.c.id == self._settled(event))
                           .values(retention_days=event.retention_days, updated_at=event.at))
+
+    @process_event.register(events.CameraDetailsChanged)
+    def _details_changed(self, event: Any, tracking: Tracking) -> None:
+        changes = {name: value for name, value in event.changes.items() if name in DETAIL_COLUMNS}
+        self.conn.execute(update(cameras).where(cameras.c.id == self._settled(event))
+                          .values(**changes, updated_at=event.at))
+
+    @process_event.register(events.CameraImportRecorded)
+    def _import_recorded(self, event: Any, tracking: Tracking) -> None:
+        """The register's as-of date for the cameras it listed (not a change of the camera)."""
+        self.flush()
+        for data_date, camera_ids in event.data_dates.items():
+            for i in range(0, len(camera_ids), _CHUNK):
+                self.conn.execute(update(cameras).where(cameras.c.id.in_(camera_ids[i:i + _CHUNK]))
+                                  .values(data_date=data_date))
 
     @process_event.register(events.CameraDecommissioned)
     def _decommissioned(self, event: Any, tracking: Tracking) -> None:
-        camera_id = str(event.originator_id)
+        camera_id = self._settled(event)
         self.conn.execute(update(cameras).where(cameras.c.id == camera_id)
                           .values(status="decommissioned", updated_at=event.at))
         _index(self.conn, camera_id)
+
+    def _settled(self, event: Any) -> str:
+        """The camera's id, once its row is written (if it was registered in this batch)."""
+        camera_id = str(event.originator_id)
+        if camera_id in self._new_ids:
+            self.flush()
+        return camera_id
+
+    def flush(self) -> None:
+        if not self._new:
+            return
+        self.conn.execute(insert(cameras), self._new)
+        if self.conn.dialect.name == "sqlite":
+            ids = [row["id"] for row in self._new]
+            for i in range(0, len(ids), _CHUNK):
+                self.conn.execute(
+                    text("INSERT INTO camera_rtree (row_id, min_lat, max_lat, min_lon, max_lon) "
+                         "SELECT row_id, min_lat, max_lat, min_lon, max_lon FROM cameras "
+                         "WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                    {"ids": ids[i:i + _CHUNK]})
+        self.discard()
+
+    def discard(self) -> None:
+        self._new, self._new_ids = [], set()
 
 
 # queries ----------------------------------------------------------------------------------
@@ -238,7 +311,100 @@ def as_public(row: RowMapping, distance_m: float | None = None) -> dict[str, Any
         "installed": row["installed"],
         "status": row["status"],
         "registered_at": rfc3339(row["registered_at"]),
+        "management_number": row["management_number"],
+        "agency_code": row["agency_code"],
+        "lot_address": row["lot_address"],
+        "pixels": row["pixels"],
+        "direction": row["direction"],
+        "phone": row["phone"],
+        "data_date": row["data_date"],
+        "updated_at": rfc3339(row["updated_at"]),
     }
     if distance_m is not None:
         item["distance_m"] = round(distance_m, 2)
     return item
+
+
+# lookups for imports and operators -----------------------------------------------------------
+
+def rows_by_ids(conn: Connection, camera_ids: Sequence[str]) -> dict[str, RowMapping]:
+    """The rows of those ids that exist, by id."""
+    found: dict[str, RowMapping] = {}
+    for i in range(0, len(camera_ids), _CHUNK):
+        chunk = camera_ids[i:i + _CHUNK]
+        for row in conn.execute(select(cameras).where(cameras.c.id.in_(chunk))).mappings():
+            found[row["id"]] = row
+    return found
+
+
+def existing_ids(conn: Connection, camera_ids: Sequence[str]) -> set[str]:
+    """Which of these ids are cameras."""
+    found: set[str] = set()
+    for i in range(0, len(camera_ids), _CHUNK):
+        chunk = camera_ids[i:i + _CHUNK]
+        found.update(conn.execute(select(cameras.c.id).where(cameras.c.id.in_(chunk))).scalars())
+    return found
+
+
+def active_of_agencies(conn: Connection, agencies: Sequence[str]) -> list[RowMapping]:
+    """Active cameras of these agencies (as written), ordered by key."""
+    rows: list[RowMapping] = []
+    for i in range(0, len(agencies), _CHUNK):
+        chunk = agencies[i:i + _CHUNK]
+        rows.extend(conn.execute(
+            select(cameras.c.id, cameras.c.key, cameras.c.address)
+            .where(cameras.c.agency.in_(chunk), cameras.c.status == "active")
+            .order_by(cameras.c.key)).mappings())
+    return rows
+
+
+def has_fingerprinted(conn: Connection, agencies: Sequence[str]) -> bool:
+    """Whether any of these agencies has a camera keyed by a site fingerprint (``site-...``)."""
+    for i in range(0, len(agencies), _CHUNK):
+        chunk = agencies[i:i + _CHUNK]
+        if conn.execute(select(cameras.c.id).where(
+                cameras.c.agency.in_(chunk), cameras.c.key.like("site-%")).limit(1)).first():
+            return True
+    return False
+
+
+def by_key(conn: Connection, key: str) -> RowMapping | None:
+    return conn.execute(select(cameras).where(cameras.c.key == key)).mappings().one_or_none()
+
+
+def by_management_number(conn: Connection, number: str) -> list[RowMapping]:
+    return list(conn.execute(select(cameras).where(cameras.c.management_number == number)
+                             .order_by(cameras.c.key)).mappings())
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_cameras(conn: Connection, *, agency: str | None = None, text: str | None = None,
+                 status: str | None = "active", after_key: str | None = None,
+                 limit: int = 1000) -> list[RowMapping]:
+    """Cameras ordered by key, optionally of one agency, with a status, or matching a text in
+    their key, name, address, lot address or management number (case-insensitive)."""
+    query = select(cameras).order_by(cameras.c.key).limit(limit)
+    if agency is not None:
+        query = query.where(cameras.c.agency == agency)
+    if status is not None:
+        query = query.where(cameras.c.status == status)
+    if after_key is not None:
+        query = query.where(cameras.c.key > after_key)
+    if text:
+        pattern = _like(text)
+        query = query.where(
+            cameras.c.key.ilike(pattern, escape="\\") | cameras.c.name.ilike(pattern, escape="\\")
+            | cameras.c.address.ilike(pattern, escape="\\")
+            | cameras.c.lot_address.ilike(pattern, escape="\\")
+            | cameras.c.management_number.ilike(pattern, escape="\\"))
+    return list(conn.execute(query).mappings())
+
+
+def cameras_within(conn: Connection, lat: float, lon: float, radius_m: float) -> list[CameraHit]:
+    """Active cameras whose own position lies within ``radius_m`` of the point, nearest first
+    (``cameras_near`` also counts a camera whose coverage reaches the point)."""
+    return [hit for hit in cameras_near(conn, lat, lon, radius_m) if hit.distance_m <= radius_m]

@@ -156,11 +156,15 @@ class Projector:
             with self._write_lock(), self.view.batch() as position:
                 notifications = self._app.recorder.select_notifications(
                     start=position + 1, limit=self._batch_size)
+                # Bound once per batch: binding a singledispatchmethod builds a new wrapper
+                # each time, which cost more than most handlers' own work.
+                handlers = [projection.process_event for projection in self._projections]
+                to_domain_event = self._app.mapper.to_domain_event
                 for notification in notifications:
-                    domain_event = self._app.mapper.to_domain_event(notification)
+                    domain_event = to_domain_event(notification)
                     tracking = Position(self._app.name, notification.id, notification)
-                    for projection in self._projections:
-                        projection.process_event(domain_event, tracking)
+                    for handle in handlers:
+                        handle(domain_event, tracking)
                     position = notification.id
                 for projection in self._projections:
                     projection.flush()

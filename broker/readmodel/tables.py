@@ -49,6 +49,14 @@ cameras = Table(
     Column("max_lat", Float, nullable=False),
     Column("min_lon", Float, nullable=False),
     Column("max_lon", Float, nullable=False),
+    # The register's other columns (0011).
+    Column("management_number", Text),
+    Column("agency_code", String(32)),
+    Column("lot_address", Text, nullable=False, server_default=""),
+    Column("pixels", Integer),
+    Column("direction", Text, nullable=False, server_default=""),
+    Column("phone", String(64), nullable=False, server_default=""),
+    Column("data_date", String(10)),
 )
 
 clients = Table(

@@ -102,3 +102,39 @@ def test_decommissioned_cameras_leave_the_search(api, broker, keys):
     assert api.get(f"/v1/cameras/{camera['id']}", headers=operator).json()["status"] == (
         "decommissioned"
     )
+
+
+def test_import_reports_rows_warnings_and_moves(api, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    header = ("관리번호,관리기관명,소재지도로명주소,카메라대수,보관일수,설치연월,위도,경도,"
+              "카메라화소수,데이터기준일자\r\n")
+    first = header + ("M-1,서구청,둔산로 1,2,0,2017-  ,36.355,127.3837,200,2024-06-30\r\n"
+                      "M-2,서구청,둔산로 2,1,30,2016-03,,,200,2024-06-30\r\n")
+    response = api.post("/v1/cameras/import", content=first.encode("cp949"),
+                        headers={**operator, "Content-Type": "text/csv"})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["layout"] == "korea_localdata"
+    assert report["row_counts"] == {"imported": 0, "with_warnings": 1, "rejected": 1}
+    assert report["cameras"] == {"created": 2, "updated": 0, "unchanged": 0, "moved": 0}
+    assert [w["line"] for w in report["warnings"]] == [2, 2]
+    assert report["errors"] == [{"line": 3, "reason": "위도 (lat) is empty; 경도 (lon) is empty"}]
+    moved = first.replace("36.355,127.3837", "36.3551,127.3837")
+    report = api.post("/v1/cameras/import", content=moved.encode("utf-8"),
+                      headers={**operator, "Content-Type": "text/csv"}).json()
+    assert report["cameras"]["moved"] == 2
+    assert {m["key"] for m in report["moved"]} == {"mn-M-1#1", "mn-M-1#2"}
+    camera_id = report["moved"][0]["camera_id"]
+    camera = api.get(f"/v1/cameras/{camera_id}", headers=operator).json()
+    assert (camera["management_number"], camera["pixels"], camera["data_date"]) == ("M-1", 200, "2024-06-30")
+    assert camera["retention_days"] == 30 and camera["installed"] is None
+
+
+def test_register_takes_the_register_columns(api, keys):
+    operator = bearer(keys[Role.OPERATOR])
+    body = camera_body(key="r-1", management_number="M-9", pixels=400, phone="042-000",
+                       direction="정문", lot_address="둔산동 1", data_date="2024-06-30",
+                       agency_code="3000000")
+    camera = api.post("/v1/cameras", json=body, headers=operator).json()
+    assert (camera["management_number"], camera["pixels"], camera["direction"], camera["data_date"]) == (
+        "M-9", 400, "정문", "2024-06-30")

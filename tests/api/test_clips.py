@@ -81,6 +81,24 @@ def test_window_and_camera_may_come_as_headers(api, broker, keys):
     assert api.post("/v1/clips", content=b"video", headers=headers).status_code == 201
 
 
+def test_the_camera_may_be_named_by_its_key(api, broker, keys):
+    camera = add_cameras(broker, count=1)[0]
+    p = params(camera)
+    operator = bearer(keys[Role.OPERATOR])
+    by_key = {"camera_key": "test-cam-0", "start": p["start"], "end": p["end"]}
+    created = api.post("/v1/clips", params=by_key, content=b"video", headers=operator)
+    assert created.status_code == 201 and created.json()["camera_id"] == camera
+    headers = {**operator, "X-Camera-Key": "test-cam-0", "X-Clip-Start": p["start"],
+               "X-Clip-End": p["end"]}
+    assert api.post("/v1/clips", content=b"video", headers=headers).status_code == 201
+    unknown = api.post("/v1/clips", params={**by_key, "camera_key": "nope"}, content=b"v",
+                       headers=operator)
+    assert "no camera" in assert_problem(unknown, 422)["detail"]
+    both = api.post("/v1/clips", params={**by_key, "camera_id": camera}, content=b"v",
+                    headers=operator)
+    assert_problem(both, 422)
+
+
 def test_idempotency_key_makes_retries_safe(api, broker, keys):
     camera = add_cameras(broker, count=1)[0]
     headers = {**bearer(keys[Role.OPERATOR]), "Idempotency-Key": "vms-7781-seg-42"}

@@ -63,3 +63,28 @@ def test_decommissioned_camera_cannot_change():
         camera.change_retention(10, AT)
     with pytest.raises(DomainConflict):
         camera.decommission("again", AT)
+
+
+def test_details_change_only_what_differs():
+    camera = register(pixels=200, phone="042-1")
+    camera.collect_events()
+    camera.change_details({"pixels": 200, "phone": "042-2", "direction": "정문"}, AT)
+    (changed,) = camera.collect_events()
+    assert type(changed).TOPIC == "footage-broker:Camera.DetailsChanged"
+    assert changed.changes == {"phone": "042-2", "direction": "정문"}
+    assert (camera.phone, camera.direction, camera.pixels) == ("042-2", "정문", 200)
+    camera.change_details({"phone": "042-2"}, AT)
+    assert camera.collect_events() == []
+
+
+@pytest.mark.parametrize("details", [{"installed": "2017"}, {"installed": "2017-13"},
+                                     {"data_date": "2024-02-30"}, {"pixels": 0}, {"colour": "red"}])
+def test_malformed_details_are_refused(details):
+    with pytest.raises(DomainInvalid):
+        register().change_details(details, AT)
+
+
+def test_register_columns_are_checked_at_registration():
+    with pytest.raises(DomainInvalid):
+        register(data_date="30/06/2024")
+    assert register(data_date="2024-06-30", management_number="M-1").data_date == "2024-06-30"

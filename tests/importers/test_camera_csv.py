@@ -14,6 +14,7 @@ from broker.adapters.importers import (
     CsvFormatError,
     ImportResult,
     RowError,
+    RowWarning,
     categorize_purpose,
     parse_camera_csv,
 )
@@ -37,12 +38,14 @@ def _rewrite(text: str, transform: Callable[[list[list[str]]], list[list[str]]])
 
 def test_daejeon_sample_imports_every_row() -> None:
     result = parse_camera_csv(DAEJEON_CSV.encode("utf-8"))
-    assert result.errors == []
+    assert result.errors == [] and result.warnings == []
     assert result.dialect == "korea_standard"
     assert [r.line for r in result.records] == list(range(2, 2 + len(DAEJEON_ROWS)))
     first = result.records[0]
     assert first == CameraRecord(
         site_key=first.site_key,
+        key_source="fingerprint",
+        fingerprint=first.fingerprint,
         agency="대전광역시 서구청",
         address="대전광역시 서구 둔산로 100",
         purpose="생활방범",
@@ -55,8 +58,16 @@ def test_daejeon_sample_imports_every_row() -> None:
         coverage_m=50.0,
         line=2,
         name=None,
+        lot_address="대전광역시 서구 둔산동 1420",
+        management_number=None,
+        agency_code=None,
+        pixels=200,
+        direction="360도 전방면",
+        phone="042-288-2114",
+        data_date="2024-06-30",
+        warnings=(),
     )
-    assert len(first.site_key) == 32
+    assert first.site_key.startswith("site-") and len(first.site_key) == 29
 
 
 def test_daejeon_sample_normalizes_purposes_dates_and_coverage() -> None:
@@ -187,12 +198,14 @@ def test_english_optional_key_name_and_coverage() -> None:
     assert (plain.name, plain.coverage_m) == (None, 2000.0)
 
 
-def test_coverage_must_be_positive_and_bounded() -> None:
-    text = "agency,lat,lon,coverage_m\nX,36.35,127.38,0\nX,36.36,127.38,60000\nX,36.37,127.38,-5\n"
-    assert parse_camera_csv(text.encode()).errors == [
-        RowError(2, "coverage_m '0' must be positive"),
-        RowError(3, "coverage_m '60000' is out of range [0, 50000]"),
-        RowError(4, "coverage_m '-5' is out of range [0, 50000]"),
+def test_bad_coverage_takes_the_default_with_a_warning() -> None:
+    text = "agency,lat,lon,coverage_m\nX,36.35,127.38,0\nX,36.36,127.38,6000\nX,36.37,127.38,-5\n"
+    result = parse_camera_csv(text.encode())
+    assert result.errors == []
+    assert [r.coverage_m for r in result.records] == [50.0, 50.0, 50.0]
+    assert result.warnings == [
+        RowWarning(line, f"coverage_m {value!r} is not in (0, 5000] m: the default of 50 m applies")
+        for line, value in ((2, "0"), (3, "6000"), (4, "-5"))
     ]
 
 
@@ -227,23 +240,27 @@ def test_bad_rows_are_reported_with_exact_lines_and_reasons() -> None:
         RowError(3, "위도 (lat) '36.35x' is not a number"),
         RowError(4, "경도 (lon) '227.388040' is out of range [-180, 180]"),
         RowError(5, "관리기관명 (agency) is empty"),
-        RowError(6, "카메라대수 (camera_count) '0' is out of range 1..1000"),
         RowError(7, "expected 14 fields, found 15"),
         RowError(11, "위도 (lat) and 경도 (lon) are both 0: position missing"),
-        RowError(
-            12,
-            "보관일수 (retention_days) '0' is out of range 1..3650; "
-            "설치연월 (installed) '2023-13' is not a year-month (YYYY-MM)",
-        ),
-        RowError(
-            14,
-            "위도 (lat) is empty; 카메라대수 (camera_count) '2.5' is not an integer",
-        ),
+        RowError(14, "위도 (lat) is empty"),
         RowError(15, "expected 14 fields, found 3"),
-        RowError(18, "duplicate of the site on line 2"),
     ]
-    assert [r.line for r in result.records] == [2, 8, 16, 17]
-    assert _by_line(result)[8].agency == "대전광역시 서구청"
+    assert result.warnings == [
+        RowWarning(6, "카메라대수 (camera_count) '0' is outside 1..1000: counted as 1 camera"),
+        RowWarning(12, "보관일수 (retention_days) '0' is outside 1..3650: the default of 30 days applies"),
+        RowWarning(12, "설치연월 (installed) '2023-13' is not a year-month (YYYY-MM): "
+                       "installation date unknown"),
+        RowWarning(17, "same agency, address, purpose and position as line 2: imported as site /2 there"),
+        RowWarning(18, "same agency, address, purpose and position as line 2: imported as site /3 there"),
+    ]
+    records = _by_line(result)
+    assert list(records) == [2, 6, 8, 12, 16, 17, 18]
+    assert records[8].agency == "대전광역시 서구청"
+    assert (records[6].camera_count, records[12].retention_days, records[12].installed) == (1, 30, None)
+    # 번호 99 or 1 makes no difference: three rows at one site are three sites there, in order.
+    assert len({records[line].site_key for line in (2, 17, 18)}) == 3
+    assert [records[line].fingerprint.ordinal for line in (2, 17, 18)] == [1, 2, 3]
+    assert (result.rows, result.rows_with_warnings) == (14, 4)
 
 
 def test_row_error_renders_with_its_line() -> None:
@@ -302,13 +319,26 @@ def test_installed_shapes(text: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2016", "2016-13", "2016-02-30", "1850-01", "March 2016", "16-03"]
+    ("text", "why"),
+    [
+        ("2016", "gives only the year"),
+        ("2017-  ", "gives only the year"),
+        ("2017.", "gives only the year"),
+        ("2017년", "gives only the year"),
+        ("2016-13", "is not a year-month (YYYY-MM)"),
+        ("2016-02-30", "is not a year-month (YYYY-MM)"),
+        ("1850-01", "is not a year-month (YYYY-MM)"),
+        ("March 2016", "is not a year-month (YYYY-MM)"),
+        ("16-03", "is not a year-month (YYYY-MM)"),
+    ],
 )
-def test_unparseable_installed_is_a_row_error(text: str) -> None:
+def test_partial_or_malformed_installed_is_unknown_with_a_warning(text: str, why: str) -> None:
     data = f"agency,lat,lon,installed\nX,36.35,127.38,{text}\n".encode()
-    assert parse_camera_csv(data).errors == [
-        RowError(2, f"installed {text!r} is not a year-month (YYYY-MM)")
-    ]
+    result = parse_camera_csv(data)
+    assert result.errors == []
+    assert result.records[0].installed is None
+    assert result.warnings == [
+        RowWarning(2, f"installed {text.strip()!r} {why}: installation date unknown")]
 
 
 @pytest.mark.parametrize(
@@ -402,26 +432,65 @@ def test_keys_are_stable_across_reparsing() -> None:
     assert len(set(first)) == len(first)
 
 
-def test_numbered_rows_are_keyed_by_agency_and_number() -> None:
-    moved = DAEJEON_CSV.replace("36.355451,127.383745", "36.355999,127.383999")
-    before = parse_camera_csv(DAEJEON_CSV.encode()).records[0]
-    after = parse_camera_csv(moved.encode()).records[0]
-    assert before.site_key == after.site_key
+def test_the_running_row_number_is_not_an_identity() -> None:
+    renumbered = _rewrite(DAEJEON_CSV, lambda rows: [rows[0], *[[str(int(r[0]) + 7), *r[1:]]
+                                                              for r in rows[1:]]])
+    before = [r.site_key for r in parse_camera_csv(DAEJEON_CSV.encode()).records]
+    assert [r.site_key for r in parse_camera_csv(renumbered.encode()).records] == before
     other_agency = DAEJEON_CSV.replace("1,대전광역시 서구청,", "1,대전광역시 중구청,", 1)
-    assert parse_camera_csv(other_agency.encode()).records[0].site_key != before.site_key
+    assert parse_camera_csv(other_agency.encode()).records[0].site_key != before[0]
 
 
-def test_unnumbered_rows_are_keyed_by_site_rounded_to_six_decimals() -> None:
-    def key(row: str) -> str:
-        (record,) = parse_camera_csv(f"agency,address,purpose,lat,lon\n{row}\n".encode()).records
-        return record.site_key
+def _key(row: str, header: str = "agency,address,purpose,lat,lon") -> str:
+    (record,) = parse_camera_csv(f"{header}\n{row}\n".encode()).records
+    return record.site_key
 
-    base = key("Seo-gu Office,100 Dunsan-ro,생활방범,36.3554510,127.383745")
-    assert key("  seo-gu   OFFICE ,100  dunsan-ro,생활방범,36.35545100004,127.3837450") == base
-    assert key("Seo-gu Office,100 Dunsan-ro,생활방범,36.355452,127.383745") != base
-    assert key("Seo-gu Office,100 Dunsan-ro,어린이보호,36.355451,127.383745") != base
-    assert key("Seo-gu Office,102 Dunsan-ro,생활방범,36.355451,127.383745") != base
-    assert key("Yuseong-gu Office,100 Dunsan-ro,생활방범,36.355451,127.383745") != base
+
+def test_fingerprint_is_agency_address_purpose_and_a_few_metres() -> None:
+    base = _key("Seo-gu Office,100 Dunsan-ro,생활방범,36.3554510,127.383745")
+    # Case, spacing, punctuation and a (참고항목) do not matter; a metre does not either.
+    assert _key("  seo-gu   OFFICE ,100  dunsan-ro (Dunsan-dong),생활방범,36.355451,127.3837451") == base
+    assert _key("Seo-gu Office,\"100, Dunsan-ro\",방범,36.355455,127.383745") == base  # same category
+    assert _key("Seo-gu Office,100 Dunsan-ro,생활방범,36.355551,127.383745") != base  # 11 m north
+    assert _key("Seo-gu Office,100 Dunsan-ro,어린이보호,36.355451,127.383745") != base
+    assert _key("Seo-gu Office,102 Dunsan-ro,생활방범,36.355451,127.383745") != base
+    assert _key("Yuseong-gu Office,100 Dunsan-ro,생활방범,36.355451,127.383745") != base
+
+
+def test_neighbour_keys_are_the_eight_cells_around_nearest_first() -> None:
+    (record,) = parse_camera_csv(b"agency,lat,lon\nX,36.3554740,127.383745\n").records
+    neighbours = record.fingerprint.neighbour_keys(record.lat, record.lon)
+    assert len(set(neighbours)) == 8 and record.site_key not in neighbours
+    # Just north of the cell's middle... (36.355474 is 0.46 of a cell above 36.35545): north first.
+    lat_cell, lon_cell = record.fingerprint.cell
+    assert neighbours[0] == record.fingerprint.key((lat_cell + 1, lon_cell))
+    moved = parse_camera_csv(b"agency,lat,lon\nX,36.3554760,127.383745\n").records[0]
+    assert moved.site_key == neighbours[0]  # 0.2 m further north: across the edge, the nearest neighbour
+
+
+def test_management_number_is_the_identity_when_present() -> None:
+    header = "개방자치단체코드,관리번호,관리기관명,소재지도로명주소,설치목적구분,WGS84위도,WGS84경도"
+    row = ("3000000,202630000000800463,서울특별시 종로구청,서울특별시 종로구 북촌로 134-1,"
+           "생활방범,37.58785,126.9843")
+    result = parse_camera_csv(f"{header}\n{row}\n".encode())
+    (record,) = result.records
+    assert result.dialect == "korea_localdata"
+    assert (record.site_key, record.key_source) == ("mn-202630000000800463", "management_number")
+    assert (record.management_number, record.agency_code) == ("202630000000800463", "3000000")
+    moved = row.replace("37.58785,126.9843", "37.58885,126.9853").replace("134-1", "136")
+    assert parse_camera_csv(f"{header}\n{moved}\n".encode()).records[0].site_key == record.site_key
+
+
+def test_a_repeated_or_missing_management_number_falls_back_to_the_fingerprint() -> None:
+    header = "관리번호,관리기관명,소재지도로명주소,위도,경도"
+    rows = ["A1,종로구청,북촌로 1,37.5,126.9", "A1,종로구청,북촌로 2,37.6,126.9",
+            ",종로구청,북촌로 3,37.7,126.9"]
+    result = parse_camera_csv("\n".join([header, *rows]).encode())
+    assert [r.key_source for r in result.records] == ["management_number", "fingerprint", "fingerprint"]
+    assert result.warnings == [
+        RowWarning(3, "관리번호 'A1' repeats line 2: identified by its site fingerprint instead"),
+        RowWarning(4, "관리번호 (management_number) is empty: identified by its site fingerprint"),
+    ]
 
 
 def test_keyed_and_unkeyed_rows_never_share_a_key() -> None:

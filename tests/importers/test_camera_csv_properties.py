@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from broker.adapters.importers import CameraRecord, CsvFormatError, parse_camera_csv
+from broker.adapters.importers.camera_csv import GRID_DEG, Fingerprint, normalize_address
 
 # Purposes with the category the spec assigns them, written down here rather than derived.
 PURPOSES = [
@@ -82,20 +83,15 @@ class Row:
             "lat": repr(self.lat), "lon": repr(self.lon), "coverage_m": opt(self.coverage_m),
         }
 
-    def identity(self) -> tuple[str, ...]:
-        """What makes two rows the same site, per the documented key rule."""
-
-        def fold(text: str) -> str:
-            return " ".join(text.split()).casefold()
-
-        def coord(value: float) -> str:
-            text = f"{value:.6f}"
-            return "0.000000" if text == "-0.000000" else text
-
-        if self.key:
-            return ("key", fold(self.agency), fold(self.key))
-        return ("site", fold(self.agency), fold(self.address), fold(self.purpose),
-                coord(self.lat), coord(self.lon))
+    def identity(self, dialect: str) -> tuple[object, ...]:
+        """What makes two rows the same site, per the documented key rule: an English key as
+        given; otherwise agency, normalised address, purpose category and the grid cell
+        (the Korean 번호 column is a row number, never an identity)."""
+        if self.key and dialect == "english":
+            return ("key", self.key)
+        fold = " ".join(self.agency.split()).casefold()
+        return ("site", fold, normalize_address(self.address), self.category,
+                round(self.lat / GRID_DEG), round(self.lon / GRID_DEG))
 
 
 @st.composite
@@ -118,7 +114,7 @@ def rows(draw: st.DrawFn) -> Row:
         )),
         lat=lat,
         lon=lon,
-        coverage_m=draw(st.none() | st.floats(min_value=0.5, max_value=50_000)),
+        coverage_m=draw(st.none() | st.floats(min_value=0.5, max_value=5_000)),
     )
 
 
@@ -127,7 +123,7 @@ def files(draw: st.DrawFn) -> tuple[str, list[Row], str, str]:
     """(dialect, rows, text, encoding): distinct sites, any column order, csv.writer output."""
     dialect = draw(st.sampled_from(sorted(HEADERS)))
     columns = draw(st.permutations(sorted(HEADERS[dialect])))
-    site_rows = draw(st.lists(rows(), max_size=15, unique_by=Row.identity))
+    site_rows = draw(st.lists(rows(), max_size=15, unique_by=lambda row: row.identity(dialect)))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([HEADERS[dialect][c] for c in columns])
@@ -144,6 +140,8 @@ def _expected(dialect: str, row: Row, line: int, default_retention_days: int) ->
         coverage = 2000.0 if row.category == "drone" else 50.0
     return CameraRecord(
         site_key="",
+        key_source="key" if row.key and dialect == "english" else "fingerprint",
+        fingerprint=_NO_FINGERPRINT,
         agency=row.agency,
         address=row.address,
         purpose=purpose,
@@ -160,7 +158,13 @@ def _expected(dialect: str, row: Row, line: int, default_retention_days: int) ->
         coverage_m=coverage,
         line=line,
         name=None,
+        warnings=(() if row.retention_days is not None else (
+            f"{RETENTION_LABEL[dialect]} is empty: the default of {default_retention_days} days applies",)),
     )
+
+
+_NO_FINGERPRINT = Fingerprint("", (0, 0))
+RETENTION_LABEL = {"english": "retention_days", "korea_standard": "보관일수 (retention_days)"}
 
 
 def _physical_lines(rows_: list[Row], columns: list[str]) -> list[int]:
@@ -203,7 +207,7 @@ def test_valid_rows_round_trip(
         _expected(dialect, row, line, default_retention_days)
         for row, line in zip(site_rows, lines, strict=True)
     ]
-    assert [replace(r, site_key="") for r in result.records] == expected
+    assert [replace(r, site_key="", fingerprint=_NO_FINGERPRINT) for r in result.records] == expected
 
 
 @given(files())
@@ -216,11 +220,12 @@ def test_keys_are_deterministic_and_distinct_for_distinct_sites(
     keys = [r.site_key for r in first.records]
     assert keys == [r.site_key for r in again.records]
     assert len(set(keys)) == len(site_rows)
+    assert all(r.fingerprint.ordinal == 1 for r in first.records)
 
 
 @given(st.lists(rows(), min_size=1, max_size=5))
-def test_repeating_a_site_reports_a_duplicate(site_rows: list[Row]) -> None:
-    columns = sorted(HEADERS["english"])
+def test_repeating_a_site_imports_it_again_numbered(site_rows: list[Row]) -> None:
+    columns = sorted(set(HEADERS["english"]) - {"key"})
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
@@ -228,8 +233,11 @@ def test_repeating_a_site_reports_a_duplicate(site_rows: list[Row]) -> None:
         cells = row.cells()
         writer.writerow([cells[c] for c in columns])
     result = parse_camera_csv(out.getvalue().encode())
-    assert result.errors[-1].reason.startswith("duplicate of the site on line ")
-    assert len(result.records) == len({row.identity() for row in site_rows})
+    assert result.errors == []
+    assert len(result.records) == len(site_rows) + 1
+    assert len({r.site_key for r in result.records}) == len(site_rows) + 1
+    assert result.records[-1].fingerprint.ordinal >= 2
+    assert "imported as site /" in result.records[-1].warnings[-1]
 
 
 @given(st.binary(max_size=300))

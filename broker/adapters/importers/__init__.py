@@ -7,6 +7,7 @@ from broker.adapters.importers.camera_csv import (
     CsvFormatError,
     ImportResult,
     RowError,
+    RowWarning,
     categorize_purpose,
     parse_camera_csv,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "CsvFormatError",
     "ImportResult",
     "RowError",
+    "RowWarning",
     "categorize_purpose",
     "parse_camera_csv",
 ]

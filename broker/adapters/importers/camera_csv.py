@@ -1,54 +1,97 @@
-"""Camera CSV import: Korea's public CCTV standard data or a plain English-header CSV.
+"""Camera CSV import: Korea's public CCTV registers (both layouts) or a plain English-header CSV.
 
-Pure parsing: bytes in, records and per-row errors out, so that an operator sees every bad
-row with its physical line number instead of a half-imported file.
+Pure parsing: bytes in, records, per-row warnings and per-row rejections out, so that an
+operator sees every problem with its physical line number (the header is line 1).
 
-Site keys: when the file has a ``번호``/``key`` column with a value, the key is derived from
-(agency, that value); otherwise from (agency, address, purpose, lat and lon rounded to 6
-decimals), all whitespace-collapsed and case-folded. Either way it is the first 32 hex digits
-of a SHA-256, so re-importing the same file gives the same keys. Two rows of one file with the
-same key are the same site: the later one is reported as a duplicate, not imported twice.
-Note that ``번호`` in portal files is often a running row number, stable only within a release.
+What is kept, defaulted or rejected
+    A row becomes a site (``카메라대수`` cameras) whenever it has an agency and a usable
+    position. What is wrong or missing in an optional column is a *warning* on that line and
+    the column takes its default: 보관일수 0, blank or out of range -> the policy pack's default
+    retention; 설치연월 partial (``2017-  ``, ``2017``) or malformed -> unknown; 카메라대수 0 or
+    malformed -> 1; a bad 화소수, 데이터기준일자 or coverage -> unknown / the default. A row is
+    *rejected* only if it cannot be placed (latitude or longitude missing, not a number, out of
+    range, or both 0) or names no agency, or does not have the header's number of fields.
+    Latitude and longitude given the wrong way round (a latitude above 90 that is a valid
+    longitude, and the reverse) are swapped back, with a warning.
+
+Identity (which camera a row is, across releases of the same register)
+    1. ``관리번호`` (management number, the newer layout with ``개방자치단체코드``), when the
+       row has one: the site key is ``mn-<관리번호>``; position, address and every other
+       column may change from one release to the next and the cameras follow (moves are
+       reported).
+    2. An English file's ``key`` column: the key as given (the same key ``POST /v1/cameras``
+       takes), so an import updates cameras registered by hand and the reverse.
+    3. Otherwise a *site fingerprint*: agency, normalised address (road address, else lot
+       address; NFKC, case-folded, punctuation and ``(참고항목)`` dropped, spaces collapsed),
+       purpose category, and the position snapped to a grid of ``GRID_DEG`` (about 5.6 m
+       north-south, 4.4 m east-west in Korea). The row number ``번호`` is never used: it is a
+       running number and names another site in the next release. Rows of one file that share
+       a fingerprint (two poles at one geocoded point) are told apart by their order among
+       themselves (``/2``, ``/3``), with a warning. Re-importing, the application also accepts
+       a fingerprint in one of the eight neighbouring grid cells (nearest first) for a camera
+       no other row of the file claims, so a position corrected by a metre or two across a
+       cell edge stays the same camera; a site that moved further, or whose address or agency
+       changed, is a new camera (the old one is reported as no longer in the file).
+    A repeated management number or key within one file falls back to the fingerprint, with
+    a warning. A site of N cameras gives the keys ``<site key>#1`` .. ``#N``; a keyed English
+    row of one camera is the key itself.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
 import math
-import re
-import unicodedata
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from typing import Final, Literal
+
+from broker.adapters.importers.register_layout import (
+    DEFAULT_PURPOSE,
+    CsvFormatError,
+    Dialect,
+    Layout,
+    decode,
+    detect_layout,
+)
+from broker.adapters.importers.register_values import (
+    DECIMAL,
+    INTEGER,
+    PIXELS,
+    categorize_purpose,
+    clean,
+    fold,
+    normalize_address,
+    parse_date,
+    parse_installed,
+)
 
 __all__ = [
     "DEFAULT_COVERAGE_M",
     "DRONE_COVERAGE_M",
+    "GRID_DEG",
     "CameraRecord",
     "CsvFormatError",
     "Dialect",
+    "Fingerprint",
     "ImportResult",
+    "KeySource",
     "RowError",
+    "RowWarning",
     "categorize_purpose",
+    "normalize_address",
     "parse_camera_csv",
 ]
 
 DEFAULT_COVERAGE_M: Final = 50.0
 DRONE_COVERAGE_M: Final = 2000.0
-MAX_COVERAGE_M: Final = 50_000.0
+MAX_COVERAGE_M: Final = 5_000.0
 CAMERA_COUNT_RANGE: Final = (1, 1000)
 RETENTION_DAYS_RANGE: Final = (1, 3650)
+GRID_DEG: Final = 0.00005
+"""The fingerprint's grid: 0.00005 degrees, about 5.6 m of latitude and 4.4 m of longitude at 37 N."""
 
-Dialect = Literal["korea_standard", "english"]
-
-
-class CsvFormatError(ValueError):
-    """The file as a whole cannot be read (encoding, header, CSV syntax): nothing is imported."""
-
-
+KeySource = Literal["management_number", "key", "fingerprint"]
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One rejected row, pointing at the physical line where it starts (header is line 1)."""
@@ -61,10 +104,47 @@ class RowError:
 
 
 @dataclass(frozen=True, slots=True)
+class RowWarning:
+    """Something defaulted on an imported row: the row is in, this column is not as written."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A site's identity without a register number: see the module docstring."""
+
+    base: str
+    """Agency, normalised address and purpose category, folded and joined."""
+    cell: tuple[int, int]
+    ordinal: int = 1
+
+    def key(self, cell: tuple[int, int] | None = None) -> str:
+        """``site-`` and 24 hex digits of SHA-256 over the parts (``cell`` replaces its own)."""
+        lat_cell, lon_cell = self.cell if cell is None else cell
+        text = f"{self.base}\x1f{lat_cell}\x1f{lon_cell}\x1f{self.ordinal}"
+        return "site-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+    def neighbour_keys(self, lat: float, lon: float) -> list[str]:
+        """The keys of the eight cells around this one, the cell nearest ``(lat, lon)`` first."""
+        lat_cell, lon_cell = self.cell
+        cells = [(lat_cell + dy, lon_cell + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                 if dy or dx]
+        cells.sort(key=lambda c: ((c[0] * GRID_DEG - lat) ** 2 + (c[1] * GRID_DEG - lon) ** 2, c))
+        return [self.key(cell) for cell in cells]
+
+
+@dataclass(frozen=True, slots=True)
 class CameraRecord:
     """A camera site as read from one row; plain values, ready for the domain to register."""
 
     site_key: str
+    key_source: KeySource
+    fingerprint: Fingerprint
     agency: str
     address: str
     purpose: str
@@ -77,6 +157,14 @@ class CameraRecord:
     coverage_m: float
     line: int
     name: str | None = None
+    lot_address: str = ""
+    management_number: str | None = None
+    agency_code: str | None = None
+    pixels: int | None = None
+    direction: str = ""
+    phone: str = ""
+    data_date: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,322 +175,213 @@ class ImportResult:
     errors: list[RowError]
     encoding: str
     dialect: Dialect
+    warnings: list[RowWarning] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.records) + len(self.errors)
+
+    @property
+    def rows_with_warnings(self) -> int:
+        return sum(1 for record in self.records if record.warnings)
 
 
-# --- encoding -------------------------------------------------------------------------------
+# --- rows ----------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Portal files come as UTF-8 (with or without BOM) or CP949; anything else is refused."""
-    if not data:
-        raise CsvFormatError("empty file: no header row")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CsvFormatError("file is UTF-16; save it as UTF-8 or CP949")
-    if b"\x00" in data:
-        raise CsvFormatError("file contains NUL bytes (UTF-16 or binary?); expected UTF-8 or CP949")
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise CsvFormatError(
-                f"file starts with a UTF-8 BOM but is not valid UTF-8 at byte {exc.start}"
-            ) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp949"), "cp949"
-    except UnicodeDecodeError as exc:
-        raise CsvFormatError(
-            f"file is neither UTF-8 nor CP949 (EUC-KR): undecodable byte at offset {exc.start}"
-        ) from exc
-
-
-# --- header ---------------------------------------------------------------------------------
-
-_KOREAN_COLUMNS: Final[dict[str, str]] = {
-    "번호": "key",
-    "관리기관명": "agency",
-    "소재지도로명주소": "address",
-    "소재지지번주소": "lot_address",
-    "설치목적구분": "purpose",
-    "카메라대수": "camera_count",
-    "보관일수": "retention_days",
-    "설치연월": "installed",
-    "설치년월": "installed",
-    "위도": "lat",
-    "wgs84위도": "lat",
-    "경도": "lon",
-    "wgs84경도": "lon",
-    "coveragem": "coverage_m",
-}
-_ENGLISH_COLUMNS: Final[dict[str, str]] = {
-    "key": "key",
-    "name": "name",
-    "agency": "agency",
-    "address": "address",
-    "purpose": "purpose",
-    "cameracount": "camera_count",
-    "retentiondays": "retention_days",
-    "installed": "installed",
-    "lat": "lat",
-    "lon": "lon",
-    "coveragem": "coverage_m",
-}
-_REQUIRED: Final = ("agency", "lat", "lon")
-_KOREAN_REQUIRED_NAMES: Final = {"agency": "관리기관명", "lat": "위도", "lon": "경도"}
-_DEFAULT_PURPOSE: Final[dict[Dialect, str]] = {"korea_standard": "기타", "english": "other"}
-_HEADER_NOISE = re.compile(r"[\s_\-\ufeff]+")
-
-
-def _normalize_header(cell: str) -> str:
-    return _HEADER_NOISE.sub("", unicodedata.normalize("NFC", cell)).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """Where each known column sits, and how to name it in an error message."""
-
-    dialect: Dialect
-    width: int
-    index: dict[str, int]
-    label: dict[str, str]
-    conflicts: tuple[str, ...]
-
-    def checked(self) -> _Layout:
-        """The layout, once the file is known to use it: two columns for one field is fatal."""
-        if self.conflicts:
-            raise CsvFormatError("header: " + "; ".join(self.conflicts))
-        return self
-
-
-def _map_columns(header: list[str], columns: dict[str, str], dialect: Dialect) -> _Layout:
-    index: dict[str, int] = {}
-    label: dict[str, str] = {}
-    conflicts: list[str] = []
-    for i, cell in enumerate(header):
-        canonical = columns.get(_normalize_header(cell))
-        if canonical is None:
-            continue
-        shown = cell.strip().lstrip("\ufeff").strip()
-        if canonical in index:
-            first = header[index[canonical]].strip().lstrip("\ufeff").strip()
-            conflicts.append(f"columns {first!r} and {shown!r} both give {canonical}")
-            continue
-        index[canonical] = i
-        label[canonical] = shown if shown == canonical else f"{shown} ({canonical})"
-    return _Layout(dialect, len(header), index, label, tuple(conflicts))
-
-
-def _detect_layout(header: list[str]) -> _Layout:
-    """Pick the dialect whose required columns are all present; else say what is missing."""
-    korean = _map_columns(header, _KOREAN_COLUMNS, "korea_standard")
-    if all(name in korean.index for name in _REQUIRED):
-        return korean.checked()
-    english = _map_columns(header, _ENGLISH_COLUMNS, "english")
-    if all(name in english.index for name in _REQUIRED):
-        return english.checked()
-    korean_missing = [_KOREAN_REQUIRED_NAMES[n] for n in _REQUIRED if n not in korean.index]
-    english_missing = [n for n in _REQUIRED if n not in english.index]
-    shown = ", ".join(repr(c.strip()) for c in header)
-    if len(korean.index) > len(english.index):
-        detail = f"missing Korean standard columns: {', '.join(korean_missing)}"
-    elif len(english.index) > len(korean.index):
-        detail = f"missing columns: {', '.join(english_missing)}"
-    else:
-        detail = (
-            f"missing Korean standard columns {', '.join(korean_missing)} "
-            f"or English columns {', '.join(english_missing)}"
-        )
-    raise CsvFormatError(f"unknown header ({detail}); header was: {shown}")
-
-
-# --- values ---------------------------------------------------------------------------------
-
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INTEGER = re.compile(r"\+?[0-9]+")
-_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})?")
-_SEPARATED_DATE = re.compile(
-    r"([0-9]{4})\s*[-./년]\s*([0-9]{1,2})\s*월?"
-    r"(?:\s*[-./]?\s*([0-9]{1,2})\s*일?)?\.?"
-    r"(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
-)
-
-_PURPOSE_RULES: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
-    (("드론", "drone"), "drone"),
-    (("어린이", "child"), "child_protection"),
-    (("쓰레기", "무단투기", "dumping"), "illegal_dumping"),
-    (("교통정보", "trafficinfo"), "traffic_info"),
-    (("교통단속", "주정차", "불법주차", "과속", "신호위반", "trafficenforcement", "parking"),
-     "traffic_enforcement"),
-    (("방범", "crime"), "crime_prevention"),
-    (("시설물", "facility"), "facility"),
-    (("재난", "재해", "disaster"), "disaster"),
-)
-
-
-def categorize_purpose(purpose: str) -> str:
-    """Map the free-text 설치목적구분 (or an English purpose) to one stable English slug."""
-    folded = _HEADER_NOISE.sub("", unicodedata.normalize("NFC", purpose)).lower()
-    for needles, category in _PURPOSE_RULES:
-        if any(needle in folded for needle in needles):
-            return category
-    return "other"
-
-
-def _clean(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
-
-
-def _fold(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
-def _coordinate_text(value: float) -> str:
-    text = f"{value:.6f}"
-    return "0.000000" if text == "-0.000000" else text
-
-
-def _site_key(
-    agency: str, key: str, address: str, purpose: str, lat: float, lon: float
-) -> str:
-    """Deterministic site identity; see the module docstring for the rule."""
-    # _fold splits on whitespace, which includes U+001F, so the separator cannot be forged.
-    parts = (
-        ("key", _fold(agency), _fold(key))
-        if key
-        else ("site", _fold(agency), _fold(address), _fold(purpose),
-              _coordinate_text(lat), _coordinate_text(lon))
-    )
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def _parse_installed(text: str) -> str | None:
-    """Year-month as ``YYYY-MM`` from the many shapes portal files use; None if unparseable."""
-    match = _COMPACT_DATE.fullmatch(text) or _SEPARATED_DATE.fullmatch(text)
-    if match is None:
-        return None
-    year, month = int(match[1]), int(match[2])
-    day = int(match[3]) if match[3] else 1
-    if not 1900 <= year <= 2100:
-        return None
-    try:
-        date(year, month, day)
-    except ValueError:
-        return None
-    return f"{year:04d}-{month:02d}"
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return round(lat / GRID_DEG), round(lon / GRID_DEG)
 
 
 class _RowParser:
     """Turns one row of a known layout into a record, or into the list of its problems."""
 
-    def __init__(self, layout: _Layout, default_retention_days: int) -> None:
+    def __init__(self, layout: Layout, default_retention_days: int) -> None:
         self.layout = layout
         self.default_retention_days = default_retention_days
-        self.default_purpose = _DEFAULT_PURPOSE[layout.dialect]
+        self.default_purpose = DEFAULT_PURPOSE[layout.dialect]
         index = layout.index
         self.i_agency = index["agency"]
         self.i_lat = index["lat"]
         self.i_lon = index["lon"]
         self.i_key = index.get("key", -1)
         self.i_name = index.get("name", -1)
+        self.i_management_number = index.get("management_number", -1)
+        self.i_local_gov_code = index.get("local_gov_code", -1)
+        self.i_provider_code = index.get("provider_code", -1)
         self.i_address = index.get("address", -1)
         self.i_lot_address = index.get("lot_address", -1)
         self.i_purpose = index.get("purpose", -1)
         self.i_camera_count = index.get("camera_count", -1)
+        self.i_pixels = index.get("pixels", -1)
+        self.i_direction = index.get("direction", -1)
         self.i_retention_days = index.get("retention_days", -1)
         self.i_installed = index.get("installed", -1)
+        self.i_phone = index.get("phone", -1)
+        self.i_data_date = index.get("data_date", -1)
         self.i_coverage_m = index.get("coverage_m", -1)
-        # Portal files repeat a handful of purposes and dates across thousands of rows.
+        # Portal files repeat a handful of purposes, dates and agencies across thousands of rows.
         self.categories: dict[str, str] = {}
-        self.installed: dict[str, str | None] = {}
+        self.installed: dict[str, tuple[str | None, str | None]] = {}
+        self.dates: dict[str, str | None] = {}
+        self.folded: dict[str, str] = {}
+        self.identities = _Identities()
 
     def _label(self, name: str) -> str:
         return self.layout.label.get(name, name)
 
-    def _number(self, name: str, text: str, low: float, high: float, problems: list[str]) -> float:
+    def _cell_text(self, row: list[str], i: int) -> str:
+        return clean(row[i]) if i >= 0 else ""
+
+    def _number(self, name: str, text: str, problems: list[str]) -> float:
         if not text:
             problems.append(f"{self._label(name)} is empty")
             return math.nan
-        if not _DECIMAL.fullmatch(text):
+        if not DECIMAL.fullmatch(text):
             problems.append(f"{self._label(name)} {text!r} is not a number")
             return math.nan
-        value = float(text)
-        if not low <= value <= high:
-            problems.append(f"{self._label(name)} {text!r} is out of range [{low:g}, {high:g}]")
-            return math.nan
-        return value
+        return float(text)
 
-    def _integer(
-        self, name: str, text: str, default: int, bounds: tuple[int, int], problems: list[str]
-    ) -> int:
-        if not text:
-            return default
-        if not _INTEGER.fullmatch(text):
-            problems.append(f"{self._label(name)} {text!r} is not an integer")
-            return default
-        value = int(text)
-        if not bounds[0] <= value <= bounds[1]:
-            problems.append(
-                f"{self._label(name)} {text!r} is out of range {bounds[0]}..{bounds[1]}"
-            )
-        return value
-
-    def parse(self, row: list[str], line: int) -> CameraRecord | list[str]:
-        problems: list[str] = []
-        agency = _clean(row[self.i_agency])
-        if not agency:
-            problems.append(f"{self._label('agency')} is empty")
-        lat = self._number("lat", row[self.i_lat].strip(), -90.0, 90.0, problems)
-        lon = self._number("lon", row[self.i_lon].strip(), -180.0, 180.0, problems)
+    def _position(self, row: list[str], problems: list[str], warnings: list[str]) -> tuple[float, float]:
+        lat_text, lon_text = row[self.i_lat].strip(), row[self.i_lon].strip()
+        lat = self._number("lat", lat_text, problems)
+        lon = self._number("lon", lon_text, problems)
+        if math.isnan(lat) or math.isnan(lon):
+            return lat, lon
+        if not -90.0 <= lat <= 90.0 and -90.0 <= lon <= 90.0 and -180.0 <= lat <= 180.0:
+            warnings.append(f"{self._label('lat')} {lat_text} and {self._label('lon')} {lon_text} "
+                            "are the wrong way round: swapped")
+            return lon, lat
+        if not -90.0 <= lat <= 90.0:
+            problems.append(f"{self._label('lat')} {lat_text!r} is out of range [-90, 90]")
+        if not -180.0 <= lon <= 180.0:
+            problems.append(f"{self._label('lon')} {lon_text!r} is out of range [-180, 180]")
         if lat == 0.0 and lon == 0.0:
             problems.append(
                 f"{self._label('lat')} and {self._label('lon')} are both 0: position missing"
             )
-        camera_count = (
-            self._integer("camera_count", row[self.i_camera_count].strip(), 1,
-                          CAMERA_COUNT_RANGE, problems)
-            if self.i_camera_count >= 0
-            else 1
-        )
-        retention_days = (
-            self._integer("retention_days", row[self.i_retention_days].strip(),
-                          self.default_retention_days, RETENTION_DAYS_RANGE, problems)
-            if self.i_retention_days >= 0
-            else self.default_retention_days
-        )
-        installed: str | None = None
-        if self.i_installed >= 0 and (installed_text := row[self.i_installed].strip()):
-            if installed_text in self.installed:
-                installed = self.installed[installed_text]
-            else:
-                installed = self.installed[installed_text] = _parse_installed(installed_text)
-            if installed is None:
-                problems.append(
-                    f"{self._label('installed')} {installed_text!r} is not a year-month (YYYY-MM)"
-                )
-        purpose = (_clean(row[self.i_purpose]) if self.i_purpose >= 0 else "")
-        purpose = purpose or self.default_purpose
+        return lat, lon
+
+    def _camera_count(self, row: list[str], warnings: list[str]) -> int:
+        text = row[self.i_camera_count].strip() if self.i_camera_count >= 0 else ""
+        if not text:
+            return 1
+        low, high = CAMERA_COUNT_RANGE
+        if INTEGER.fullmatch(text) and low <= int(text) <= high:
+            return int(text)
+        why = "is not an integer" if not INTEGER.fullmatch(text) else f"is outside {low}..{high}"
+        warnings.append(f"{self._label('camera_count')} {text!r} {why}: counted as 1 camera")
+        return 1
+
+    def _retention(self, row: list[str], warnings: list[str]) -> int:
+        if self.i_retention_days < 0:
+            return self.default_retention_days
+        text = row[self.i_retention_days].strip()
+        default = self.default_retention_days
+        low, high = RETENTION_DAYS_RANGE
+        if INTEGER.fullmatch(text) and low <= int(text) <= high:
+            return int(text)
+        if not text:
+            why = "is empty"
+        elif not INTEGER.fullmatch(text):
+            why = f"{text!r} is not an integer"
+        else:
+            why = f"{text!r} is outside {low}..{high}"
+        warnings.append(f"{self._label('retention_days')} {why}: the default of {default} days applies")
+        return default
+
+    def _installed(self, row: list[str], warnings: list[str]) -> str | None:
+        text = row[self.i_installed].strip() if self.i_installed >= 0 else ""
+        if not text:
+            return None
+        parsed = self.installed.get(text)
+        if parsed is None:
+            parsed = self.installed[text] = parse_installed(text)
+        value, why = parsed
+        if why is not None:
+            warnings.append(f"{self._label('installed')} {text!r} {why}: installation date unknown")
+        return value
+
+    def _pixels(self, row: list[str], warnings: list[str]) -> int | None:
+        text = row[self.i_pixels].strip() if self.i_pixels >= 0 else ""
+        if not text:
+            return None
+        match = PIXELS.fullmatch(text.replace(",", ""))
+        if match is not None and int(match[1]) > 0:
+            return int(match[1])
+        warnings.append(f"{self._label('pixels')} {text!r} is not a positive number: unknown")
+        return None
+
+    def _data_date(self, row: list[str], warnings: list[str]) -> str | None:
+        text = row[self.i_data_date].strip() if self.i_data_date >= 0 else ""
+        if not text:
+            return None
+        if text not in self.dates:
+            self.dates[text] = parse_date(text)
+        value = self.dates[text]
+        if value is None:
+            warnings.append(f"{self._label('data_date')} {text!r} is not a date: unknown")
+        return value
+
+    def _coverage(self, row: list[str], category: str, warnings: list[str]) -> float:
+        default = DRONE_COVERAGE_M if category == "drone" else DEFAULT_COVERAGE_M
+        text = row[self.i_coverage_m].strip() if self.i_coverage_m >= 0 else ""
+        if not text:
+            return default
+        if DECIMAL.fullmatch(text) and 0.0 < float(text) <= MAX_COVERAGE_M:
+            return float(text)
+        warnings.append(f"{self._label('coverage_m')} {text!r} is not in (0, {MAX_COVERAGE_M:g}] m: "
+                        f"the default of {default:g} m applies")
+        return default
+
+    def _folded(self, text: str) -> str:
+        folded = self.folded.get(text)
+        if folded is None:
+            folded = self.folded[text] = fold(text)
+        return folded
+
+    def parse(self, row: list[str], line: int) -> CameraRecord | list[str]:
+        problems: list[str] = []
+        warnings: list[str] = []
+        agency = clean(row[self.i_agency])
+        if not agency:
+            problems.append(f"{self._label('agency')} is empty")
+        lat, lon = self._position(row, problems, warnings)
+        if problems:
+            return problems
+        camera_count = self._camera_count(row, warnings)
+        retention_days = self._retention(row, warnings)
+        installed = self._installed(row, warnings)
+        purpose = self._cell_text(row, self.i_purpose) or self.default_purpose
         category = self.categories.get(purpose)
         if category is None:
             category = self.categories[purpose] = categorize_purpose(purpose)
-        coverage_text = row[self.i_coverage_m].strip() if self.i_coverage_m >= 0 else ""
-        if coverage_text:
-            coverage_m = self._number("coverage_m", coverage_text, 0.0, MAX_COVERAGE_M, problems)
-            if coverage_m == 0.0:
-                problems.append(f"{self._label('coverage_m')} {coverage_text!r} must be positive")
+        coverage_m = self._coverage(row, category, warnings)
+        road_address = self._cell_text(row, self.i_address)
+        lot_address = self._cell_text(row, self.i_lot_address)
+        address = road_address or lot_address
+        management_number = self._cell_text(row, self.i_management_number) or None
+        agency_code = (self._cell_text(row, self.i_local_gov_code)
+                       or self._cell_text(row, self.i_provider_code) or None)
+        key = self._cell_text(row, self.i_key)
+        fingerprint = Fingerprint(
+            f"{self._folded(agency)}\x1f{normalize_address(address)}\x1f{category}", _cell(lat, lon))
+        source: KeySource
+        if management_number:
+            site_key, source = f"mn-{management_number}", "management_number"
+        elif key:
+            site_key, source = key, "key"
         else:
-            coverage_m = DRONE_COVERAGE_M if category == "drone" else DEFAULT_COVERAGE_M
-        if problems:
-            return problems
-        address = _clean(row[self.i_address]) if self.i_address >= 0 else ""
-        if not address and self.i_lot_address >= 0:
-            address = _clean(row[self.i_lot_address])
-        key = _clean(row[self.i_key]) if self.i_key >= 0 else ""
-        name = _clean(row[self.i_name]) if self.i_name >= 0 else ""
+            site_key, source = "", "fingerprint"
+            if self.i_management_number >= 0:
+                warnings.append(f"{self._label('management_number')} is empty: "
+                                "identified by its site fingerprint")
+        site_key, source, fingerprint = self.identities.assign(
+            site_key, source, fingerprint, line, warnings)
         return CameraRecord(
-            site_key=_site_key(agency, key, address, purpose, lat, lon),
+            site_key=site_key,
+            key_source=source,
+            fingerprint=fingerprint,
             agency=agency,
             address=address,
             purpose=purpose,
@@ -414,8 +393,45 @@ class _RowParser:
             lon=lon,
             coverage_m=coverage_m,
             line=line,
-            name=name or None,
+            name=self._cell_text(row, self.i_name) or None,
+            lot_address=lot_address if road_address else "",
+            management_number=management_number,
+            agency_code=agency_code,
+            pixels=self._pixels(row, warnings),
+            direction=self._cell_text(row, self.i_direction),
+            phone=self._cell_text(row, self.i_phone),
+            data_date=self._data_date(row, warnings),
+            warnings=tuple(warnings),
         )
+
+
+class _Identities:
+    """Keys handed out so far in one file: a repeated management number or key falls back to
+    the fingerprint; rows sharing a fingerprint are numbered among themselves."""
+
+    def __init__(self) -> None:
+        self.claimed: dict[str, int] = {}
+        self.fingerprints: dict[tuple[str, tuple[int, int]], list[int]] = {}
+
+    def assign(self, site_key: str, source: KeySource, fingerprint: Fingerprint, line: int,
+               warnings: list[str]) -> tuple[str, KeySource, Fingerprint]:
+        if source != "fingerprint":
+            first = self.claimed.get(site_key)
+            if first is None:
+                self.claimed[site_key] = line
+                return site_key, source, fingerprint
+            what = "관리번호" if source == "management_number" else "key"
+            warnings.append(f"{what} {site_key.removeprefix('mn-')!r} repeats line {first}: "
+                            "identified by its site fingerprint instead")
+        lines = self.fingerprints.setdefault((fingerprint.base, fingerprint.cell), [])
+        lines.append(line)
+        if len(lines) > 1:
+            fingerprint = Fingerprint(fingerprint.base, fingerprint.cell, len(lines))
+            warnings.append(f"same agency, address, purpose and position as line {lines[0]}: "
+                            f"imported as site /{len(lines)} there")
+        site_key = fingerprint.key()
+        self.claimed.setdefault(site_key, line)
+        return site_key, "fingerprint", fingerprint
 
 
 # --- file -----------------------------------------------------------------------------------
@@ -430,11 +446,10 @@ def parse_camera_csv(data: bytes, *, default_retention_days: int = 30) -> Import
     low, high = RETENTION_DAYS_RANGE
     if not low <= default_retention_days <= high:
         raise ValueError(f"default_retention_days must be in {low}..{high}")
-    text, encoding = _decode(data)
+    text, encoding = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[CameraRecord] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
     parser: _RowParser | None = None
     end = 0
     try:
@@ -443,7 +458,7 @@ def parse_camera_csv(data: bytes, *, default_retention_days: int = 30) -> Import
             if parser is None:
                 if _is_blank(row):
                     continue
-                parser = _RowParser(_detect_layout(row), default_retention_days)
+                parser = _RowParser(detect_layout(row), default_retention_days)
                 continue
             if len(row) != parser.layout.width:
                 if _is_blank(row):
@@ -455,15 +470,12 @@ def parse_camera_csv(data: bytes, *, default_retention_days: int = 30) -> Import
                 continue
             parsed = parser.parse(row, line)
             if isinstance(parsed, CameraRecord):
-                first = seen.setdefault(parsed.site_key, line)
-                if first == line:
-                    records.append(parsed)
-                else:
-                    errors.append(RowError(line, f"duplicate of the site on line {first}"))
+                records.append(parsed)
             elif not _is_blank(row):
                 errors.append(RowError(line, "; ".join(parsed)))
     except csv.Error as exc:
         raise CsvFormatError(f"line {end + 1}: malformed CSV: {exc}") from exc
     if parser is None:
         raise CsvFormatError("empty file: no header row")
-    return ImportResult(records, errors, encoding, parser.layout.dialect)
+    warnings = [RowWarning(record.line, reason) for record in records for reason in record.warnings]
+    return ImportResult(records, errors, encoding, parser.layout.dialect, warnings)

@@ -232,7 +232,7 @@ def export_public_key(key: Ed25519PrivateKey | Ed25519PublicKey) -> PublicKeyInf
 
 
 def _missing(path: Path) -> str:
-    return f"{path}: key file not found (create it with `broker keys init`)"
+    return f"{path}: key file not found (run `broker init` first, or `broker keys init` for the keys alone)"
 
 
 def _ensure_dir(keys_dir: StrPath) -> Path:

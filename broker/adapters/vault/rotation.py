@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from broker.adapters.vault import kek
 from broker.adapters.vault.keystore import Keystore
+from broker.common.progress import Progress, no_progress
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -33,6 +34,7 @@ def rotate(
     batch_size: int = DEFAULT_BATCH_SIZE,
     *,
     remove_unused: bool = False,
+    progress: Progress = no_progress,
 ) -> RotationReport:
     """Rotate to a new KEK version, or finish an interrupted rotation.
 
@@ -47,8 +49,11 @@ def rotate(
         kek.add_version(keys_dir)
         keyring = kek.load_keyring(keys_dir)
     rewrapped = 0
+    total = sum(n for v, n in keystore.count_by_kek_version().items() if v != keyring.active)
+    progress("re-wrapping", 0, total)
     while moved := keystore.rewrap_batch(keyring, batch_size):
         rewrapped += moved
+        progress("re-wrapping", rewrapped, max(total, rewrapped))
     counts = keystore.count_by_kek_version()
     retired = tuple(
         v
@@ -60,6 +65,12 @@ def rotate(
     removed = tuple(kek.remove_retired(keys_dir, counts)) if remove_unused else ()
     remaining = {v: n for v, n in counts.items() if v != keyring.active}
     return RotationReport(keyring.active, resumed, rewrapped, retired, removed, remaining)
+
+
+def prune(keystore: Keystore, keys_dir: kek.StrPath) -> tuple[int, ...]:
+    """Drop retired KEK versions no data key uses, and rotate nothing (see
+    :func:`broker.adapters.vault.kek.remove_retired` for when that is safe)."""
+    return tuple(kek.remove_retired(keys_dir, keystore.count_by_kek_version()))
 
 
 def _in_progress(keyring: kek.Keyring) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from operator import itemgetter
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +13,17 @@ from rich.table import Table
 
 from broker.adapters.checkpoint_sources import load_notes
 from broker.entrypoints.cli.common import (
+    Format,
     aware,
+    emit,
     err,
     load_public_key,
     open_broker,
     out,
     parse_key,
+    progress_bar,
     shell,
+    table_console,
 )
 from broker.readmodel import audit_query, ledger_view
 from broker.readmodel.audit_query import AuditFilter
@@ -28,7 +33,7 @@ app = typer.Typer(no_args_is_help=True, help="The audit trail, ledger and tamper
 
 @app.command("query")
 def query(
-    camera: Annotated[str | None, typer.Option(help="camera id")] = None,
+    camera: Annotated[str | None, typer.Option(help="camera: its key, id or 관리번호")] = None,
     agency: Annotated[str | None, typer.Option(help="actor agency")] = None,
     client: Annotated[str | None, typer.Option(help="actor client id")] = None,
     request: Annotated[str | None, typer.Option(help="footage request id")] = None,
@@ -40,6 +45,8 @@ def query(
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
 ) -> None:
     """Who did what, when, on which basis: the same filters as GET /v1/audit/events."""
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter("--format is table, json or csv")
     flt = AuditFilter(camera_id=camera, agency=agency, client_id=client, request_id=request,
                       event_type=event_type, legal_basis=legal_basis,
                       start=aware(start, "--from"), end=aware(end, "--to"))
@@ -54,23 +61,28 @@ def query(
         for item in items:
             table.add_row(str(item["position"]), item["at"], item["event_type"],
                           item["actor"]["client_id"] or "", item["actor"]["agency"] or "",
-                          item["legal_basis"] or "", " ".join(c[:8] for c in item["camera_ids"]),
+                          item["legal_basis"] or "", " ".join(item["camera_ids"]),
                           item["outcome"] or "")
-        out.print(table)
+        table_console().print(table)
 
 
 @app.command("ledger")
 def ledger(
     start: Annotated[str | None, typer.Option("--from", help="RFC 3339, inclusive")] = None,
     end: Annotated[str | None, typer.Option("--to", help="RFC 3339, exclusive")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "csv",
 ) -> None:
     """The provision ledger (PIPA Art. 18(4)-(5), Enforcement Decree Art. 15)."""
+    if fmt not in ("csv", "json", "table"):
+        raise typer.BadParameter("--format is csv, json or table")
     with open_broker() as broker:
         rows = broker.oversight.ledger(shell(), aware(start, "--from"), aware(end, "--to"),
-                                       output=fmt)["items"]
+                                       output="json" if fmt == "table" else fmt)["items"]
     if fmt == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "table":
+        names = list(rows[0]) if rows else ["provided_at"]
+        emit(rows, [(name, itemgetter(name)) for name in names], Format.table)
     else:
         sys.stdout.buffer.write(ledger_view.to_csv(rows))
 
@@ -93,8 +105,9 @@ def verify(
         load_public_key(public_key) if public_key else None)
     witness = parse_key(witness_key, "--witness-key") if witness_key else None
     independent = [note for source in checkpoints or () for note in load_notes(source)]
-    with open_broker() as broker:
-        report = broker.oversight.verify_report(shell(), key, independent, witness)
+    with open_broker() as broker, progress_bar("verify") as progress:
+        report = broker.oversight.verify_report(shell(), key, independent, witness,
+                                                progress=progress)
     if report.ok:
         out.print(f"OK: {report.events_checked} events verified, tree size {report.tree_size}, "
                   f"{report.checkpoints_verified} signed checkpoints match"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from broker.domain.roles import Role
-from broker.entrypoints.cli.common import open_broker, out, shell
+from broker.entrypoints.cli.common import Format, emit, open_broker, out, shell
 
 app = typer.Typer(no_args_is_help=True, help="API clients and their keys.")
 
@@ -29,15 +29,14 @@ def add(
 
 
 @app.command("list")
-def list_() -> None:
+def list_(
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.table,
+) -> None:
     """List clients (never their keys)."""
     with open_broker() as broker:
         rows = broker.clients.list(shell())
-    table = Table("name", "role", "agency", "status")
-    table.add_column("id", no_wrap=True, min_width=36)
-    for row in rows:
-        table.add_row(row["name"], row["role"], row["agency"], row["status"], row["id"])
-    out.print(table)
+    emit(rows, [(name, itemgetter(name)) for name in ("id", "name", "role", "agency", "status")],
+         fmt)
 
 
 @app.command("revoke")

@@ -12,7 +12,7 @@ import typer
 
 from broker.adapters.vault import kek
 from broker.config import Settings
-from broker.entrypoints.cli.common import out, settings
+from broker.entrypoints.cli.common import out, progress_bar, require_initialised, settings
 
 app = typer.Typer(no_args_is_help=True, help="Key-encryption and signing keys in keys/.")
 
@@ -39,16 +39,22 @@ def init() -> None:
 @app.command("rotate")
 def rotate(
     batch_size: Annotated[int, typer.Option(min=1, help="data keys re-wrapped per transaction")] = 500,
-    remove_unused: Annotated[bool, typer.Option(help="drop retired KEK versions nothing uses")] = False,
+    remove_unused: Annotated[bool, typer.Option(
+        help="after rotating, also drop retired KEK versions nothing uses (to drop them "
+             "without rotating: `broker keys prune`)")] = False,
 ) -> None:
-    """Add a KEK version and re-wrap every data key (resumable after a crash)."""
+    """Add a KEK version and re-wrap every data key (resumable after a crash: a rotation left
+    unfinished is continued, not started again)."""
     from broker.adapters.vault.rotation import rotate as rotate_keys
     from broker.bootstrap import open_keystore
 
     config = settings()
+    require_initialised(config)
     keystore = open_keystore(config)
     try:
-        report = rotate_keys(keystore, config.keys_dir, batch_size, remove_unused=remove_unused)
+        with progress_bar("rotate") as progress:
+            report = rotate_keys(keystore, config.keys_dir, batch_size, remove_unused=remove_unused,
+                                 progress=progress)
     finally:
         keystore.close()
     out.print(f"active KEK version {report.active} ({'resumed' if report.resumed else 'new'}): "
@@ -56,9 +62,33 @@ def rotate(
               f"removed {list(report.removed)}, {sum(report.remaining.values())} left on old versions")
 
 
+@app.command("prune")
+def prune() -> None:
+    """Drop retired KEK versions that no data key uses; rotates nothing.
+
+    Do it once keystore backups older than the last rotation are gone: a backup's data keys
+    (shredded ones included) cannot be unwrapped without the versions that wrapped them."""
+    from broker.adapters.vault.rotation import prune as prune_keys
+    from broker.bootstrap import open_keystore
+
+    config = settings()
+    require_initialised(config)
+    keystore = open_keystore(config)
+    try:
+        removed = prune_keys(keystore, config.keys_dir)
+    finally:
+        keystore.close()
+    keyring = kek.load_keyring(config.keys_dir)
+    out.print(f"removed KEK versions {list(removed)}; kept {list(keyring.versions)} "
+              f"(active {keyring.active})" if removed else
+              f"nothing to remove; KEK versions {list(keyring.versions)} (active {keyring.active})")
+
+
 @app.command("public")
 def public() -> None:
     """Print the broker's Ed25519 public key (PEM) and its key id, for offline verification."""
-    info = kek.export_public_key(kek.load_or_create_signing_key(settings().keys_dir))
+    config = settings()
+    require_initialised(config)
+    info = kek.export_public_key(kek.load_or_create_signing_key(config.keys_dir))
     out.print(f"key id: {info.key_id}")
     print(info.pem, end="")

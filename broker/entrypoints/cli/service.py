@@ -10,10 +10,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from broker.bootstrap import build
-from broker.entrypoints.cli.common import aware, open_broker, out, settings, shell
+from broker.entrypoints.cli.common import (
+    Format,
+    aware,
+    emit,
+    open_broker,
+    out,
+    progress_bar,
+    settings,
+    shell,
+)
 from broker.entrypoints.cli.keys import ensure_keys
 
 
@@ -133,19 +141,25 @@ def demo(
 def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would go; change nothing")] = False,
     as_of: Annotated[str | None, typer.Option(help="judge at this time (RFC 3339); dry runs only")] = None,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="the --dry-run list: table, json or csv (json and csv: the list alone)")]
+    = Format.table,
 ) -> None:
     """Purge footage past its retention that no active hold covers (or list it with --dry-run)."""
     moment = aware(as_of, "--as-of")
-    with open_broker() as broker:
-        report = broker.sweeps.purge(as_of=moment, dry_run=dry_run)
+    with open_broker() as broker, progress_bar("purge") as progress:
+        report = broker.sweeps.purge(as_of=moment, dry_run=dry_run, progress=progress)
     if dry_run:
-        table = Table("clip", "camera", "window end", "due", "verdict",
-                      title=f"would purge as of {report.as_of.isoformat()}")
-        for verdict in report.verdicts:
-            clip = verdict.clip
-            what = verdict.reason or f"kept: hold {', '.join(verdict.held_by)}"
-            table.add_row(clip.clip_id, clip.camera_id, clip.end.isoformat(),
-                          clip.due_at.isoformat(), what)
-        out.print(table)
+        items = [{"clip_id": v.clip.clip_id, "camera_id": v.clip.camera_id,
+                  "window_end": v.clip.end.isoformat(), "due_at": v.clip.due_at.isoformat(),
+                  "verdict": v.reason or "kept", "held_by": list(v.held_by)}
+                 for v in report.verdicts]
+        emit(items, [("clip", lambda i: i["clip_id"]), ("camera", lambda i: i["camera_id"]),
+                     ("window end", lambda i: i["window_end"]), ("due", lambda i: i["due_at"]),
+                     ("verdict", lambda i: i["verdict"] if i["verdict"] != "kept"
+                      else f"kept: hold {', '.join(i['held_by'])}")],
+             fmt, title=f"would purge as of {report.as_of.isoformat()}")
+        if fmt is not Format.table:
+            return
     out.print(f"as of {report.as_of.isoformat()}: {report.due} due, {report.kept_by_hold} kept by "
               f"holds" + ("" if dry_run else f", {report.purged} purged"))

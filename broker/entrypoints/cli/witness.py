@@ -14,7 +14,7 @@ from broker.adapters.checkpoint_archive import CheckpointLogFile
 from broker.adapters.checkpoint_sources import fetch_json, fetch_text
 from broker.adapters.durable import write_private
 from broker.application.witness import cosign_latest
-from broker.entrypoints.cli.common import out, parse_key
+from broker.entrypoints.cli.common import out, parse_key, read_file
 from broker.errors import BrokerError
 from broker.merkle import CheckpointError, VerifierKey
 
@@ -46,7 +46,11 @@ def cosign(
     state: Annotated[Path, typer.Option(help="the witness's own file of cosigned checkpoints")],
 ) -> None:
     """Check the log's newest checkpoint against the last one cosigned, and cosign it."""
-    private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    try:
+        private = serialization.load_pem_private_key(read_file(key, "witness key"), password=None)
+    except (ValueError, TypeError):
+        raise BrokerError(f"{key} is not an unencrypted PEM private key (`broker witness init` "
+                          "makes one)") from None
     if not isinstance(private, Ed25519PrivateKey):
         raise BrokerError(f"{key} is not an Ed25519 private key")
     base = log.rstrip("/")

@@ -34,6 +34,9 @@ def register_camera(body: CameraCreate, broker: BrokerDep, actor: ActorDep) -> A
         purpose=body.purpose, purpose_category=body.purpose_category, address=body.address,
         lat=body.location.lat, lon=body.location.lon, coverage_m=body.coverage_m,
         retention_days=body.retention_days, installed=body.installed,
+        management_number=body.management_number, agency_code=body.agency_code,
+        lot_address=body.lot_address, pixels=body.pixels, direction=body.direction,
+        phone=body.phone, data_date=body.data_date.isoformat() if body.data_date else None,
     )
     return broker.cameras.register(actor, spec)
 
