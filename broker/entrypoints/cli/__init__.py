@@ -18,6 +18,7 @@ from broker.entrypoints.cli import (
     clips,
     export,
     keys,
+    models,
     policy,
     service,
     witness,
@@ -36,6 +37,7 @@ cli.add_typer(keys.app, name="keys")
 cli.add_typer(audit.app, name="audit")
 cli.add_typer(export.app, name="export")
 cli.add_typer(witness.app, name="witness")
+cli.add_typer(models.app, name="models")
 
 
 def main() -> None:
