@@ -77,6 +77,7 @@ class Redactions(UseCases):
     """Builds the engine on first use (tests substitute one); the default loads the models."""
 
     _engine: RedactionEngine | None = None
+    _position: int | None = None
 
     # starting ---------------------------------------------------------------------------------
 
@@ -227,6 +228,7 @@ class Redactions(UseCases):
                     steps += 1
                     progressed = True
             if not progressed:
+                self.ctx.consistency.wait(self._position)  # queries after the job see its work
                 return steps
 
     def _step(self, row: RowMapping) -> bool:
@@ -267,7 +269,7 @@ class Redactions(UseCases):
         resume = Checkpoint.from_json(saved["checkpoint"]) if saved and saved["checkpoint"] else None
         redaction.start_clip(clip_id, resume.next_frame if resume else 0, engine.face.name,
                              at=self.ctx.clock.now())
-        self.ctx.app.record(redaction)
+        self._record(redaction)
         try:
             with self._source(clip_id, clip) as source:
                 total = _frames_of(clip, source)
@@ -299,7 +301,7 @@ class Redactions(UseCases):
         try:
             fresh.draft_ready(clip_id, stored.key_id, stored.blob_id, stored.sha256, stored.size, draft.frames,
                               draft.counts(), draft.zone_drops, at=self.ctx.clock.now())
-            self.ctx.app.record(fresh)
+            self._record(fresh)
         except BaseException:
             self.ctx.vault.destroy(stored.key_id, stored.blob_id)
             raise
@@ -383,7 +385,7 @@ class Redactions(UseCases):
                            self.ctx.delivery_max_downloads,
                            [{"clip_id": e["clip_id"], "sha256": e["sha256"],
                              "frames_masked": e["masking"]["frames_masked"]} for e in entries], at=now)
-            self.ctx.app.record(fresh)
+            self._record(fresh)
         except BaseException:
             self.ctx.vault.destroy(stored.key_id, stored.blob_id)
             raise
@@ -450,6 +452,7 @@ class Redactions(UseCases):
             redaction = self.ctx.app.find(UUID(redaction_id), Redaction)
             if redaction is not None and redaction.status == "ready":
                 purged += self._purge(redaction, "the download period ended")
+        self.ctx.consistency.wait(self._position)
         return purged
 
     def purge_for_request(self, request_id: str, reason: str) -> int:
@@ -463,7 +466,7 @@ class Redactions(UseCases):
         self.ctx.vault.destroy_many(redaction.vault_locations())
         redaction.purge(reason, at=self.ctx.clock.now())
         try:
-            self.ctx.app.record(redaction)
+            self._record(redaction)
         except RecordConflict:
             return 0
         return 1
@@ -474,7 +477,12 @@ class Redactions(UseCases):
         logger.warning("redaction %s failed at %s (clip %s): %s", redaction.id, stage, clip_id, message)
         fresh = self.ctx.app.load(redaction.id, Redaction, "redaction")
         fresh.fail(clip_id, stage, message, at=self.ctx.clock.now())
-        self.ctx.app.record(fresh)
+        self._record(fresh)
+
+    def _record(self, *aggregates: Any) -> None:
+        position = self.ctx.app.record(*aggregates)
+        if position is not None:
+            self._position = max(position, self._position or 0)
 
     def _the_engine(self) -> RedactionEngine:
         if self._engine is None:

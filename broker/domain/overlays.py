@@ -33,7 +33,7 @@ def check_zones(zones: list[dict[str, Any]]) -> list[dict[str, Any]]:
         x, y, w, h = (float(zone[k]) for k in ("x", "y", "w", "h"))
         if not all(math.isfinite(v) for v in (x, y, w, h)):
             raise DomainInvalid("overlay zone coordinates must be finite")
-        if not (0 <= x < 1 and 0 <= y < 1 and 0 < w <= 1 - x and 0 < h <= 1 - y):
+        if not (0 <= x < 1 and 0 <= y < 1 and 0 < w <= 1 - x + 1e-9 and 0 < h <= 1 - y + 1e-9):
             raise DomainInvalid("an overlay zone must lie inside the frame (fractions 0..1)")
         if w * h > 0.25:
             raise DomainInvalid("an overlay zone may cover at most a quarter of the frame")
