@@ -13,7 +13,7 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from broker.domain import events
 from broker.readmodel.projection import ViewProjection
-from broker.readmodel.tables import overlay_zones, redaction_clips, redaction_progress, redactions
+from broker.readmodel.tables import clips, overlay_zones, redaction_clips, redaction_progress, redactions
 
 
 def _dumps(value: object) -> str:
@@ -137,12 +137,22 @@ def get_by_request(conn: Connection, request_id: str) -> RowMapping | None:
                         ).mappings().one_or_none()
 
 
-def clips_of(conn: Connection, redaction_id: str) -> list[RowMapping]:
-    query = (select(redaction_clips, redaction_progress.c.frames_done, redaction_progress.c.frames_total)
-             .outerjoin(redaction_progress, (redaction_progress.c.redaction_id == redaction_clips.c.redaction_id)
-                        & (redaction_progress.c.clip_id == redaction_clips.c.clip_id))
+def clips_of(conn: Connection, redaction_id: str) -> list[dict[str, Any]]:
+    """The redaction's clips with the job's progress; the total is the probe's until it starts."""
+    progress_row = ((redaction_progress.c.redaction_id == redaction_clips.c.redaction_id)
+                    & (redaction_progress.c.clip_id == redaction_clips.c.clip_id))
+    query = (select(redaction_clips, redaction_progress.c.frames_done, redaction_progress.c.frames_total,
+                    clips.c.video)
+             .outerjoin(redaction_progress, progress_row)
+             .outerjoin(clips, clips.c.id == redaction_clips.c.clip_id)
              .where(redaction_clips.c.redaction_id == redaction_id).order_by(redaction_clips.c.clip_id))
-    return list(conn.execute(query).mappings())
+    found = []
+    for row in conn.execute(query).mappings():
+        item = dict(row)
+        if item["frames_total"] is None and item["video"]:
+            item["frames_total"] = int(json.loads(item["video"])["frames"])
+        found.append(item)
+    return found
 
 
 def work_queue(conn: Connection, limit: int = 20) -> list[RowMapping]:
