@@ -9,7 +9,9 @@ resumed run decodes up to the checkpoint feeding only the motion model, then goe
 draft is byte for byte the one an uninterrupted run writes.
 
 Rendering decodes again, masks each frame with the tracked boxes (less those a reviewer kept,
-plus the reviewer's manual boxes) and encodes H.264 MP4 (yuv420p, faststart) for browsers.
+plus the reviewer's manual boxes), puts the camera's overlay zones back as they were (a box
+carried across a zone's edge never blurs the time stamp) and encodes H.264 MP4 (yuv420p,
+faststart) for browsers.
 """
 
 from __future__ import annotations
@@ -338,6 +340,8 @@ class RedactionEngine:
 
     def render(self, source: Path, draft: Draft, corrections: Corrections, destination: Path) -> RenderReport:
         masked = boxes = frames = 0
+        zones = [tuple(round(v) for v in Zone(z["x"], z["y"], z["w"], z["h"]).pixels(draft.width, draft.height))
+                 for z in draft.zones]
         try:
             with VideoReader(source, limits=self.limits) as reader, \
                     H264Writer(destination, draft.width, draft.height, draft.fps) as writer:
@@ -347,7 +351,10 @@ class RedactionEngine:
                     regions = regions_for(draft, corrections, decoded.index)
                     masked += bool(regions)
                     boxes += len(regions)
-                    writer.write(mask_regions(decoded.image, regions, DEFAULT_PADDING))
+                    out = mask_regions(decoded.image, regions, DEFAULT_PADDING) if regions else decoded.image
+                    for x, y, w, h in zones:  # the camera's overlays are never masked
+                        out[y:y + h, x:x + w] = decoded.image[y:y + h, x:x + w]
+                    writer.write(out)
                     frames += 1
                 if frames != draft.frames:
                     raise RedactionError("render", f"clip decoded to {frames} frames, its draft has {draft.frames}")
