@@ -21,8 +21,8 @@ from broker.domain.clip import Clip
 from broker.domain.roles import Role
 from broker.entrypoints.api.main import create_app
 from tests.support import postgres
-from tests.support.videos import tiny_video
 from tests.support.openapi import DocumentedStatuses
+from tests.support.videos import tiny_video
 
 # CI explores the same examples on every run: a red build is then reproducible, never luck.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -59,7 +59,8 @@ def postgres_database(
 
 def postgres_settings(tmp_path: Path, keys_dir: Path, server: postgres.PostgresServer,
                       dbname: str) -> Settings:
-    return Settings(data_dir=tmp_path / "var", keys_dir=keys_dir, models_dir=MODELS_DIR, event_store="postgres",
+    return Settings(data_dir=tmp_path / "var", keys_dir=keys_dir, models_dir=MODELS_DIR,
+                    event_store="postgres",
                     postgres_host=server.host, postgres_port=server.port,
                     postgres_user=server.user, postgres_dbname=dbname)
 

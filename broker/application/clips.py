@@ -14,7 +14,6 @@ from uuid import UUID, uuid4
 
 from broker.adapters.video import VideoInfo, probe
 from broker.adapters.video.errors import VideoError
-
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.application.core import RecordConflict

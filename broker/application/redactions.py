@@ -178,7 +178,8 @@ class Redactions(UseCases):
             raise InvalidInput(f"frame must lie in 0..{draft.frames - 1}")
         with self._source(str(clip_id)) as source:
             try:
-                return self._the_engine().preview(source, draft, corrections_of(redaction, str(clip_id)), frame)
+                corrections = corrections_of(redaction, str(clip_id))
+                return self._the_engine().preview(source, draft, corrections, frame)
             except RedactionError as exc:
                 raise Conflict(f"the preview failed ({exc.stage}): {exc.message}") from None
 
@@ -293,13 +294,15 @@ class Redactions(UseCases):
             return
         data = draft.to_bytes()
         try:
-            stored = self.ctx.vault.store(f"redaction-draft:{redaction.id}:{clip_id}", [data], MAX_DRAFT_BYTES)
+            stored = self.ctx.vault.store(f"redaction-draft:{redaction.id}:{clip_id}", [data],
+                                          MAX_DRAFT_BYTES)
         except Exception as exc:
             self._fail(redaction, clip_id, "store", f"the draft could not be stored: {exc}")
             return
         fresh = self.ctx.app.load(redaction.id, Redaction, "redaction")
         try:
-            fresh.draft_ready(clip_id, stored.key_id, stored.blob_id, stored.sha256, stored.size, draft.frames,
+            fresh.draft_ready(clip_id, stored.key_id, stored.blob_id, stored.sha256, stored.size,
+                              draft.frames,
                               draft.counts(), draft.zone_drops, at=self.ctx.clock.now())
             self._record(fresh)
         except BaseException:
@@ -317,7 +320,8 @@ class Redactions(UseCases):
         now = self.ctx.clock.now()
         grant = footage_request.grant
         assert grant is not None and redaction.approval is not None
-        expires = min(datetime.fromisoformat(grant["expires_at"]), now + timedelta(days=self.ctx.delivery_days))
+        expires = min(datetime.fromisoformat(grant["expires_at"]),
+                      now + timedelta(days=self.ctx.delivery_days))
         work = Path(tempfile.mkdtemp(prefix="render-", dir=self._scratch()))
         entries: list[dict[str, Any]] = []
         try:
@@ -412,7 +416,8 @@ class Redactions(UseCases):
                 footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
                 try:
                     footage_request.record_delivery(artifact["delivery_id"], list(redaction.clip_ids),
-                                                    artifact["manifest_sha256"], True, actor.client_id, at=now)
+                                                    artifact["manifest_sha256"], True, actor.client_id,
+                                                    at=now)
                 except DomainConflict as exc:
                     raise Gone(exc.detail) from None
                 changed.append(footage_request)

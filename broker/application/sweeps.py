@@ -141,7 +141,8 @@ class Sweeps(UseCases):
             if key_id is None or footage_request.personal_data_erased_at:
                 return False
             # The masked copy and the drafts go with the request's records.
-            Redactions(self.ctx).purge_for_request(str(footage_request.id), "the request's records were erased")
+            Redactions(self.ctx).purge_for_request(str(footage_request.id),
+                                                   "the request's records were erased")
             self.ctx.personal_data.erase(key_id)
             footage_request.erase_personal_data(at=self.ctx.clock.now())
             return True
@@ -154,7 +155,8 @@ class Sweeps(UseCases):
 
     def reconcile_vault(self, older_than: timedelta | None = None) -> VaultSweepReport:
         """Remove what crashed writers left: half-written uploads, and data keys and blobs no
-        recorded clip, request or redaction (draft, masked copy) refers to; record what was removed (``VaultSweep.Swept``).
+        recorded clip, request or redaction (draft, masked copy) refers to; record what was
+        removed (``VaultSweep.Swept``).
 
         Only what is older than any upload may run (``older_than``, by default the configured
         maximum) is touched, and the read model is first brought up to the whole log, so a

@@ -1,5 +1,6 @@
 """Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure,
-audit checkpoints, the vault's orphan sweep, the redaction job and the expiry of masked copies. Every job runs once at start, then on its
+audit checkpoints, the vault's orphan sweep, the redaction job and the expiry of masked copies.
+Every job runs once at start, then on its
 interval.
 
 Run inside ``broker serve`` (one node) or as ``broker worker``. However many processes run a

@@ -55,7 +55,8 @@ class RedactionView(ViewProjection):
     @process_event.register(events.RedactionDraftReady)
     def _draft_ready(self, event: Any, tracking: Tracking) -> None:
         draft = {"key_id": event.key_id, "blob_id": event.blob_id, "sha256": event.sha256,
-                 "size": event.size, "frames": event.frames, "tracks": event.tracks, "zone_drops": event.zone_drops}
+                 "size": event.size, "frames": event.frames, "tracks": event.tracks,
+                 "zone_drops": event.zone_drops}
         self.conn.execute(self._clip(event).values(status="drafted", draft=_dumps(draft)))
         waiting = self.conn.execute(select(redaction_clips.c.clip_id).where(
             redaction_clips.c.redaction_id == str(event.originator_id),

@@ -89,4 +89,5 @@ def _in_zone(box: tuple[float, float, float, float]) -> bool:
     """Wholly inside a zone: what the zone rule must never leave (a box touching one is dropped
     at detection; tracking may carry a box across a zone's edge, the render restores the zone)."""
     x, y, w, h = box
-    return any(zx <= x and zy <= y and x + w <= zx + zw and y + h <= zy + zh for zx, zy, zw, zh in scene.ZONES_PX)
+    return any(zx <= x and zy <= y and x + w <= zx + zw and y + h <= zy + zh
+               for zx, zy, zw, zh in scene.ZONES_PX)

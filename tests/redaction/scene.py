@@ -69,7 +69,9 @@ def textures() -> list[Image]:
         x = x.astype(np.float32) if x.dtype == bool else x
         if x.dtype != np.uint8:
             x = (255 * (x - x.min()) / (np.ptp(x) + 1e-9)).astype(np.uint8)
-        return cv2.cvtColor(x, cv2.COLOR_GRAY2BGR) if x.ndim == 2 else np.ascontiguousarray(x[:, :, ::-1][..., :3])
+        if x.ndim == 2:
+            return cv2.cvtColor(x, cv2.COLOR_GRAY2BGR)
+        return np.ascontiguousarray(x[:, :, ::-1][..., :3])
 
     names = ("brick", "gravel", "grass", "rocket", "coffee", "chelsea", "page", "text", "horse", "cell")
     return [bgr(getattr(data, name)()) for name in names]
@@ -152,7 +154,8 @@ def plate_image(width: int, rng: np.random.Generator) -> Image:
     cv2.line(big, (gx, y - g), (gx + g // 2, y - g), (25, 25, 25), thick)
     cv2.line(big, (gx + g // 2, y - g), (gx + g // 4, y), (25, 25, 25), thick)
     cv2.line(big, (gx + int(g * 0.75), y - g), (gx + int(g * 0.75), y), (25, 25, 25), thick)
-    cv2.putText(big, tail, (gx + int(g * 1.3), y), cv2.FONT_HERSHEY_SIMPLEX, scale, (25, 25, 25), thick, cv2.LINE_AA)
+    cv2.putText(big, tail, (gx + int(g * 1.3), y), cv2.FONT_HERSHEY_SIMPLEX, scale, (25, 25, 25), thick,
+                cv2.LINE_AA)
     return cv2.resize(big, (width, h), interpolation=cv2.INTER_AREA)
 
 
@@ -275,7 +278,8 @@ def moving_clip(path: Path, seconds: float, *, fps: int = 15, seed: int = 7,
         people.append({"patch": patch, "alpha": alpha, "box": box,
                        "x": float(rng.uniform(0, W - patch.shape[1])),
                        "y": float(rng.integers(80, H - patch.shape[0] - 70)),
-                       "vx": float(rng.choice([-1, 1]) * rng.uniform(1, 4)), "vy": float(rng.uniform(-0.5, 0.5)),
+                       "vx": float(rng.choice([-1, 1]) * rng.uniform(1, 4)),
+                       "vy": float(rng.uniform(-0.5, 0.5)),
                        "size": size, "source": faces[source]["name"]})
     cars = [{"pw": pw, "x": float(rng.uniform(0, 700)), "y": (215, 330, 395)[k % 3],
              "vx": float(rng.choice([-1, 1]) * rng.uniform(2, 6)), "seed": k} for k, pw in enumerate(plates)]
@@ -307,7 +311,8 @@ def moving_clip(path: Path, seconds: float, *, fps: int = 15, seed: int = 7,
                 x, y = int(p["x"]), int(p["y"])
                 paste(frame, p["patch"], p["alpha"], x, y)
                 bx, by, bw, bh = p["box"]
-                truth.faces.append({"box": (x + bx, y + by, bw, bh), "band": p["size"], "source": p["source"]})
+                truth.faces.append({"box": (x + bx, y + by, bw, bh), "band": p["size"],
+                                    "source": p["source"]})
                 rects.append((x, y, pw, ph))
             for n, face in enumerate(truth.faces):  # hidden behind someone pasted later?
                 face["visible"] = _hidden(face["box"], rects[n + 1:]) < 0.3

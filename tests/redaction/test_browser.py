@@ -64,11 +64,11 @@ def test_the_delivered_mp4_plays_in_chromium(api, broker, keys, models, street_c
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
                 page.wait_for_function("document.getElementById('v').readyState >= 2", timeout=20_000)
-                error = page.evaluate("document.getElementById('v').error && document.getElementById('v').error.code")
+                error = page.evaluate("document.getElementById('v').error?.code ?? null")
                 assert error is None
                 page.evaluate("document.getElementById('v').play()")
                 page.wait_for_function("document.getElementById('v').currentTime > 0.3", timeout=20_000)
-                size = page.evaluate("[document.getElementById('v').videoWidth, document.getElementById('v').videoHeight]")
+                size = page.evaluate("(v => [v.videoWidth, v.videoHeight])(document.getElementById('v'))")
                 assert size == [1280, 720]
             finally:
                 browser.close()

@@ -30,7 +30,7 @@ def test_still_frames_faces_from_48_px_and_plates_from_72_px(engine):
 def test_every_frame_of_a_clip_masks_faces_from_24_px_and_plates(engine, tmp_path):
     path = tmp_path / "street.mp4"
     truths = scene.moving_clip(path, 4)
-    draft, faces, plates = quality.clip(engine, path, truths)
+    _draft, faces, plates = quality.clip(engine, path, truths)
     bands = [str(b) for b in (24, 32, 48, 64, 96, 128)]
     assert sum(faces.totals[b] for b in bands) > 300
     assert faces.recall(*bands) >= 0.95, {b: faces.recall(b) for b in bands}

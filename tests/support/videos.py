@@ -25,8 +25,8 @@ def tiny_video(variant: int = 0, frames: int = 1, side: int = 16) -> bytes:
             stream.width = stream.height = side
             stream.pix_fmt = "yuv420p"
             for index in range(frames):
-                image = np.full((side, side, 3), ((variant * 37 + index * 5) % 256, (variant * 91) % 256, 128),
-                                np.uint8)
+                colour = ((variant * 37 + index * 5) % 256, (variant * 91) % 256, 128)
+                image = np.full((side, side, 3), colour, np.uint8)
                 frame = av.VideoFrame.from_ndarray(image, format="bgr24")
                 frame.pts = index
                 for packet in stream.encode(frame):

@@ -29,6 +29,7 @@ from typing import Any
 
 import av
 import cv2
+import numpy as np
 
 from broker.adapters.masking.blur import DEFAULT_PADDING, mask_regions
 from broker.adapters.masking.detect import Region
@@ -42,7 +43,7 @@ from broker.adapters.redaction.detectors import (
     Zones,
 )
 from broker.adapters.redaction.models import ModelFiles
-from broker.adapters.redaction.tracking import Tracks, merge, track
+from broker.adapters.redaction.tracking import TrackBox, Tracks, merge, track
 from broker.adapters.video import DEFAULT_LIMITS, H264Writer, Limits, VideoReader, VideoWriteError
 from broker.adapters.video.container import AV_ERRORS, open_video, reason
 from broker.adapters.video.errors import VideoError
@@ -134,10 +135,16 @@ class Draft:
                    zone_drops=doc.get("zone_drops", 0))
 
     def tracks(self) -> Tracks:
+        """Per-frame boxes; a box carried (by tracking) into an overlay zone is dropped there."""
         if self._tracks is None:
-            parts = [track(kind, [(int(f), [b[:4] for b in boxes]) for f, boxes in self.keyframes.get(kind, [])],
+            parts = [track(kind, [(int(f), [b[:4] for b in boxes])
+                                  for f, boxes in self.keyframes.get(kind, [])],
                            self.frames, self.cadence.max_miss) for kind in KINDS]
-            self._tracks = merge(parts, self.frames)
+            merged = merge(parts, self.frames)
+            zones = [Zone(z["x"], z["y"], z["w"], z["h"]).pixels(self.width, self.height) for z in self.zones]
+            if zones:
+                merged.boxes = [[b for b in found if not _centre_in(b, zones)] for found in merged.boxes]
+            self._tracks = merged
         return self._tracks
 
     def counts(self) -> dict[str, int]:
@@ -229,6 +236,7 @@ class RedactionEngine:
         scale = 1.0
 
         def settle(block: bool) -> None:
+            """Take the detectors' answers: those there are, or (block) all still to come."""
             nonlocal outstanding
             while outstanding:
                 try:
@@ -263,14 +271,14 @@ class RedactionEngine:
                     scale = min(1.0, motion.settings.width / frame.width)
                 small = frame.reformat(width=max(2, round(frame.width * scale)),
                                        height=max(2, round(frame.height * scale)), format="gray")
-                motion.feed(small.to_ndarray(), scale)
+                motion.feed(np.asarray(small.to_ndarray(), dtype=np.uint8), scale)
                 frames = index + 1
                 if index < state.next_frame:
                     continue  # resumed: this frame is in the checkpoint already
                 wants = [kind for kind, every in (("face", c.face), ("plate", c.plate))
                          if index % every == 0 or index == last]
                 if wants:
-                    image = frame.to_ndarray(format="bgr24")
+                    image: Image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
                     for kind in wants:
                         workers[kind].put(index, image)
                         outstanding += 1
@@ -278,9 +286,7 @@ class RedactionEngine:
                     kept, dropped = zone_filter.outside(motion.people())
                     state.zone_drops += dropped
                     pending.setdefault(index, {})["person"] = kept
-                settle(block=False)
-                if outstanding > 4:
-                    settle(block=True)
+                settle(block=False)  # the workers' inboxes hold two frames each: that is the back-pressure
                 if (index + 1) % self.checkpoint_frames == 0 and index < last:
                     settle(block=True)
                     commit(index + 1)
@@ -340,14 +346,16 @@ class RedactionEngine:
 
     def render(self, source: Path, draft: Draft, corrections: Corrections, destination: Path) -> RenderReport:
         masked = boxes = frames = 0
-        zones = [tuple(round(v) for v in Zone(z["x"], z["y"], z["w"], z["h"]).pixels(draft.width, draft.height))
+        zones = [tuple(round(v) for v in
+                       Zone(z["x"], z["y"], z["w"], z["h"]).pixels(draft.width, draft.height))
                  for z in draft.zones]
         try:
             with VideoReader(source, limits=self.limits) as reader, \
                     H264Writer(destination, draft.width, draft.height, draft.fps) as writer:
                 for decoded in reader.frames():
                     if decoded.index >= draft.frames:
-                        raise RedactionError("render", f"clip has more frames than its draft ({draft.frames})")
+                        raise RedactionError("render",
+                                             f"clip has more frames than its draft ({draft.frames})")
                     regions = regions_for(draft, corrections, decoded.index)
                     masked += bool(regions)
                     boxes += len(regions)
@@ -357,7 +365,8 @@ class RedactionEngine:
                     writer.write(out)
                     frames += 1
                 if frames != draft.frames:
-                    raise RedactionError("render", f"clip decoded to {frames} frames, its draft has {draft.frames}")
+                    raise RedactionError("render",
+                                         f"clip decoded to {frames} frames, its draft has {draft.frames}")
                 written = writer.close()
         except VideoError as exc:
             raise RedactionError("decode", exc.detail) from exc
@@ -378,7 +387,7 @@ class RedactionEngine:
         image = self._frame_at(source, index)
         scale = min(1.0, max_width / image.shape[1])
         if scale < 1:
-            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            image = np.asarray(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
         colours = {"face": (0, 0, 255), "plate": (0, 165, 255), "person": (255, 0, 255),
                    "manual": (255, 128, 0)}
         drawn = [(b.track, b.kind, b.x, b.y, b.w, b.h) for b in draft.tracks().at(index)]
@@ -421,6 +430,11 @@ class _Worker:
                 self._results.put((self._kind, index, self._detector(image)))
             except Exception as exc:  # reported to the pass, which fails with it
                 self._results.put((self._kind, index, exc))
+
+
+def _centre_in(box: TrackBox, zones: Sequence[tuple[float, float, float, float]]) -> bool:
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in zones)
 
 
 def _rounded(box: Box) -> list[float]:

@@ -53,7 +53,8 @@ def _centre(box: Rect) -> tuple[float, float]:
     return box[0] + box[2] / 2, box[1] + box[3] / 2
 
 
-def _match(tracks: Sequence[Rect], found: Sequence[Rect]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+def _match(tracks: Sequence[Rect],
+           found: Sequence[Rect]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     candidates = []
     for i, p in enumerate(tracks):
         for j, q in enumerate(found):
@@ -96,7 +97,7 @@ def track(kind: str, keyframes: Sequence[tuple[int, Sequence[Rect]]], frames: in
     for index, found in keyframes:
         found = [tuple(float(v) for v in b[:4]) for b in found]  # type: ignore[misc]
         if previous is None:
-            live = [new(box) for box in found]  # type: ignore[arg-type]
+            live = [new(box) for box in found]
             for t in live:
                 for f in range(0, index + 1):
                     put(f, t, t.box)
@@ -107,30 +108,30 @@ def track(kind: str, keyframes: Sequence[tuple[int, Sequence[Rect]]], frames: in
             continue
         predicted = [(t.box[0] + t.velocity[0] * dt, t.box[1] + t.velocity[1] * dt, t.box[2], t.box[3])
                      for t in live]
-        pairs, missed, fresh = _match(predicted, found)  # type: ignore[arg-type]
+        pairs, missed, fresh = _match(predicted, found)
         survivors = []
         for i, j in pairs:
             t, b = live[i], found[j]
             for f in range(previous + 1, index + 1):
                 u = (f - previous) / dt
                 put(f, t, tuple((1 - u) * a + u * c for a, c in zip(t.box, b, strict=True)))  # type: ignore[arg-type]
-            (ax, ay), (bx, by) = _centre(t.box), _centre(b)  # type: ignore[arg-type]
+            (ax, ay), (bx, by) = _centre(t.box), _centre(b)
             t.velocity = ((bx - ax) / dt, (by - ay) / dt)
-            t.box, t.misses = b, 0  # type: ignore[assignment]
+            t.box, t.misses = b, 0
             survivors.append(t)
         for i in missed:
             t = live[i]
             t.misses += 1
             grow = 1 + 0.1 * t.misses
             for f in range(previous + 1, index + 1):
-                x, y, w, h = t.box[0] + t.velocity[0] * (f - previous), t.box[1] + t.velocity[1] * (f - previous), \
-                    t.box[2], t.box[3]
+                x, y = t.box[0] + t.velocity[0] * (f - previous), t.box[1] + t.velocity[1] * (f - previous)
+                w, h = t.box[2], t.box[3]
                 put(f, t, (x - w * (grow - 1) / 2, y - h * (grow - 1) / 2, w * grow, h * grow))
             t.box = (t.box[0] + t.velocity[0] * dt, t.box[1] + t.velocity[1] * dt, t.box[2], t.box[3])
             if t.misses <= max_miss:
                 survivors.append(t)
         for j in fresh:
-            t = new(found[j])  # type: ignore[arg-type]
+            t = new(found[j])
             for f in range(previous + 1, index + 1):
                 put(f, t, t.box)
             survivors.append(t)
