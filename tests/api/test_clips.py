@@ -186,3 +186,25 @@ def test_a_race_with_other_bytes_under_the_same_key_is_a_conflict(broker):
         broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=feed_that_races(),
                             idempotency_key="k1")
     assert stored_blobs(broker) == 1 and stored_keys(broker) == 1
+
+
+def test_ingest_probes_real_cctv_codecs_and_refuses_what_does_not_decode(api, broker, keys, tmp_path):
+    from tests.video import samples
+
+    camera = add_cameras(broker, count=1)[0]
+    operator = bearer(keys[Role.OPERATOR])
+    for n, sample in enumerate((samples.h264_mp4(tmp_path), samples.hevc_mp4(tmp_path))):
+        response = api.post("/v1/clips", params=params(camera, 20 + 2 * n, 19 + 2 * n),
+                            content=sample.path.read_bytes(), headers=operator)
+        assert response.status_code == 201, response.text
+        video = response.json()["video"]
+        assert (video["codec"], video["width"], video["height"], video["frames"]) == (
+            sample.codec, sample.width, sample.height, sample.frames)
+        assert video["fps"] == f"{sample.fps.numerator}/{sample.fps.denominator}"
+        assert api.get(f"/v1/clips/{response.json()['id']}", headers=operator).json()["video"] == video
+    before = (stored_blobs(broker), stored_keys(broker))
+    truncated = samples.h264_mp4(tmp_path).path.read_bytes()[:-3000]
+    for body in (b"\x00\x01video" * 1000, truncated):
+        assert_problem(api.post("/v1/clips", params=params(camera), content=body, headers=operator), 422)
+    assert (stored_blobs(broker), stored_keys(broker)) == before
+    assert not any((broker.settings.data_dir / "scratch").glob("*"))

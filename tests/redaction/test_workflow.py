@@ -234,3 +234,35 @@ def test_overlay_zones_are_checked_and_their_masked_copies_swept(api, broker, ke
     assert api.get(f"/v1/cameras/{camera}/overlay-zones", headers=bearer(keys[Role.PRIVACY_OFFICER])
                    ).json()["zones"] == put.json()["zones"]
     assert np.isclose(put.json()["zones"][0]["w"], 560 / 1280)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_drafts_and_copies_survive_the_vault_sweep_and_expire(api, broker, keys, models, street_clip, clock):
+    from datetime import timedelta
+
+    from broker.domain.redaction import Redaction
+
+    filed = file_and_grant(api, broker, keys, street_clip, zones=False)
+    broker.redactions.run()
+    api.post(f"/v1/redactions/{filed.request_id}/approval", headers=filed.officer, json={"note": "ok"})
+    broker.redactions.run()
+    redaction_id = api.get(f"/v1/redactions/{filed.request_id}", headers=filed.officer).json()["id"]
+    redaction = broker.app.load(UUID(redaction_id), Redaction, "redaction")
+    locations = redaction.vault_locations()
+    assert len(locations) == 2  # one draft, one copy
+
+    report = broker.sweeps.reconcile_vault(older_than=timedelta(0))
+    assert report.orphan_keys == 0 and report.orphan_blobs == 0
+    assert all(broker.vault.keystore.exists(key) for key, _ in locations)
+    url = f"/v1/citizen-requests/{filed.request_id}/delivery"
+    assert api.get(url, headers=filed.own).status_code == 200
+
+    expires = api.get(f"/v1/redactions/{filed.request_id}", headers=filed.officer).json()["delivery"]
+    assert broker.redactions.purge_expired() == 0
+    clock.advance(timedelta(days=broker.settings.delivery_days, minutes=1))
+    assert broker.redactions.purge_expired() == 1, expires
+    assert not any(broker.vault.keystore.exists(key) for key, _ in locations)
+    gone = api.get(f"/v1/redactions/{filed.request_id}", headers=filed.officer).json()
+    assert gone["status"] == "purged" and gone["purged_at"]
+    types = audit_types(api, filed.officer, filed.request_id)
+    assert types[-1] == "Redaction.Purged"
