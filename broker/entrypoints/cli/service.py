@@ -96,7 +96,8 @@ def worker() -> None:
 
     logging.config.dictConfig(log_config())
     with open_broker() as broker:
-        out.print("worker: purge every 10 min, grant expiry every minute, review deadlines hourly")
+        out.print("worker: purge every 10 min, grant expiry every minute, review deadlines hourly, "
+                  "redaction every 6 s")
         build_scheduler(broker, blocking=True).start()
 
 
