@@ -74,13 +74,13 @@ def generate(broker, clock: FixedClock, events: int, rng: random.Random) -> tupl
             incident_reference=f"112-{produced}", incident_kind="theft",
             incident_location=GeoPoint(lat=spec.lat, lon=spec.lon),
             occurred_at=now - timedelta(hours=2), purpose="identify the suspect")
-        footage_request = judged_request(broker.ctx, request, {})
+        footage_request, key = judged_request(broker.ctx, request, {})
         grant = footage_request.grant
         if grant is not None:
             views = min(VIEWS_PER_REQUEST, events - produced - 3)
             for _ in range(max(0, views)):
                 footage_request.record_view(rng.choice(cameras), None, client["client_id"], at=now)
-        broker.app.record(footage_request)
+        broker.app.record(footage_request, keys=[key])
         produced = broker.app.recorder.max_notification_id() or 0
         if produced % 50_000 < VIEWS_PER_REQUEST + 3:
             broker.projector.catch_up()

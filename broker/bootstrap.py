@@ -162,6 +162,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                           write_lock=(FileWriteLock(settings.data_dir / "readmodel.db.lock")
                                       if readmodel.dialect == "sqlite" else no_write_lock))
     consistency = ReadYourWrites(projector)
+    app.use_group_commit(vault.keystore, on_durable=consistency.recorded)
     if settings.checkpoints_dir is not None:
         private_dir(settings.checkpoints_dir)
     archives: list[CheckpointArchive] = [CheckpointLogFile(settings.checkpoint_log_path)]

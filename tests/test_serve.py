@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from broker.adapters.vault.kek import init_keyfile
 
@@ -235,3 +236,38 @@ def test_a_witness_cosigns_a_growing_log_and_refuses_a_rewritten_one(tmp_path: P
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("protocol", ["ProblemH11Protocol", "ProblemHttpToolsProtocol"])
+def test_both_parsers_answer_garbage_with_a_problem(protocol: str) -> None:
+    """httptools serves by default and h11 where it is missing: both speak RFC 9457."""
+    import threading
+
+    import uvicorn
+
+    from broker.entrypoints.api import protocol as protocols
+
+    async def app(scope, receive, send):  # never reached: the bytes are not HTTP
+        raise AssertionError("garbage reached the application")
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                           http=getattr(protocols, protocol), lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GARBAGE \x01\x02 NOT HTTP\r\n\r\n")
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"content-type: application/problem+json" in head.lower()
+    assert json.loads(body)["status"] == 400

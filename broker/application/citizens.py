@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping
 
+from broker.adapters.vault.keystore import PendingKey
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.application.filing import FieldLocations, judged_request, preview, require_complete
@@ -103,7 +104,7 @@ class Citizens(UseCases):
         and a per-request access token (in the answer, once; only its hash is kept)."""
         request = draft.for_evaluation(actor, self.ctx.policy)
         require_complete(request, self.ctx, draft.LOCATIONS)
-        return self._filed(actor, judged_request(self.ctx, request, draft.personal()))
+        return self._filed(actor, *judged_request(self.ctx, request, draft.personal()))
 
     @allowed(Role.CITIZEN_PORTAL)
     def dry_run(self, actor: Actor, draft: CitizenDraft) -> dict[str, Any]:
@@ -123,16 +124,18 @@ class Citizens(UseCases):
         request = draft.for_evaluation(actor, self.ctx.policy)
         require_complete(request, self.ctx, draft.LOCATIONS)
         previous = self.ctx.app.load(request_id, FootageRequest, "request")
-        amended = judged_request(self.ctx, request, draft.personal(), supersedes=str(request_id))
+        amended, key = judged_request(self.ctx, request, draft.personal(),
+                                      supersedes=str(request_id))
         previous.supersede(str(amended.id), at=self.ctx.clock.now())
-        return self._filed(actor, amended, previous)
+        return self._filed(actor, amended, key, previous)
 
-    def _filed(self, actor: Actor, footage_request: FootageRequest,
+    def _filed(self, actor: Actor, footage_request: FootageRequest, key: PendingKey,
                *also: FootageRequest) -> dict[str, Any]:
         token = apikeys.new_secret()
         footage_request.issue_access_token(apikeys.hash_secret(token), at=self.ctx.clock.now())
         redaction = Redactions(self.ctx).start_for(footage_request, actor.client_id)
-        position = self.ctx.app.record(footage_request, *also, *([redaction] if redaction else []))
+        position = self.ctx.app.record(footage_request, *also, *([redaction] if redaction else []),
+                                       keys=[key])
         view = self.follow(actor, footage_request.id, token, after=position)
         view["access_token"] = token
         return view

@@ -52,7 +52,15 @@ class UseCases:
 
     @contextmanager
     def read(self, after: int | None = None) -> Iterator[Connection]:
-        """A read-model connection that sees at least everything up to position ``after``."""
+        """A read-model connection that sees everything this process wrote, and at least
+        everything up to position ``after``."""
         self.ctx.consistency.wait(after)
+        with self.ctx.readmodel.reader.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def read_as_is(self) -> Iterator[Connection]:
+        """A read-model connection as it stands, waiting for nothing: for rows whose commands
+        answer only once the read model shows them (API clients), read on every request."""
         with self.ctx.readmodel.reader.connect() as conn:
             yield conn

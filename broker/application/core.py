@@ -8,15 +8,19 @@ concurrent write. The use cases themselves live in the modules beside this one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError
 
 from broker.adapters.locks import WriteLock, no_write_lock
+from broker.adapters.vault.keystore import Keystore, PendingKey
 from broker.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from broker.application.commit import GroupCommit
 
 A = TypeVar("A")
 SAVE_ATTEMPTS = 5
@@ -31,14 +35,28 @@ class BrokerApp(Application[UUID]):
     def __init__(self, env: Mapping[str, str], write_lock: WriteLock = no_write_lock) -> None:
         super().__init__(env)
         self._write_lock = write_lock
+        self._group: GroupCommit | None = None
+
+    def use_group_commit(self, keystore: Keystore,
+                         on_durable: Callable[[int | None], None]) -> None:
+        """From now on ``record`` shares durable steps with concurrent callers, and tells
+        ``on_durable`` each position it made durable."""
+        from broker.application.commit import GroupCommit
+
+        self._group = GroupCommit(self, keystore, on_durable)
 
     def _record(self, processing_event: Any) -> Any:
         """Every write to the event store passes here: queue writers instead of busy-polling."""
         with self._write_lock():
             return super()._record(processing_event)
 
-    def record(self, *aggregates: Any) -> int | None:
-        """Save atomically; the notification id of the last event stored (None if none was)."""
+    def record(self, *aggregates: Any, keys: Sequence[PendingKey] = ()) -> int | None:
+        """Save atomically, with the subject ``keys`` their seals use (stored first); the
+        notification id of the last event stored (None if none was)."""
+        if self._group is not None:
+            return self._group.commit(aggregates, keys)
+        if keys:
+            raise RuntimeError("subject keys are stored by the group commit")
         recordings = self.save(*aggregates)
         return recordings[-1].notification.id if recordings else None
 

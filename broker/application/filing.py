@@ -7,16 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import uuid4
 
+from broker.adapters.vault.keystore import PendingKey
 from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, subject_key_id
 from broker.application.context import Context
 from broker.common.times import rfc3339
 from broker.domain.request import FootageRequest
 from broker.errors import InvalidInput
 from broker.policy import (
-    CameraSite,
     Decision,
     EvaluationRequest,
     RequestField,
+    Site,
     evaluate,
     missing_fields,
 )
@@ -62,7 +63,7 @@ def preview(request: EvaluationRequest, ctx: Context) -> dict[str, Any]:
 
 def decide(request: EvaluationRequest, ctx: Context, decision_id: str) -> Decision:
     """The pure evaluator, with the cameras the read model says are in reach now."""
-    sites: Sequence[CameraSite] = ()
+    sites: Sequence[Site] = ()
     if request.incident_location is not None:
         sites = sites_near(ctx, request.incident_location.lat, request.incident_location.lon,
                            request.radius_m)
@@ -98,30 +99,28 @@ def request_details(request: EvaluationRequest) -> tuple[dict[str, Any], dict[st
 
 
 def judged_request(ctx: Context, request: EvaluationRequest, extra_personal: dict[str, Any],
-                   supersedes: str | None = None) -> FootageRequest:
-    """A new request aggregate with its personal data sealed and the pack's decision recorded;
-    ``supersedes`` names the pending request an amendment replaces."""
+                   supersedes: str | None = None) -> tuple[FootageRequest, PendingKey]:
+    """A new request aggregate with its personal data sealed under a fresh subject key (to be
+    stored with it: ``record(..., keys=[key])``) and the pack's decision; ``supersedes`` names
+    the pending request an amendment replaces."""
     now = ctx.clock.now()
     request_id = uuid4()
     public, personal = request_details(request)
     if supersedes is not None:
         public["supersedes"] = supersedes
     key_id = subject_key_id("footage_request", request_id)
+    sealed, pending_key = ctx.personal_data.seal_new(key_id, {**personal, **extra_personal},
+                                                     PERSONAL_CONTEXT)
     footage_request = FootageRequest(
         id=request_id, requester=request.requester.model_dump(mode="json"), details=public,
-        sealed_personal_data=ctx.personal_data.seal(key_id, {**personal, **extra_personal},
-                                                    PERSONAL_CONTEXT),
-        subject_key_id=key_id, at=now,
+        sealed_personal_data=sealed, subject_key_id=key_id, at=now,
     )
     decision = decide(request, ctx, f"dec_{footage_request.id.hex}")
     footage_request.decide(decision.model_dump(mode="json"), at=now)
-    return footage_request
+    return footage_request, pending_key
 
 
-def sites_near(ctx: Context, lat: float, lon: float, radius_m: float) -> list[CameraSite]:
+def sites_near(ctx: Context, lat: float, lon: float, radius_m: float) -> list[camera_view.Site]:
     """Cameras whose coverage reaches within a radius of a point (the read model's spatial index)."""
     with ctx.readmodel.reader.connect() as conn:
-        hits = camera_view.cameras_near(conn, lat, lon, radius_m, columns=camera_view.SITE_COLUMNS)
-    return [CameraSite(camera_id=hit.row["id"], lat=hit.row["lat"], lon=hit.row["lon"],
-                       coverage_m=hit.row["coverage_m"], status=hit.row["status"])
-            for hit in hits]
+        return camera_view.sites_in_reach(conn, lat, lon, radius_m)

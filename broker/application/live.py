@@ -6,11 +6,10 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import RowMapping
-
 from broker.adapters.vault.kek import export_public_key
 from broker.common.times import rfc3339
 from broker.domain import live_tokens
+from broker.readmodel.request_view import Row
 
 if TYPE_CHECKING:
     from broker.application.context import Context
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 LIVE_TOKEN_LIFETIME = timedelta(minutes=15)
 
 
-def live_tokens_for(ctx: Context, row: RowMapping) -> list[dict[str, Any]]:
+def live_tokens_for(ctx: Context, row: Row) -> list[dict[str, Any]]:
     """One token per camera in scope; each lives 15 minutes at most, never past the grant."""
     grant = json.loads(row["grant"])
     now = ctx.clock.now()

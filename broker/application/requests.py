@@ -6,6 +6,7 @@ the oversight roles (privacy officers and auditors); to anyone else it does not 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -15,7 +16,13 @@ from sqlalchemy import Connection, RowMapping
 
 from broker.application.actors import Actor, allowed
 from broker.application.context import Context, UseCases
-from broker.application.filing import FieldLocations, judged_request, preview, require_complete
+from broker.application.filing import (
+    FieldLocations,
+    judged_request,
+    preview,
+    request_details,
+    require_complete,
+)
 from broker.application.live import live_tokens_for
 from broker.application.ratelimit import RateLimit
 from broker.domain.hold import Hold
@@ -85,9 +92,11 @@ class Requests(UseCases):
         """
         request = draft.for_evaluation(actor)
         require_complete(request, self.ctx, draft.LOCATIONS)
-        footage_request = judged_request(self.ctx, request, {})
-        position = self.ctx.app.record(footage_request)
-        return self.view(actor, footage_request.id, after=position)
+        footage_request, key = judged_request(self.ctx, request, {})
+        self.ctx.app.record(footage_request, keys=[key])
+        # Answered from the aggregate just stored: the read model catches up behind the answer,
+        # and any later read in this process waits for it (read-your-writes).
+        return self._answer(actor, as_row(footage_request), request_details(request)[1])
 
     @allowed(*REQUESTER_ROLES)
     def dry_run(self, actor: Actor, draft: RequestDraft) -> dict[str, Any]:
@@ -106,9 +115,9 @@ class Requests(UseCases):
         request = draft.for_evaluation(actor)
         require_complete(request, self.ctx, draft.LOCATIONS)
         previous = self.ctx.app.load(request_id, FootageRequest, "request")
-        amended = judged_request(self.ctx, request, {}, supersedes=str(request_id))
+        amended, key = judged_request(self.ctx, request, {}, supersedes=str(request_id))
         previous.supersede(str(amended.id), at=self.ctx.clock.now())
-        position = self.ctx.app.record(previous, amended)
+        position = self.ctx.app.record(previous, amended, keys=[key])
         return self.view(actor, amended.id, after=position)
 
     @allowed(*REQUESTER_ROLES)
@@ -151,10 +160,30 @@ class Requests(UseCases):
         """The request as this actor may see it; a live grant's owner also gets live tokens."""
         with self.read(after) as conn:
             row = visible_request(conn, request_id, actor)
+        return self._answer(actor, row, request_view.open_personal(self.ctx.personal_data, row))
+
+    def _answer(self, actor: Actor, row: request_view.Row,
+                personal: dict[str, Any] | None) -> dict[str, Any]:
         tokens = None
         if row["mode"] == "live" and row["status"] == "granted" and row["client_id"] == actor.client_id:
             tokens = live_tokens_for(self.ctx, row)
-        return present(self.ctx, row, tokens)
+        return request_view.request_public(row, personal, tokens)
+
+
+def as_row(footage_request: FootageRequest) -> dict[str, Any]:
+    """The read-model row a new request will project to, from the aggregate itself (the same
+    fields, so the answer to a filing is the answer a later read gives)."""
+    grant = footage_request.grant
+    return {
+        "id": str(footage_request.id), "status": footage_request.status,
+        "client_id": footage_request.client_id, "agency": footage_request.requester["agency"],
+        "role": footage_request.requester["role"], "mode": footage_request.details["mode"],
+        "legal_basis": footage_request.details["legal_basis"],
+        "details": json.dumps(footage_request.details), "submitted_at": footage_request.submitted_at,
+        "decision": json.dumps(footage_request.decision) if footage_request.decision else None,
+        "grant": json.dumps(grant) if grant else None, "closed_at": footage_request.closed_at,
+        "overdue_at": footage_request.overdue_at, "superseded_by": None,
+    }
 
 
 def present(ctx: Context, row: RowMapping,

@@ -6,6 +6,7 @@ One haversine implementation, so that the index and any brute-force check agree 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -32,6 +33,24 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlmb = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_from(lat1: float, lon1: float) -> Callable[[float, float], float]:
+    """``haversine_m`` with its first point fixed, for one point against many cameras: the
+    same operations in the same order (so the same bits), without redoing the first point's
+    trigonometry each time."""
+    phi1 = math.radians(lat1)
+    cos_phi1 = math.cos(phi1)
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+
+    def distance_to(lat2: float, lon2: float) -> float:
+        phi2 = radians(lat2)
+        dphi = phi2 - phi1
+        dlmb = radians(lon2 - lon1)
+        a = sin(dphi / 2) ** 2 + cos_phi1 * cos(phi2) * sin(dlmb / 2) ** 2
+        return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
+
+    return distance_to
 
 
 def bounding_boxes(lat: float, lon: float, radius_m: float) -> list[BoundingBox]:

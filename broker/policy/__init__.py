@@ -30,6 +30,7 @@ from broker.policy.request import (
     EvaluationRequest,
     GeoPoint,
     Requester,
+    Site,
     TimeWindow,
 )
 from broker.policy.review import ReviewError, approve_review, deny_review
@@ -61,6 +62,7 @@ __all__ = [
     "ReviewRecord",
     "Role",
     "Scope",
+    "Site",
     "TimeWindow",
     "approve_review",
     "cameras_in_reach",

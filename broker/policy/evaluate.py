@@ -15,13 +15,13 @@ import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from broker.common.geo import haversine_m
+from broker.common.geo import haversine_from
 from broker.common.times import rfc3339
 from broker.policy.completeness import is_missing
 from broker.policy.decision import Decision, Outcome, Reason, Scope
 from broker.policy.digest import sha256_digest
 from broker.policy.pack import LegalBasis, PolicyPack, pack_digest
-from broker.policy.request import CameraSite, EvaluationRequest, GeoPoint, TimeWindow
+from broker.policy.request import EvaluationRequest, GeoPoint, Site, TimeWindow
 from broker.policy.values import to_utc
 
 RULES: tuple[str, ...] = (
@@ -44,7 +44,7 @@ _UNCHECKED = "cannot be checked without a known legal basis"
 def evaluate(
     request: EvaluationRequest,
     pack: PolicyPack,
-    cameras: Sequence[CameraSite],
+    cameras: Sequence[Site],
     now: datetime,
     *,
     decision_id: str | None = None,
@@ -119,7 +119,7 @@ def evaluate(
 
 
 def cameras_in_reach(
-    location: GeoPoint | None, radius_m: float, cameras: Sequence[CameraSite]
+    location: GeoPoint | None, radius_m: float, cameras: Sequence[Site]
 ) -> list[tuple[float, str]]:
     """(distance, camera id) of active cameras whose coverage reaches within ``radius_m``.
 
@@ -130,10 +130,11 @@ def cameras_in_reach(
     if location is None:
         return []
     nearest: dict[str, float] = {}
+    distance_to = haversine_from(location.lat, location.lon)
     for camera in cameras:
         if camera.status != "active":
             continue
-        distance = haversine_m(location.lat, location.lon, camera.lat, camera.lon)
+        distance = distance_to(camera.lat, camera.lon)
         if distance <= radius_m + camera.coverage_m and distance < nearest.get(camera.camera_id, math.inf):
             nearest[camera.camera_id] = distance
     return sorted((distance, camera_id) for camera_id, distance in nearest.items())
@@ -332,7 +333,7 @@ def _check_cameras(request: EvaluationRequest, reach: list[tuple[float, str]]) -
     )
 
 
-def _cameras_digest(cameras: Sequence[CameraSite]) -> str:
+def _cameras_digest(cameras: Sequence[Site]) -> str:
     """Digest of the camera set, order-blind like the scope itself."""
     rows = sorted(
         (camera.camera_id, camera.lat, camera.lon, camera.coverage_m, camera.status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
@@ -148,6 +149,12 @@ class PolicyPack(FrozenModel):
         _no_duplicates(tuple(b.portal_reason for b in value if b.portal_reason), "portal reason")
         return value
 
+    @cached_property
+    def digest(self) -> str:
+        """``sha256:`` + hex of the validated pack's canonical JSON: blind to TOML layout.
+        Computed once: every decision stamps it, and the pack never changes."""
+        return sha256_digest(self.model_dump(mode="json"))
+
     def basis_for_portal(self, reason: str) -> LegalBasis | None:
         """The basis a citizen's reason files under in this pack (None: not offered here)."""
         return next((basis for basis in self.bases if basis.portal_reason == reason), None)
@@ -249,4 +256,4 @@ def load_pack(path: str | os.PathLike[str]) -> PolicyPack:
 
 def pack_digest(pack: PolicyPack) -> str:
     """``sha256:`` + hex of the validated pack's canonical JSON: blind to TOML layout."""
-    return sha256_digest(pack.model_dump(mode="json"))
+    return pack.digest

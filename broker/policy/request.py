@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field
 
@@ -69,3 +69,19 @@ class CameraSite(FrozenModel):
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False)
     coverage_m: float = Field(ge=0.0, allow_inf_nan=False)
     status: CameraStatus
+
+
+class Site(Protocol):
+    """What the evaluator reads of a camera: a ``CameraSite``, or a row of the read model's
+    spatial index (read-only attributes of the same names), taken as it is on the hot path."""
+
+    @property
+    def camera_id(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def coverage_m(self) -> float: ...
+    @property
+    def status(self) -> str: ...

@@ -22,6 +22,7 @@ from broker.domain import events
 from broker.domain.events import type_name
 from broker.merkle import BuilderState, TreeBuilder, leaf_hash
 from broker.readmodel.projection import Position, ReadModelView, ViewProjection
+from broker.readmodel.rows import BulkInsert
 from broker.readmodel.tables import (
     audit_event_cameras,
     audit_events,
@@ -86,6 +87,14 @@ class Facts:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+_INSERT_LEAVES = BulkInsert(audit_leaves, ("position", "notification_id", "leaf_hash"))
+_INSERT_EVENTS = BulkInsert(audit_events, (
+    "position", "notification_id", "at", "event_type", "aggregate_id", "actor_client_id",
+    "actor_role", "actor_agency", "request_id", "grant_id", "clip_id", "legal_basis", "outcome",
+    "detail"))
+_INSERT_CAMERAS = BulkInsert(audit_event_cameras, ("camera_id", "at", "position"))
+
+
 class AuditTrail(ViewProjection):
     """Every event, whatever its type: one audit row, its cameras, and one Merkle leaf.
 
@@ -95,9 +104,9 @@ class AuditTrail(ViewProjection):
 
     def __init__(self, view: ReadModelView) -> None:
         super().__init__(view)
-        self._rows: list[dict[str, Any]] = []
-        self._cameras: list[dict[str, Any]] = []
-        self._leaves: list[dict[str, Any]] = []
+        self._rows: list[tuple[Any, ...]] = []
+        self._cameras: list[tuple[str, datetime, int]] = []
+        self._leaves: list[tuple[int, int, bytes]] = []
         self._tree: TreeBuilder | None = None
         # Bounded: a long-running projector must not grow with the number of clips or requests.
         self._clients: LRU[tuple[str, str]] = LRU(1024)
@@ -114,8 +123,7 @@ class AuditTrail(ViewProjection):
         digest = leaf_hash(leaf_bytes(notification.originator_id, notification.originator_version,
                                       notification.topic, notification.state))
         self._tree.append(digest)
-        self._leaves.append({"position": position, "notification_id": notification.id,
-                             "leaf_hash": digest})
+        self._leaves.append((position, notification.id, digest))
         facts = Facts(event_type=type_name(type(domain_event)),
                       aggregate_id=str(domain_event.originator_id),
                       at=getattr(domain_event, "at", None) or domain_event.timestamp)
@@ -124,24 +132,20 @@ class AuditTrail(ViewProjection):
             facts.actor_role, facts.actor_agency = self._client(facts.actor_client_id)
         if facts.request_id and facts.legal_basis is None:
             facts.legal_basis = self._basis(facts.request_id)
-        self._rows.append({
-            "position": position, "notification_id": notification.id, "at": facts.at,
-            "event_type": facts.event_type, "aggregate_id": facts.aggregate_id,
-            "actor_client_id": facts.actor_client_id, "actor_role": facts.actor_role,
-            "actor_agency": facts.actor_agency, "request_id": facts.request_id,
-            "grant_id": facts.grant_id, "clip_id": facts.clip_id, "legal_basis": facts.legal_basis,
-            "outcome": facts.outcome,
-            "detail": json.dumps(facts.detail, ensure_ascii=False, sort_keys=True) if facts.detail else None,
-        })
-        self._cameras.extend({"camera_id": camera_id, "at": facts.at, "position": position}
+        self._rows.append((
+            position, notification.id, facts.at, facts.event_type, facts.aggregate_id,
+            facts.actor_client_id, facts.actor_role, facts.actor_agency, facts.request_id,
+            facts.grant_id, facts.clip_id, facts.legal_basis, facts.outcome,
+            json.dumps(facts.detail, ensure_ascii=False, sort_keys=True) if facts.detail else None,
+        ))
+        self._cameras.extend((camera_id, facts.at, position)
                              for camera_id in dict.fromkeys(facts.camera_ids))
 
     def flush(self) -> None:
         if self._leaves:
-            self.conn.execute(insert(audit_leaves), self._leaves)
-            self.conn.execute(insert(audit_events), self._rows)
-            if self._cameras:
-                self.conn.execute(insert(audit_event_cameras), self._cameras)
+            _INSERT_LEAVES(self.conn, self._leaves)
+            _INSERT_EVENTS(self.conn, self._rows)
+            _INSERT_CAMERAS(self.conn, self._cameras)
             assert self._tree is not None
             self.conn.execute(update(audit_tree).where(audit_tree.c.id == 1).values(
                 size=self._tree.size, state=self._tree.state().to_bytes()))

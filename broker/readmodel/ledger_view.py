@@ -5,52 +5,110 @@ ground, items, date and period, method, restrictions)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from broker.common import csvout
 from broker.common.times import rfc3339
 from broker.domain import events
-from broker.readmodel.projection import ViewProjection
+from broker.readmodel.projection import ReadModelView, ViewProjection
+from broker.readmodel.rows import PendingRows
 from broker.readmodel.tables import footage_requests, provisions
 
 FILE_NAME = "공공 CCTV 영상정보 (public CCTV footage, footage-broker)"
 
 
+@dataclass(frozen=True)
+class _Requested:
+    """What the ledger takes from a request for each provision made on it."""
+
+    client_id: str
+    agency: str
+    role: str
+    legal_basis: str
+    purpose: str
+    citation: str | None = None
+
+
+_REQUESTED = select(footage_requests.c.client_id, footage_requests.c.agency,
+                    footage_requests.c.role, footage_requests.c.legal_basis,
+                    footage_requests.c.details, footage_requests.c.decision).where(
+    footage_requests.c.id == bindparam("request_id"))
+_COUNT = {column: update(provisions).where(provisions.c.grant_id == bindparam("grant"))
+          .values({column: provisions.c[column] + 1}) for column in ("views", "exports")}
+_END = (update(provisions)
+        .where(provisions.c.request_id == bindparam("request"), provisions.c.status == "active")
+        .values(status=bindparam("new_status"), ended_at=bindparam("ended")))
+
+
+def _purpose(legal_basis: str, details: dict[str, Any]) -> str:
+    incident = details.get("incident") or {}
+    purpose = f"{legal_basis}: {incident.get('kind') or 'unspecified'}"
+    if incident.get("reference"):
+        purpose += f" (case {incident['reference']})"
+    return purpose
+
+
 class LedgerView(ViewProjection):
-    """One provision per grant, with its views, exports and how it ended."""
+    """One provision per grant, with its views, exports and how it ended.
+
+    Requests filed and granted in the same batch (the usual case) are read from memory, not
+    from the request rows, which are written only when the batch ends."""
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
+        self._requests: dict[str, _Requested] = {}
+        self._provisions = PendingRows(provisions, key="grant_id")
+
+    def flush(self) -> None:
+        self._provisions.flush(self.conn)
+        self._requests.clear()
+
+    def discard(self) -> None:
+        self._provisions.discard()
+        self._requests.clear()
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Not a provision event."""
 
+    @process_event.register(events.RequestSubmitted)
+    def _submitted(self, event: Any, tracking: Tracking) -> None:
+        requester, basis = event.requester, event.details["legal_basis"]
+        self._requests[str(event.originator_id)] = _Requested(
+            client_id=requester["client_id"], agency=requester["agency"], role=requester["role"],
+            legal_basis=basis, purpose=_purpose(basis, event.details))
+
+    @process_event.register(events.RequestDecided)
+    @process_event.register(events.RequestReviewed)
+    def _decided(self, event: Any, tracking: Tracking) -> None:
+        requested = self._requests.get(str(event.originator_id))
+        if requested is not None:
+            self._requests[str(event.originator_id)] = replace(
+                requested, citation=event.decision.get("citation"))
+
     @process_event.register(events.RequestGranted)
     def _granted(self, event: Any, tracking: Tracking) -> None:
-        request = self.conn.execute(select(footage_requests).where(
-            footage_requests.c.id == str(event.originator_id))).mappings().one()
-        decision = json.loads(request["decision"]) if request["decision"] else {}
-        details = json.loads(request["details"])
-        incident = details.get("incident") or {}
-        purpose = f"{request['legal_basis']}: {incident.get('kind') or 'unspecified'}"
-        if incident.get("reference"):
-            purpose += f" (case {incident['reference']})"
-        self.conn.execute(insert(provisions).values(
-            grant_id=event.grant_id, request_id=request["id"],
-            recipient_client_id=request["client_id"], recipient_agency=request["agency"],
-            recipient_role=request["role"], legal_basis=request["legal_basis"],
-            citation=decision.get("citation"), purpose=purpose,
+        request_id = str(event.originator_id)
+        requested = self._requests.get(request_id) or self._stored_request(request_id)
+        self._provisions.add(
+            grant_id=event.grant_id, request_id=request_id,
+            recipient_client_id=requested.client_id, recipient_agency=requested.agency,
+            recipient_role=requested.role, legal_basis=requested.legal_basis,
+            citation=requested.citation, purpose=requested.purpose,
             camera_ids=json.dumps(event.camera_ids),
             window_start=datetime.fromisoformat(event.window["start"]),
             window_end=datetime.fromisoformat(event.window["end"]),
             provided_at=event.at, expires_at=datetime.fromisoformat(event.expires_at),
-            status="active", views=0, exports=0,
+            ended_at=None, status="active", views=0, exports=0,
             restrictions=json.dumps(event.restrictions, ensure_ascii=False),
             onward_transfer=event.onward_transfer,
-        ))
+        )
 
     @process_event.register(events.RequestViewed)
     def _viewed(self, event: Any, tracking: Tracking) -> None:
@@ -77,14 +135,26 @@ class LedgerView(ViewProjection):
     def _expired(self, event: Any, tracking: Tracking) -> None:
         self._end(event, "expired")
 
+    def _stored_request(self, request_id: str) -> _Requested:
+        row = self.conn.execute(_REQUESTED, {"request_id": request_id}).one()
+        decision = json.loads(row.decision) if row.decision else {}
+        return _Requested(client_id=row.client_id, agency=row.agency, role=row.role,
+                          legal_basis=row.legal_basis, citation=decision.get("citation"),
+                          purpose=_purpose(row.legal_basis, json.loads(row.details)))
+
     def _count(self, event: Any, column: str) -> None:
-        self.conn.execute(update(provisions).where(provisions.c.grant_id == event.grant_id)
-                          .values({column: provisions.c[column] + 1}))
+        held = self._provisions.held(event.grant_id)
+        if held is not None:
+            held[column] += 1
+        else:
+            self.conn.execute(_COUNT[column], {"grant": event.grant_id})
 
     def _end(self, event: Any, status: str) -> None:
-        self.conn.execute(update(provisions).where(
-            provisions.c.request_id == str(event.originator_id), provisions.c.status == "active")
-            .values(status=status, ended_at=event.at))
+        request_id = str(event.originator_id)
+        for held in self._provisions.held_rows():
+            if held["request_id"] == request_id and held["status"] == "active":
+                held.update(status=status, ended_at=event.at)
+        self.conn.execute(_END, {"request": request_id, "new_status": status, "ended": event.at})
 
 
 LEDGER_COLUMNS = (

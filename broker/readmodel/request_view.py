@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,16 +14,13 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, PersonalData
 from broker.common.times import as_utc, rfc3339
 from broker.domain import events
-from broker.readmodel.projection import ViewProjection
+from broker.readmodel.projection import ReadModelView, ViewProjection
+from broker.readmodel.rows import PendingRows
 from broker.readmodel.tables import footage_requests, hold_cameras, holds
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _request(event: Any) -> Any:
-    return footage_requests.c.id == str(event.originator_id)
 
 
 ERASED: dict[str, Any] = {"incident_location": None, "purpose": None}
@@ -56,7 +54,23 @@ def open_personal(personal_data: PersonalData, row: RowMapping) -> dict[str, Any
 
 class RequestView(ViewProjection):
     """Footage requests with their decision, grant and status. Personal data stays sealed here
-    as in the event, and is opened on read: shredding the subject key erases every copy."""
+    as in the event, and is opened on read: shredding the subject key erases every copy.
+
+    A request filed in this batch is held in memory until the batch ends, so its decision and
+    grant (usually the same batch) cost no UPDATE of their own."""
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
+        self._rows = PendingRows(footage_requests)
+
+    def flush(self) -> None:
+        self._rows.flush(self.conn)
+
+    def discard(self) -> None:
+        self._rows.discard()
+
+    def _change(self, event: Any, **values: Any) -> None:
+        self._rows.change(self.conn, str(event.originator_id), **values)
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -66,87 +80,77 @@ class RequestView(ViewProjection):
     def _submitted(self, event: Any, tracking: Tracking) -> None:
         requester = event.requester
         sealed = event.sealed_personal_data
-        self.conn.execute(insert(footage_requests).values(
+        self._rows.add(
             id=str(event.originator_id), client_id=requester["client_id"],
             agency=requester["agency"], role=requester["role"],
             legal_basis=event.details["legal_basis"], mode=event.details["mode"],
             status="submitted", details=_dumps(event.details), submitted_at=event.at,
             sealed_personal_data=sealed, subject_key_id=event.subject_key_id,
             personal_erased_at=None if sealed is not None else event.at,
-        ))
+        )
 
     @process_event.register(events.RequestPersonalDataErased)
     def _personal_data_erased(self, event: Any, tracking: Tracking) -> None:
         """The key is shredded; the sealed copy here is unreadable, and dropped all the same."""
-        self.conn.execute(update(footage_requests).where(_request(event)).values(
-            sealed_personal_data=None, personal_erased_at=event.at))
+        self._change(event, sealed_personal_data=None, personal_erased_at=event.at)
 
     @process_event.register(events.RequestDecided)
     def _decided(self, event: Any, tracking: Tracking) -> None:
         decision = event.decision
         deadline = decision.get("review_deadline")
-        self.conn.execute(update(footage_requests).where(_request(event)).values(
-            decision=_dumps(decision), decided_at=event.at,
+        self._change(
+            event, decision=_dumps(decision), decided_at=event.at,
             review_deadline=datetime.fromisoformat(deadline) if deadline else None,
             status="pending_review" if decision["outcome"] == "pending_review" else "submitted",
-        ))
+        )
 
     @process_event.register(events.RequestReviewed)
     def _reviewed(self, event: Any, tracking: Tracking) -> None:
-        self.conn.execute(update(footage_requests).where(_request(event))
-                          .values(decision=_dumps(event.decision)))
+        self._change(event, decision=_dumps(event.decision))
 
     @process_event.register(events.RequestGranted)
     def _granted(self, event: Any, tracking: Tracking) -> None:
         grant = {"id": event.grant_id, "camera_ids": event.camera_ids, "window": event.window,
                  "expires_at": event.expires_at, "mask_third_parties": event.mask_third_parties,
                  "onward_transfer": event.onward_transfer, "restrictions": event.restrictions}
-        self.conn.execute(update(footage_requests).where(_request(event)).values(
-            status="granted", grant_id=event.grant_id, grant=_dumps(grant),
-            expires_at=datetime.fromisoformat(event.expires_at),
-        ))
+        self._change(event, status="granted", grant_id=event.grant_id, grant=_dumps(grant),
+                     expires_at=datetime.fromisoformat(event.expires_at))
 
     @process_event.register(events.RequestDenied)
     def _denied(self, event: Any, tracking: Tracking) -> None:
-        self._set_status(event, "denied")
+        self._change(event, status="denied")
 
     @process_event.register(events.RequestClosed)
     def _closed(self, event: Any, tracking: Tracking) -> None:
-        self._set_status(event, "closed", closed_at=event.at)
+        self._change(event, status="closed", closed_at=event.at)
 
     @process_event.register(events.RequestRevoked)
     def _revoked(self, event: Any, tracking: Tracking) -> None:
-        self._set_status(event, "revoked")
+        self._change(event, status="revoked")
 
     @process_event.register(events.RequestExpired)
     def _expired(self, event: Any, tracking: Tracking) -> None:
-        self._set_status(event, "expired")
+        self._change(event, status="expired")
 
     @process_event.register(events.RequestWithdrawn)
     def _withdrawn(self, event: Any, tracking: Tracking) -> None:
-        self._set_status(event, "withdrawn")
+        self._change(event, status="withdrawn")
 
     @process_event.register(events.RequestSuperseded)
     def _superseded(self, event: Any, tracking: Tracking) -> None:
-        self._set_status(event, "superseded", superseded_by=event.by_request_id)
+        self._change(event, status="superseded", superseded_by=event.by_request_id)
 
     @process_event.register(events.RequestReviewOverdue)
     def _review_overdue(self, event: Any, tracking: Tracking) -> None:
-        self.conn.execute(update(footage_requests).where(_request(event)).values(overdue_at=event.at))
+        self._change(event, overdue_at=event.at)
 
     @process_event.register(events.RequestAccessTokenIssued)
     def _access_token_issued(self, event: Any, tracking: Tracking) -> None:
-        self.conn.execute(update(footage_requests).where(_request(event))
-                          .values(access_token_hash=event.token_sha256))
+        self._change(event, access_token_hash=event.token_sha256)
 
     @process_event.register(events.RequestDelivered)
     def _delivered(self, event: Any, tracking: Tracking) -> None:
-        self.conn.execute(update(footage_requests).where(_request(event))
-                          .values(delivered_at=event.at))
-
-    def _set_status(self, event: Any, status: str, **values: Any) -> None:
-        self.conn.execute(update(footage_requests).where(_request(event))
-                          .values(status=status, **values))
+        self._change(event, delivered_at=event.at)
 
 
 class HoldView(ViewProjection):
@@ -212,12 +216,16 @@ def grant_window(grant: dict[str, Any]) -> tuple[datetime, datetime]:
     return as_utc(datetime.fromisoformat(window["start"])), as_utc(datetime.fromisoformat(window["end"]))
 
 
-def request_public(row: RowMapping, personal: dict[str, Any] | None,
+Row = RowMapping | Mapping[str, Any]
+"""A ``footage_requests`` row, or the same fields from a request just recorded."""
+
+
+def request_public(row: Row, personal: dict[str, Any] | None,
                    live_tokens: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The v1 shape of a request, with its personal data as opened by the caller (or None)."""
     details = with_personal(json.loads(row["details"]), personal,
                             citizen=row["role"] == "citizen_portal")
-    grant = json.loads(row["grant"]) if row["grant"] else None
+    grant = json.loads(row["grant"]) if row["grant"] else None  # a fresh copy, free to extend
     if grant is not None:
         grant["status"] = "active" if row["status"] == "granted" else row["status"]
         if live_tokens is not None:

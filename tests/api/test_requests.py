@@ -3,7 +3,7 @@ from __future__ import annotations
 from broker.domain.roles import Role
 from broker.policy import pack_digest
 from tests.api.conftest import bearer
-from tests.api.helpers import add_cameras, court_request, crime_request
+from tests.api.helpers import add_cameras, court_request, crime_request, window
 from tests.api.test_auth import assert_problem
 from tests.conftest import SHELL
 
@@ -151,3 +151,21 @@ def test_holds_need_known_cameras_and_the_right_role(api, broker, keys):
     released = api.request("DELETE", f"/v1/holds/{placed['id']}", headers=officer).json()
     assert released["status"] == "released"
     assert_problem(api.request("DELETE", f"/v1/holds/{placed['id']}", headers=officer), 409)
+
+
+def test_the_answer_to_a_filing_is_what_a_later_read_gives(api, broker, keys):
+    """The answer is rendered from the recorded aggregate, not the read model: it must agree."""
+    add_cameras(broker)
+    police = bearer(keys[Role.POLICE])
+    for body in (crime_request(), crime_request(radius_m=5000),
+                 crime_request(mode="live", legal_basis="imminent_danger",
+                               window=window(start_hours_ago=0.5, end_hours_ago=-1))):
+        answered = api.post("/v1/requests", json=body, headers=police)
+        assert answered.status_code == 201, answered.text
+        read = api.get(f"/v1/requests/{answered.json()['id']}", headers=police).json()
+        first, later = answered.json(), read
+        if first["grant"] and first["grant"].get("live_tokens"):
+            # live tokens are issued per answer (a fresh 15 minutes each time)
+            first["grant"].pop("live_tokens")
+            later["grant"].pop("live_tokens")
+        assert first == later

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import func, select
 
 from broker.bootstrap import projections
 from broker.domain.camera import Camera, CameraSpec
-from broker.readmodel.camera_view import CameraView, cameras_near
+from broker.readmodel.camera_view import CameraView, cameras_near, sites_in_reach
 from broker.readmodel.projection import Projector, ReadModelView
 from broker.readmodel.tables import cameras
 from tests.conftest import SHELL
@@ -67,6 +68,20 @@ def test_relocation_moves_the_camera_in_the_index(broker):
     with broker.readmodel.reader.connect() as conn:
         assert cameras_near(conn, 36.35, 127.38, 200) == []
         assert len(cameras_near(conn, 37.5, 127.38, 200)) == 1
+
+
+def test_the_decision_probe_finds_what_the_listing_finds(broker):
+    """Filing uses a leaner probe than the camera listing; on both stores they must agree,
+    decommissioned cameras excluded."""
+    ids = [str(camera_id) for camera_id, _ in broker.cameras.upsert(SHELL, [spec(i) for i in range(8)])]
+    broker.cameras.decommission(SHELL, UUID(ids[3]), reason="removed")
+    with broker.readmodel.reader.connect() as conn:
+        listed = [(hit.distance_m, hit.row["id"]) for hit in cameras_near(conn, 36.3503, 127.38, 30)]
+        probed = [(site.distance_m, site.camera_id)
+                  for site in sites_in_reach(conn, 36.3503, 127.38, 30)]
+    assert probed == listed
+    assert ids[3] not in {camera_id for _, camera_id in probed}
+    assert len(probed) == 7
 
 
 def test_reimport_is_idempotent(broker):

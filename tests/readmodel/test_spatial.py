@@ -14,7 +14,7 @@ from broker.clock import FixedClock
 from broker.common.geo import haversine_m
 from broker.config import Settings
 from broker.domain.camera import CameraSpec
-from broker.readmodel.camera_view import cameras_near
+from broker.readmodel.camera_view import cameras_near, sites_in_reach
 from tests.conftest import SHELL
 
 lats = st.floats(min_value=-80, max_value=80, allow_nan=False)
@@ -64,6 +64,8 @@ def test_index_matches_brute_force(tmp_path_factory, data):
         )
         with broker.readmodel.reader.connect() as conn:
             hits = cameras_near(conn, qlat, qlon, radius)
+            sites = sites_in_reach(conn, qlat, qlon, radius)
         assert [(h.distance_m, h.row["id"]) for h in hits] == expected
+        assert [(site.distance_m, site.camera_id) for site in sites] == expected
     finally:
         broker.close()

@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -40,11 +41,30 @@ _AAD = struct.Struct(">4sI")
 _WRAP_MAGIC = b"FBK1"
 
 
+@dataclass(frozen=True, slots=True)
+class PendingKey:
+    """A data key generated and wrapped but not stored yet: ``insert_keys`` makes it durable,
+    before anything sealed with it is (group commit stores many in one transaction)."""
+
+    key_id: str
+    data_key: bytes = field(repr=False)
+    kek_version: int
+    wrapped: bytes = field(repr=False)
+
+
 class Keystore(Protocol):
     """Where data keys live; every implementation passes ``tests/vault/test_keystore.py``."""
 
     def create_key(self, key_id: str) -> bytes:
         """Generate, wrap and store a data key; returns it. KeyExistsError if the id is taken."""
+        ...
+
+    def prepare_key(self, key_id: str) -> PendingKey:
+        """Generate and wrap a data key for ``insert_keys``; nothing is stored yet."""
+        ...
+
+    def insert_keys(self, keys: Sequence[PendingKey]) -> None:
+        """Store all of them durably in one transaction, or none (KeyExistsError if one exists)."""
         ...
 
     def get_key(self, key_id: str) -> bytes:
@@ -81,6 +101,10 @@ class _WrappingKeystore:
 
     def __init__(self, keyring: KeyringSource) -> None:
         self._keyring = keyring
+
+    def prepare_key(self, key_id: str) -> PendingKey:
+        data_key, version, wrapped = self._new_wrapped(key_id)
+        return PendingKey(key_id, data_key, version, wrapped)
 
     def _new_wrapped(self, key_id: str) -> tuple[bytes, int, bytes]:
         _check_key_id(key_id)
@@ -140,6 +164,18 @@ class SQLiteKeystore(_WrappingKeystore):
         if cursor.rowcount != 1:
             raise KeyExistsError(f"data key {key_id!r} already exists")
         return data_key
+
+    def insert_keys(self, keys: Sequence[PendingKey]) -> None:
+        if not keys:
+            return
+        with self._lock:
+            try:
+                with self._transaction():
+                    self._conn.executemany(
+                        "INSERT INTO data_keys (key_id, kek_version, wrapped) VALUES (?, ?, ?)",
+                        [(key.key_id, key.kek_version, key.wrapped) for key in keys])
+            except sqlite3.IntegrityError:
+                raise KeyExistsError("a data key of this batch already exists") from None
 
     def get_key(self, key_id: str) -> bytes:
         with self._lock:
@@ -271,6 +307,19 @@ class PostgresKeystore(_WrappingKeystore):
         if cursor.rowcount != 1:
             raise KeyExistsError(f"data key {key_id!r} already exists")
         return data_key
+
+    def insert_keys(self, keys: Sequence[PendingKey]) -> None:
+        import psycopg
+
+        if not keys:
+            return
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO broker_data_keys (key_id, kek_version, wrapped) VALUES (%s, %s, %s)",
+                    [(key.key_id, key.kek_version, key.wrapped) for key in keys])
+        except psycopg.errors.UniqueViolation:
+            raise KeyExistsError("a data key of this batch already exists") from None
 
     def get_key(self, key_id: str) -> bytes:
         with self._pool.connection() as conn:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from broker.adapters.vault.errors import KeyShreddedError
-from broker.adapters.vault.keystore import Keystore
+from broker.adapters.vault.keystore import Keystore, PendingKey
 from broker.adapters.vault.sealing import Sealer
 
 PERSONAL_CONTEXT = "FootageRequest.personal"
@@ -35,6 +35,15 @@ class PersonalData:
             self._keystore.create_key(key_id)
         plaintext = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
         return base64.b64encode(self._sealer.seal(key_id, plaintext, context.encode())).decode()
+
+    def seal_new(self, key_id: str, document: dict[str, Any],
+                 context: str) -> tuple[str, PendingKey]:
+        """Seal under a fresh subject key that is not stored yet: the caller stores the key
+        (``Keystore.insert_keys``) before anything holding the seal becomes durable."""
+        pending = self._keystore.prepare_key(key_id)
+        plaintext = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
+        sealed = Sealer.seal_with(pending.data_key, key_id, plaintext, context.encode())
+        return base64.b64encode(sealed).decode(), pending
 
     def open(self, key_id: str, sealed: str, context: str) -> dict[str, Any] | None:
         """The document, or None once the subject's key has been shredded."""

@@ -35,6 +35,12 @@ class Sealer:
         aead = AESGCM(self._keystore.get_key(key_id))
         return SEAL_MAGIC + nonce + aead.encrypt(nonce, plaintext, _aad(key_id, context))
 
+    @staticmethod
+    def seal_with(data_key: bytes, key_id: str, plaintext: bytes, context: bytes = b"") -> bytes:
+        """``seal`` with a key in hand (a ``PendingKey`` not yet stored): no keystore read."""
+        nonce = os.urandom(_NONCE_SIZE)
+        return SEAL_MAGIC + nonce + AESGCM(data_key).encrypt(nonce, plaintext, _aad(key_id, context))
+
     def open_sealed(self, key_id: str, blob: bytes, context: bytes = b"") -> bytes:
         """The plaintext; KeyShreddedError once the subject's key is shredded."""
         if blob[: len(SEAL_MAGIC)] != SEAL_MAGIC or len(blob) < _MIN_SIZE:

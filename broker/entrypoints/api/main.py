@@ -34,7 +34,7 @@ from broker.entrypoints.api.routers import (
     reviews,
 )
 
-FOLLOW_SECONDS = 1.0
+FOLLOW_RETRY_SECONDS = 1.0
 logger = logging.getLogger("broker.entrypoints.api")
 
 DESCRIPTION = """\
@@ -89,17 +89,19 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
 
 
 @contextmanager
-def follow_log(broker: Broker, every_seconds: float = FOLLOW_SECONDS) -> Iterator[None]:
-    """Keep the read model near the log while serving: events another process recorded but
-    never projected (it crashed in between) are seen within a second, not at the next write."""
+def follow_log(broker: Broker) -> Iterator[None]:
+    """Project behind the writes while serving, so answers never wait for the read model and
+    queries rarely do; events another process recorded (or recorded and never projected: it
+    crashed in between) are seen within a second."""
     stop = threading.Event()
 
     def follow() -> None:
-        while not stop.wait(every_seconds):
+        while not stop.is_set():
             try:
-                broker.ctx.consistency.latest()
+                broker.ctx.consistency.follow(stop)
             except Exception:
                 logger.exception("following the event log failed; retrying")
+                stop.wait(FOLLOW_RETRY_SECONDS)
 
     thread = threading.Thread(target=follow, name="follow-log", daemon=True)
     thread.start()
@@ -107,6 +109,7 @@ def follow_log(broker: Broker, every_seconds: float = FOLLOW_SECONDS) -> Iterato
         yield
     finally:
         stop.set()
+        broker.ctx.consistency.wake()
         thread.join()
 
 

@@ -44,7 +44,7 @@ def serve(
     import uvicorn
 
     from broker.entrypoints.api.metrics import MULTIPROCESS_ENV
-    from broker.entrypoints.api.protocol import ProblemH11Protocol
+    from broker.entrypoints.api.protocol import event_loop, http_protocol
 
     config = settings()
     # Build once in the parent so that migrations and configuration errors surface here.
@@ -62,7 +62,8 @@ def serve(
         port=port or config.port,
         workers=workers,
         proxy_headers=False,
-        http=ProblemH11Protocol,
+        http=http_protocol(),
+        loop=event_loop(),
         log_config=log_config(),
         log_level="info",
         access_log=False,  # request lines carry query strings (incident locations): not logged
