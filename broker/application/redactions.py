@@ -170,6 +170,30 @@ class Redactions(UseCases):
         return self.view(actor, request_id, after=position)
 
     @allowed(Role.PRIVACY_OFFICER)
+    def boxes(self, actor: Actor, request_id: UUID, clip_id: UUID, frame: int) -> dict[str, Any]:
+        """The draft of one clip: every track (its kind and frames), and the boxes applied to
+        one frame (kept tracks marked, manual boxes included), in the clip's pixels."""
+        redaction = self.ctx.app.load(redaction_id_for(request_id), Redaction, "redaction")
+        draft = self._draft(redaction, str(clip_id))
+        if not 0 <= frame < draft.frames:
+            raise InvalidInput(f"frame must lie in 0..{draft.frames - 1}")
+        corrections = corrections_of(redaction, str(clip_id))
+        tracks = draft.tracks()
+        return {
+            "clip_id": str(clip_id), "frame": frame, "frames": draft.frames,
+            "width": draft.width, "height": draft.height, "detector": draft.detector["face"]["name"],
+            "tracks": [{"id": track, "kind": kind, "first_frame": first, "last_frame": last,
+                        "kept": track in corrections.keep}
+                       for track, (first, last, kind) in sorted(tracks.spans.items(),
+                                                                key=lambda item: (item[1][0], item[0]))],
+            "boxes": [{"track": b.track, "kind": b.kind, "x": round(b.x, 1), "y": round(b.y, 1),
+                       "w": round(b.w, 1), "h": round(b.h, 1), "kept": b.track in corrections.keep}
+                      for b in tracks.at(frame)]
+                     + [{"track": m.id, "kind": "manual", "x": m.x, "y": m.y, "w": m.w, "h": m.h,
+                         "kept": False} for m in corrections.manual if m.from_frame <= frame <= m.to_frame],
+        }
+
+    @allowed(Role.PRIVACY_OFFICER)
     def preview(self, actor: Actor, request_id: UUID, clip_id: UUID, frame: int) -> bytes:
         """One frame of the draft at low resolution, every box drawn with its track id (JPEG)."""
         redaction = self.ctx.app.load(redaction_id_for(request_id), Redaction, "redaction")

@@ -57,10 +57,13 @@ def test_approved_request_yields_a_reviewed_playable_masked_copy(api, broker, ke
     assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
     assert preview.content[:2] == b"\xff\xd8"
 
+    boxes = api.get(f"/v1/redactions/{filed.request_id}/clips/{filed.clip_id}/boxes",
+                    params={"frame": 12}, headers=filed.officer).json()
+    assert boxes["frames"] == 30 and {b["kind"] for b in boxes["boxes"]} >= {"face", "plate"}
+    assert {t["kind"] for t in boxes["tracks"]} >= {"face", "plate"}
+
     # Keeping a face visible is for own-image requests only; manual boxes are for any.
-    redaction = broker.redactions._draft(broker.app.load(UUID(draft["id"]), _redaction_class(), "r"),
-                                         filed.clip_id)
-    face_track = next(t for t, (_, _, kind) in redaction.tracks().spans.items() if kind == "face")
+    face_track = next(t["id"] for t in boxes["tracks"] if t["kind"] == "face")
     assert_problem(api.post(f"/v1/redactions/{filed.request_id}/corrections", headers=filed.officer,
                             json={"clip_id": filed.clip_id, "keep": [face_track]}), 409)
     manual = {"x": 600, "y": 300, "w": 80, "h": 60, "from_frame": 0, "to_frame": 29}
@@ -140,31 +143,23 @@ def test_approved_request_yields_a_reviewed_playable_masked_copy(api, broker, ke
     assert "limit" in gone["detail"]
 
 
-def _redaction_class():
-    from broker.domain.redaction import Redaction
-
-    return Redaction
-
-
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_own_image_requester_can_be_kept_visible(api, broker, keys, models, street_clip, tmp_path):
     filed = file_and_grant(api, broker, keys, street_clip, reason="own_image")
     broker.redactions.run()
     draft = api.get(f"/v1/redactions/{filed.request_id}", headers=filed.officer).json()
     assert draft["own_image"] is True
-    from broker.domain.redaction import Redaction
-
-    tracks = broker.redactions._draft(broker.app.load(UUID(draft["id"]), Redaction, "r"),
-                                      filed.clip_id).tracks()
+    at0 = api.get(f"/v1/redactions/{filed.request_id}/clips/{filed.clip_id}/boxes",
+                  headers=filed.officer).json()["boxes"]
     # The requester is the person with the 96 px face: the track that covers it in frame 0.
     requester = street_clip.truth[0].faces[0]["box"]
-    mine = max((b for b in tracks.at(0) if b.kind == "face"),
-               key=lambda b: scene.intersection(requester, (b.x, b.y, b.w, b.h)))
+    mine = max((b for b in at0 if b["kind"] == "face"),
+               key=lambda b: scene.intersection(requester, (b["x"], b["y"], b["w"], b["h"])))
     assert_problem(api.post(f"/v1/redactions/{filed.request_id}/corrections", headers=filed.officer,
                             json={"clip_id": filed.clip_id, "keep": ["face-999"]}), 422)
     kept = api.post(f"/v1/redactions/{filed.request_id}/corrections", headers=filed.officer,
-                    json={"clip_id": filed.clip_id, "keep": [mine.track], "note": "the requester"})
-    assert kept.json()["corrections"]["keep"] == {filed.clip_id: [mine.track]}
+                    json={"clip_id": filed.clip_id, "keep": [mine["track"]], "note": "the requester"})
+    assert kept.json()["corrections"]["keep"] == {filed.clip_id: [mine["track"]]}
     api.post(f"/v1/redactions/{filed.request_id}/approval", headers=filed.officer, json={"note": "ok"})
     broker.redactions.run()
     content = api.get(f"/v1/citizen-requests/{filed.request_id}/delivery", headers=filed.own).content

@@ -14,6 +14,7 @@ from broker.entrypoints.api.operations import operation
 from broker.entrypoints.api.schemas.redactions import (
     ApprovalCreate,
     CorrectionCreate,
+    DraftFrame,
     OverlayZonesPublic,
     OverlayZonesPut,
     RedactionPage,
@@ -56,6 +57,14 @@ def correct(request_id: UUID, body: CorrectionCreate, broker: BrokerDep, actor: 
                          404, 409, 422))
 def approve(request_id: UUID, body: ApprovalCreate, broker: BrokerDep, actor: ActorDep) -> Any:
     return broker.redactions.approve(actor, request_id, body.note)
+
+
+@router.get("/redactions/{request_id}/clips/{clip_id}/boxes", response_model=DraftFrame,
+            **operation(Redactions.boxes, "A draft's tracks, and the boxes masked in one frame",
+                        404, 409, 410, 422))
+def boxes(request_id: UUID, clip_id: UUID, broker: BrokerDep, actor: ActorDep,
+          frame: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Any:
+    return broker.redactions.boxes(actor, request_id, clip_id, frame)
 
 
 @router.get("/redactions/{request_id}/clips/{clip_id}/preview", response_class=Response,

@@ -143,3 +143,32 @@ class RedactionPublic(Public):
 class RedactionPage(Public):
     items: list[RedactionPublic]
     next_cursor: str | None
+
+
+class DraftTrack(Public):
+    id: str
+    kind: Literal["face", "plate", "person"]
+    first_frame: int
+    last_frame: int
+    kept: bool
+
+
+class DraftBox(Public):
+    track: str = Field(description="the track id, or the manual box's id")
+    kind: Literal["face", "plate", "person", "manual"]
+    x: float
+    y: float
+    w: float
+    h: float
+    kept: bool = Field(description="left visible by the reviewer (own-image requests)")
+
+
+class DraftFrame(Public):
+    clip_id: str
+    frame: int
+    frames: int
+    width: int
+    height: int
+    detector: str
+    tracks: list[DraftTrack]
+    boxes: list[DraftBox] = Field(description="what is masked in this frame")
