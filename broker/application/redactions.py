@@ -31,6 +31,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import RowMapping
 
 from broker.adapters import evidence
+from broker.adapters.redaction import masks
 from broker.adapters.redaction.detectors import Zone
 from broker.adapters.redaction.engine import (
     Checkpoint,
@@ -372,7 +373,7 @@ class Redactions(UseCases):
                     "video": {"codec": "h264", "container": "mp4", "pixel_format": "yuv420p",
                               "faststart": True, "width": draft.width, "height": draft.height,
                               "fps": str(draft.fps), "frames": report.frames},
-                    "masking": {"masked": True, "method": "pixelate+gaussian",
+                    "masking": {"masked": True, "method": masks.METHOD,
                                 "frames_masked": report.frames_masked, "boxes": report.boxes,
                                 "tracks": draft.counts(), "kept_tracks": sorted(corrections.keep),
                                 "manual_boxes": len(corrections.manual),

@@ -1,4 +1,4 @@
-"""A citizen's insurance request: filed, reviewed, delivered with other people's faces blurred."""
+"""A citizen's insurance request: filed, reviewed, then masked by the redaction workflow."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.api.conftest import bearer
 from tests.api.helpers import INCIDENT, add_cameras
 from tests.api.test_auth import assert_problem
 from tests.conftest import SHELL, T0
-from tests.masking.scene import astronaut_frames, write_video
+from tests.support.videos import tiny_video
 
 
 def citizen_body(**overrides):
@@ -36,15 +36,13 @@ def citizen_body(**overrides):
 
 
 @pytest.fixture
-def footage(broker, tmp_path):
-    """A real video clip in scope, with a face in every frame."""
+def footage(broker):
+    """A real (tiny, twelve-frame) H.264 clip in scope; tests/redaction/ mask real scenes."""
     camera = add_cameras(broker, count=1)[0]
-    frames = astronaut_frames(12)
-    source = tmp_path / "source.mp4"
-    write_video(source, [frame for frame, _ in frames])
     clip, _ = broker.clips.ingest(SHELL, camera_id=UUID(camera), start=T0 - timedelta(minutes=35),
-                                     end=T0 - timedelta(minutes=34), chunks=[source.read_bytes()])
-    return {"camera": camera, "clip": clip["id"], "source": source, "frames": frames}
+                                  end=T0 - timedelta(minutes=34),
+                                  chunks=[tiny_video(frames=12, side=64)])
+    return {"camera": camera, "clip": clip["id"]}
 
 
 def second_officer(broker):

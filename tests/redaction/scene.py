@@ -353,3 +353,13 @@ def found(truth: Rect, boxes: list[Rect]) -> bool:
         if (union and inter / union >= 0.3) or (inter >= 0.6 * area and b[2] * b[3] <= 4 * area):
             return True
     return False
+
+
+def mad(a: Image, b: Image) -> float:
+    """Mean absolute difference, in grey levels."""
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def sharpness(image: Image) -> float:
+    """Laplacian variance: edge energy, which a face has and a masked patch does not."""
+    return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())

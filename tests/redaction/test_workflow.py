@@ -14,9 +14,9 @@ from broker.adapters.video import is_faststart, probe, read_frames
 from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.test_auth import assert_problem
-from tests.masking.scene import mad, sharpness
 from tests.redaction import scene
 from tests.redaction.conftest import delivered_video, file_and_grant
+from tests.redaction.scene import mad, sharpness
 
 
 def audit_types(api, officer, request_id):

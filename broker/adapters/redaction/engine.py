@@ -31,8 +31,6 @@ import av
 import cv2
 import numpy as np
 
-from broker.adapters.masking.blur import DEFAULT_CELLS, DEFAULT_PADDING
-from broker.adapters.masking.detect import Region
 from broker.adapters.redaction.detectors import (
     Box,
     FaceDetector,
@@ -42,6 +40,7 @@ from broker.adapters.redaction.detectors import (
     Zone,
     Zones,
 )
+from broker.adapters.redaction.masks import Region, obscure
 from broker.adapters.redaction.models import ModelFiles
 from broker.adapters.redaction.tracking import TrackBox, Tracks, merge, track
 from broker.adapters.video import DEFAULT_LIMITS, H264Writer, Limits, VideoReader, VideoWriteError
@@ -430,27 +429,6 @@ class _Worker:
                 self._results.put((self._kind, index, self._detector(image)))
             except Exception as exc:  # reported to the pass, which fails with it
                 self._results.put((self._kind, index, exc))
-
-
-def obscure(frame: Image, regions: Sequence[Region], padding: float = DEFAULT_PADDING,
-            cells: int = DEFAULT_CELLS) -> Image:
-    """A copy of ``frame`` with each region (grown by ``padding``) reduced to about ``cells``
-    blocks along its longer side, then scaled back up bilinearly. As irreversible as
-    pixelation (only the coarse grid is left), with no block edges to read, and cheap: a
-    Gaussian blur sized to the region cost 40 % of the render pass's time on busy frames."""
-    out = frame.copy()
-    height, width = frame.shape[:2]
-    for region in regions:
-        box = region.padded(padding, width, height)
-        if box is None:
-            continue
-        x0, y0, x1, y1 = box
-        w, h = x1 - x0, y1 - y0
-        block = max(1, -(-max(h, w) // cells))
-        grid = (max(1, round(w / block)), max(1, round(h / block)))
-        small = cv2.resize(out[y0:y1, x0:x1], grid, interpolation=cv2.INTER_AREA)
-        out[y0:y1, x0:x1] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    return out
 
 
 def _centre_in(box: TrackBox, zones: Sequence[tuple[float, float, float, float]]) -> bool:
