@@ -30,8 +30,9 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-MODELS_DIR = Path(__file__).resolve().parent.parent / ".models"
-"""Where ``make models`` prepares the detector models (``broker models fetch``)."""
+MODELS_DIR = Path(os.environ.get("BROKER_MODELS_DIR") or Path(__file__).resolve().parent.parent / ".models")
+"""Where ``make models`` prepared the detector models (``broker models fetch``): the same
+``BROKER_MODELS_DIR`` it honours, by default ``.models`` in the checkout."""
 SHELL = Actor.shell()
 """The operator at the broker's own shell, as the CLI acts."""
 
