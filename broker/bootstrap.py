@@ -39,6 +39,7 @@ from broker.application.holds import Holds
 from broker.application.oversight import Oversight
 from broker.application.policies import Policies
 from broker.application.recorder import Recorder
+from broker.application.redactions import Redactions
 from broker.application.requests import Requests
 from broker.application.reviews import Reviews
 from broker.application.sweeps import Sweeps
@@ -53,6 +54,7 @@ from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.ledger_view import LedgerView
 from broker.readmodel.migrate import upgrade_to_head
 from broker.readmodel.projection import Projector, ReadModelView, ViewProjection
+from broker.readmodel.redaction_view import RedactionView
 from broker.readmodel.request_view import HoldView, RequestView
 
 
@@ -72,6 +74,7 @@ class Broker:
     grants: Grants
     reviews: Reviews
     citizens: Citizens
+    redactions: Redactions
     oversight: Oversight
     policies: Policies
     sweeps: Sweeps
@@ -116,7 +119,7 @@ def projections(view: ReadModelView) -> list[ViewProjection]:
     """Every view of the read model, in the order each event reaches them; the audit trail
     last, so that its lookups (a clip's camera, a client's role) see this event's rows."""
     return [CameraView(view), ClientView(view), ClipView(view), RequestView(view),
-            HoldView(view), LedgerView(view), AuditTrail(view)]
+            HoldView(view), LedgerView(view), RedactionView(view), AuditTrail(view)]
 
 
 def open_keystore(settings: Settings) -> Keystore:
@@ -172,13 +175,17 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                   signing_key=signing_key, scratch_dir=settings.data_dir / "scratch",
                   max_clip_bytes=settings.max_clip_bytes,
                   orphan_age=timedelta(seconds=settings.upload_max_duration_s),
-                  checkpoint_archives=archives, leaf_log=LeafLogFile(settings.leaf_log_path))
+                  checkpoint_archives=archives, leaf_log=LeafLogFile(settings.leaf_log_path),
+                  models_dir=settings.models_dir,
+                  delivery_max_downloads=settings.delivery_max_downloads,
+                  delivery_days=settings.delivery_days,
+                  redaction_checkpoint_frames=settings.redaction_checkpoint_frames)
     cameras, clients, clips = Cameras(ctx), Clients(ctx), Clips(ctx)
     broker = Broker(
         settings=settings, ctx=ctx, projector=projector, cameras=cameras, clients=clients,
         clips=clips, recorder=Recorder(ctx, clips), requests=Requests(ctx), holds=Holds(ctx),
-        grants=Grants(ctx),
-        reviews=Reviews(ctx), citizens=Citizens(ctx), oversight=Oversight(ctx),
+        grants=Grants(ctx), reviews=Reviews(ctx), citizens=Citizens(ctx),
+        redactions=Redactions(ctx), oversight=Oversight(ctx),
         policies=Policies(ctx), sweeps=Sweeps(ctx),
         demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),
     )

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     """No upload runs longer; so what a writer left older than this is certainly orphaned."""
     max_concurrent_uploads: int = Field(default=4, ge=1, le=256)
     """Uploads stream in threads of their own, this many at a time; others wait for a slot."""
+    models_dir: Path = Path(".models")
+    """The detector models ``broker models fetch`` prepared; masking is refused without them."""
+    delivery_max_downloads: int = Field(default=5, ge=1, le=100)
+    """How often a citizen may download the masked copy of one request."""
+    delivery_days: float = Field(default=14, gt=0, le=365)
+    """How long a rendered masked copy may be downloaded (never past the grant's expiry)."""
+    redaction_checkpoint_frames: int = Field(default=150, ge=1, le=100_000)
+    """The redaction job records how far it got every this many frames (a restart resumes there)."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     scheduler_enabled: bool = True

@@ -22,6 +22,7 @@ from broker.domain.roles import Role
 from broker.entrypoints.api.main import create_app
 from tests.support import postgres
 from tests.support.openapi import DocumentedStatuses
+from tests.support.videos import tiny_video
 
 # CI explores the same examples on every run: a red build is then reproducible, never luck.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -29,6 +30,9 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+MODELS_DIR = Path(os.environ.get("BROKER_MODELS_DIR") or Path(__file__).resolve().parent.parent / ".models")
+"""Where ``make models`` prepared the detector models (``broker models fetch``): the same
+``BROKER_MODELS_DIR`` it honours, by default ``.models`` in the checkout."""
 SHELL = Actor.shell()
 """The operator at the broker's own shell, as the CLI acts."""
 
@@ -56,7 +60,8 @@ def postgres_database(
 
 def postgres_settings(tmp_path: Path, keys_dir: Path, server: postgres.PostgresServer,
                       dbname: str) -> Settings:
-    return Settings(data_dir=tmp_path / "var", keys_dir=keys_dir, event_store="postgres",
+    return Settings(data_dir=tmp_path / "var", keys_dir=keys_dir, models_dir=MODELS_DIR,
+                    event_store="postgres",
                     postgres_host=server.host, postgres_port=server.port,
                     postgres_user=server.user, postgres_dbname=dbname)
 
@@ -103,12 +108,27 @@ def broker(request: pytest.FixtureRequest, store: str, tmp_path: Path, keys_dir:
         server, dbname = request.getfixturevalue("postgres_database")
         settings = postgres_settings(tmp_path, keys_dir, server, dbname)
     else:
-        settings = Settings(data_dir=tmp_path / "var", keys_dir=keys_dir)
+        settings = Settings(data_dir=tmp_path / "var", keys_dir=keys_dir, models_dir=MODELS_DIR)
     instance = build(settings, clock)
     try:
         yield instance
     finally:
         instance.close()
+
+
+@pytest.fixture(scope="session")
+def models() -> Path:
+    """The prepared detector models; skipped without them, unless BROKER_TEST_REQUIRE_MODELS=1
+    (CI), where their absence fails."""
+    from broker.adapters.redaction.models import ModelsMissing, locate
+
+    try:
+        locate(MODELS_DIR)
+    except ModelsMissing as exc:
+        if os.environ.get("BROKER_TEST_REQUIRE_MODELS") == "1":
+            pytest.fail(f"the detector models are required here: {exc.detail}")
+        pytest.skip(f"no detector models: {exc.detail}")
+    return MODELS_DIR
 
 
 # The real ASGI app over that broker, and one API key per role. ---------------------------------
@@ -144,8 +164,10 @@ def actor(role: Role, client_id: str | None = None, agency: str | None = None) -
 
 
 def ingest_clip(broker: Broker, camera_id: Any, start: datetime, end: datetime,
-                body: bytes = b"footage", idempotency_key: str | None = None) -> Clip:
-    """Ingest through the application; the ``Clip`` aggregate (it knows its key and blob)."""
+                body: bytes | None = None, idempotency_key: str | None = None) -> Clip:
+    """Ingest through the application; the ``Clip`` aggregate (it knows its key and blob).
+    Every ingest is probed, so the body is a real video (by default a tiny one)."""
+    body = tiny_video() if body is None else body
     view, _ = broker.clips.ingest(SHELL, camera_id=camera_id, start=start, end=end, chunks=[body],
                                   idempotency_key=idempotency_key)
     return broker.app.load(UUID(view["id"]), Clip, "clip")

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from broker.domain.clip import Clip
 from broker.entrypoints.cli import cli
+from tests.support.videos import padded
 
 runner = CliRunner()
 
@@ -111,7 +112,7 @@ def test_ingest_and_rotate_keep_the_clip_readable(env, tmp_path):
         camera_id = cameras_near(conn, 36.3504, 127.3845, 10)[0].row["id"]
     broker.close()
     clip_file = tmp_path / "clip.mp4"
-    clip_file.write_bytes(b"\x00\x01video" * 100_000)
+    clip_file.write_bytes(padded(1_100_000))  # a real video (every ingest is probed), ~1 MB
     output = invoke("ingest", str(clip_file), "--camera", camera_id,
                     "--start", "2026-01-01T00:00:00+09:00", "--end", "2026-01-01T00:01:00+09:00")
     clip_id = output.split("clip ")[1].split(":")[0]

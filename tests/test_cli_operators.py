@@ -15,6 +15,7 @@ from rich.console import Console
 from broker import __version__
 from broker.entrypoints.cli import common, run
 from tests.support.cctv_files import register
+from tests.support.videos import tiny_video
 
 
 @pytest.fixture
@@ -128,16 +129,16 @@ def test_ingest_by_key_and_from_a_watched_folder(env, capsys) -> None:
                                     "M-1,서구청,둔산로 1,1,36.355,127.3837\n").encode("cp949"))
     broker(capsys, "cameras", "import", str(env / "cctv.csv"))
     clip = env / "clip.mp4"
-    clip.write_bytes(b"\x00video" * 1000)
+    clip.write_bytes(tiny_video())
     stdout, _ = broker(capsys, "ingest", str(clip), "--camera", "mn-M-1#1",
                        "--start", "2026-01-01T00:00:00+09:00", "--end", "2026-01-01T00:01:00+09:00")
-    assert stdout.startswith("clip ") and "6000 bytes" in stdout
+    assert stdout.startswith("clip ") and f"{len(tiny_video())} bytes" in stdout
 
     export = env / "export"
     for minute in ("00", "01"):
         segment = export / "M-1" / "2026-01-02" / "09" / f"{minute}.00.mp4"
         segment.parent.mkdir(parents=True, exist_ok=True)
-        segment.write_bytes(minute.encode() * 500)
+        segment.write_bytes(tiny_video(int(minute) + 1))
         os.utime(segment, (time.time() - 60, time.time() - 60))
     (export / "UNKNOWN" / "2026-01-02" / "09").mkdir(parents=True)
     stray = export / "UNKNOWN" / "2026-01-02" / "09" / "00.00.mp4"

@@ -7,32 +7,27 @@ another's request even through the same portal. ``own_request`` is that rule, on
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Connection, RowMapping
 
-from broker.adapters.delivery import MaskedDelivery
-from broker.adapters.evidence import canonical, signature_document
-from broker.adapters.masking import Detector
-from broker.adapters.vault.kek import export_public_key
 from broker.adapters.vault.keystore import PendingKey
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.application.filing import FieldLocations, judged_request, preview, require_complete
-from broker.application.grants import in_scope
+from broker.application.redactions import Redactions, citizen_delivery
 from broker.application.requests import DRY_RUNS, RequestDraft
 from broker.common.times import rfc3339
 from broker.domain import apikeys
 from broker.domain.errors import DomainConflict
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
-from broker.errors import Forbidden, InvalidInput, NotFound
+from broker.errors import Forbidden, NotFound
 from broker.policy import EvaluationRequest, PolicyPack
 from broker.readmodel import request_view
 
@@ -96,6 +91,9 @@ class CitizenDraft:
 @dataclass(frozen=True)
 class Delivery:
     delivery_id: str
+    sha256: str
+    size: int
+    download: int
     body: Iterator[bytes]
 
 
@@ -135,7 +133,9 @@ class Citizens(UseCases):
                *also: FootageRequest) -> dict[str, Any]:
         token = apikeys.new_secret()
         footage_request.issue_access_token(apikeys.hash_secret(token), at=self.ctx.clock.now())
-        position = self.ctx.app.record(footage_request, *also, keys=[key])
+        redaction = Redactions(self.ctx).start_for(footage_request, actor.client_id)
+        position = self.ctx.app.record(footage_request, *also, *([redaction] if redaction else []),
+                                       keys=[key])
         view = self.follow(actor, footage_request.id, token, after=position)
         view["access_token"] = token
         return view
@@ -143,8 +143,10 @@ class Citizens(UseCases):
     @allowed(Role.CITIZEN_PORTAL)
     def follow(self, actor: Actor, request_id: UUID, token: str,
                after: int | None = None) -> dict[str, Any]:
-        row = self.look_up(lambda conn: own_request(conn, request_id, actor, token), after)
-        return self._citizen_view(row)
+        def view(conn: Connection) -> dict[str, Any]:
+            return self._citizen_view(own_request(conn, request_id, actor, token), conn)
+
+        return self.look_up(view, after)
 
     @allowed(Role.CITIZEN_PORTAL)
     def withdraw(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
@@ -155,60 +157,27 @@ class Citizens(UseCases):
 
     @allowed(Role.CITIZEN_PORTAL)
     def deliver(self, actor: Actor, request_id: UUID, token: str) -> Delivery:
-        """The approved footage with third parties masked, as a signed zip; refused if masking fails."""
+        """The approved masked copy, as a signed zip of browser-playable MP4s: rendered once after
+        a privacy officer signed the redaction off, the same bytes on every download; each
+        download is recorded first, and they are limited in number and time. 409 while it is
+        being prepared or reviewed, 410 once expired, used up or destroyed."""
         with self.read() as conn:
             row = own_request(conn, request_id, actor, token)
         if row["status"] != "granted":
             raise Forbidden(f"nothing to deliver: the request is {row['status']}")
         footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
         try:
-            grant = footage_request.require_usable_grant(self.ctx.clock.now())
+            footage_request.require_usable_grant(self.ctx.clock.now())
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None
-        with self.read() as conn:
-            clips = [c for c in in_scope(conn, grant) if c["status"] == "available"]
-        if not clips:
-            raise InvalidInput("no footage is available in the approved scope")
-        package = MaskedDelivery(self.ctx.scratch_dir)
-        try:
-            detector = Detector()
-            for clip in clips:
-                plaintext = self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"],
-                                                clip["size"])
-                package.add({"id": clip["id"], "camera_id": clip["camera_id"],
-                             "start": rfc3339(clip["start"]), "end": rfc3339(clip["end"]),
-                             "sha256": clip["sha256"]}, plaintext, detector)
-            delivery_id = str(uuid4())
-            decision = json.loads(row["decision"])
-            manifest = canonical({
-                "format": "footage-broker-delivery/1",
-                "delivery_id": delivery_id,
-                "created_at": rfc3339(self.ctx.clock.now()),
-                "request_id": row["id"],
-                "grant_id": grant["id"],
-                "masked": True,
-                "legal_basis": {"id": decision["legal_basis"], "citation": decision["citation"]},
-                "restrictions": grant["restrictions"],
-                "clips": package.manifest_clips(),
-                "signing_key_id": export_public_key(self.ctx.signing_key).key_id,
-            })
-            digest = hashlib.sha256(manifest).hexdigest()
-            clip_ids = [c["id"] for c in clips]
-            try:
-                self.ctx.app.change(request_id, FootageRequest, "request", lambda r: r.record_delivery(
-                    delivery_id, clip_ids, digest, True, actor.client_id, at=self.ctx.clock.now()))
-            except DomainConflict as exc:
-                raise Forbidden(exc.detail) from None
-        except BaseException:
-            package.close()
-            raise
-        signature = signature_document(manifest, self.ctx.signing_key)
-        return Delivery(delivery_id=delivery_id, body=package.stream(manifest, signature))
+        artifact = Redactions(self.ctx).download(actor, request_id)
+        return Delivery(delivery_id=artifact.delivery_id, sha256=artifact.sha256, size=artifact.size,
+                        download=artifact.download, body=artifact.body)
 
     def _reason(self, basis_id: str) -> str:
         return _basis_reason(self.ctx.policy, basis_id)
 
-    def _citizen_view(self, row: RowMapping) -> dict[str, Any]:
+    def _citizen_view(self, row: RowMapping, conn: Any) -> dict[str, Any]:
         """What the data subject may see: status, deadline, reasons for a denial, how to appeal."""
         decision = json.loads(row["decision"]) if row["decision"] else {}
         review = decision.get("review") or {}
@@ -231,8 +200,8 @@ class Citizens(UseCases):
             view["appeal"] = APPEAL.get(self.ctx.policy.jurisdiction.upper()[:2], APPEAL["KR"])
         if status == "granted" and row["grant"]:
             grant = json.loads(row["grant"])
-            view["delivery"] = {"url": f"/v1/citizen-requests/{row['id']}/delivery",
-                                "available_until": grant["expires_at"], "masked": True}
+            view["delivery"] = citizen_delivery(conn, row["id"], f"/v1/citizen-requests/{row['id']}/delivery",
+                                                grant["expires_at"])
         return view
 
 

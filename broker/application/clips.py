@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from uuid import UUID, uuid4
 
+from broker.adapters.video import VideoInfo, probe
+from broker.adapters.video.errors import VideoError
 from broker.application.actors import Actor, allowed
 from broker.application.cameras import resolve_camera
 from broker.application.context import UseCases
@@ -27,6 +33,19 @@ def _sha256_of(chunks: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
+def _tee(chunks: Iterable[bytes], copy: IO[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        copy.write(chunk)
+        yield chunk
+
+
+def video_facts(info: VideoInfo) -> dict[str, Any]:
+    """The probe as the Ingested event records it (fps as an exact fraction "num/den")."""
+    return {"container": info.container, "codec": info.codec, "profile": info.profile,
+            "width": info.width, "height": info.height, "fps": f"{info.fps.numerator}/{info.fps.denominator}",
+            "frames": info.frames, "duration": round(info.duration, 6), "pixel_format": info.pixel_format}
+
+
 class Clips(UseCases):
     @allowed(Role.OPERATOR)
     def ingest(self, actor: Actor, *, camera_id: UUID | None = None, camera_ref: str | None = None,
@@ -36,7 +55,10 @@ class Clips(UseCases):
         """Encrypt a clip into the vault and record ``Clip.Ingested``; (clip, replayed).
 
         The camera is ``camera_id``, or ``camera_ref``: an id, a key or a 관리번호 as operators
-        know it. Everything is checked before the first byte is read. A retry with the same
+        know it. Everything is checked before the first byte is read. While the body is
+        encrypted into the vault a private copy goes to the scratch area, and is probed
+        (container, codec, size, fps, frame count, duration): a body that does not decode as
+        video is a 422, and its ciphertext and key are destroyed. A retry with the same
         Idempotency-Key returns the clip that landed, without storing the body again. If the
         event cannot be recorded, the stored ciphertext and its key are destroyed.
         """
@@ -64,10 +86,21 @@ class Clips(UseCases):
                 return self._replayed(landed, camera_id, start, end, _sha256_of(chunks))
         else:
             clip_id = uuid4()
-        stored = self.ctx.vault.store(str(clip_id), chunks, limit)
+        with self._scratch_copy() as (copy, path):
+            stored = self.ctx.vault.store(str(clip_id), _tee(chunks, copy), limit)
+            copy.close()
+            try:
+                info = probe(path)
+            except VideoError as exc:
+                self.ctx.vault.destroy(stored.key_id, stored.blob_id)
+                detail = exc.detail.replace(str(path), "the body")
+                raise type(exc)(f"the clip is not usable video, nothing was stored: {detail}") from None
+            except BaseException:
+                self.ctx.vault.destroy(stored.key_id, stored.blob_id)
+                raise
         clip = Clip(id=clip_id, camera_id=str(camera_id), start=start, end=end, size=stored.size,
                     sha256=stored.sha256, key_id=stored.key_id, blob_id=stored.blob_id,
-                    ingested_by=actor.client_id, at=self.ctx.clock.now())
+                    ingested_by=actor.client_id, at=self.ctx.clock.now(), video=video_facts(info))
         try:
             position = app.record(clip)
         except RecordConflict:
@@ -79,6 +112,20 @@ class Clips(UseCases):
             self.ctx.vault.destroy(stored.key_id, stored.blob_id)
             raise
         return self._public(clip_id, after=position), False
+
+    @contextlib.contextmanager
+    def _scratch_copy(self) -> Iterator[tuple[IO[bytes], Path]]:
+        """A private file (0600, in the data dir's scratch area) the probe reads; always removed."""
+        scratch = self.ctx.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        os.chmod(scratch, 0o700)
+        fd, name = tempfile.mkstemp(prefix="ingest-", suffix=".probe", dir=scratch)
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield handle, path
+        finally:
+            path.unlink(missing_ok=True)
 
     @allowed(Role.OPERATOR)
     def get(self, actor: Actor, clip_id: UUID) -> dict[str, Any]:

@@ -42,6 +42,10 @@ class Context:
     checkpoint_archives: Sequence[CheckpointArchive]
     """Where signed checkpoints are kept beside the read model (which a rebuild rewrites)."""
     leaf_log: LeafLogFile
+    models_dir: Path = Path(".models")
+    delivery_max_downloads: int = 5
+    delivery_days: float = 14
+    redaction_checkpoint_frames: int = 150
 
 
 class UseCases:

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
+from broker.application.core import SAVE_ATTEMPTS, RecordConflict
+from broker.application.redactions import Redactions
 from broker.application.requests import Requests, present
 from broker.common.times import as_utc
 from broker.domain.request import FootageRequest
@@ -36,7 +38,8 @@ class Reviews(UseCases):
                narrower: Scope | None = None) -> dict[str, Any]:
         """Approve (optionally narrowing the scope: fewer cameras, a shorter window) or deny.
 
-        The pure review rules decide the grant; nobody reviews their own request.
+        The pure review rules decide the grant; nobody reviews their own request. Granting a
+        citizen request that must be masked starts its redaction job in the same save.
         """
         if not reason.strip():
             raise InvalidInput("reason must not be blank")
@@ -57,7 +60,17 @@ class Reviews(UseCases):
             footage_request.review(settled.model_dump(mode="json"), actor.client_id, approve,
                                    reason, at=now)
 
-        _, position = self.ctx.app.change(request_id, FootageRequest, "request", settle)
+        position = None
+        for attempt in range(SAVE_ATTEMPTS):
+            footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
+            settle(footage_request)
+            redaction = Redactions(self.ctx).start_for(footage_request, actor.client_id)
+            try:
+                position = self.ctx.app.record(footage_request, *([redaction] if redaction else []))
+                break
+            except RecordConflict:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise Conflict(f"request {request_id} is busy; try again") from None
         return Requests(self.ctx).view(actor, request_id, after=position)
 
 

@@ -19,13 +19,14 @@ from sqlalchemy import Connection
 from broker.application import audit_chain
 from broker.application.context import UseCases
 from broker.application.core import RecordConflict
+from broker.application.redactions import Redactions
 from broker.common.progress import Progress, no_progress
 from broker.domain.clip import Clip
 from broker.domain.housekeeping import VaultSweep
 from broker.domain.request import FootageRequest
 from broker.domain.retention import PurgeItem, Verdict, judge
 from broker.errors import InvalidInput
-from broker.readmodel import clip_view, request_view
+from broker.readmodel import clip_view, redaction_view, request_view
 
 BATCH_SIZE = 500
 
@@ -144,6 +145,9 @@ class Sweeps(UseCases):
             key_id = footage_request.subject_key_id
             if key_id is None or footage_request.personal_data_erased_at:
                 return False
+            # The masked copy and the drafts go with the request's records.
+            Redactions(self.ctx).purge_for_request(str(footage_request.id),
+                                                   "the request's records were erased")
             self.ctx.personal_data.erase(key_id)
             footage_request.erase_personal_data(at=self.ctx.clock.now())
             return True
@@ -156,7 +160,8 @@ class Sweeps(UseCases):
 
     def reconcile_vault(self, older_than: timedelta | None = None) -> VaultSweepReport:
         """Remove what crashed writers left: half-written uploads, and data keys and blobs no
-        recorded clip or request refers to; record what was removed (``VaultSweep.Swept``).
+        recorded clip, request or redaction (draft, masked copy) refers to; record what was
+        removed (``VaultSweep.Swept``).
 
         Only what is older than any upload may run (``older_than``, by default the configured
         maximum) is touched, and the read model is first brought up to the whole log, so a
@@ -165,15 +170,18 @@ class Sweeps(UseCases):
         age = older_than if older_than is not None else self.ctx.orphan_age
         vault = self.ctx.vault
         stale_uploads = vault.blobs.sweep_stale_uploads(age.total_seconds())
+        self._sweep_scratch(age)
         self.ctx.consistency.latest()
         candidate_keys = vault.keystore.ids_created_before(self.ctx.clock.now() - age)
         candidate_blobs = vault.blobs.stale_ids(age.total_seconds())
         with self.read() as conn:
             clip_keys, clip_blobs = clip_view.vault_references(conn)
             subject_keys = request_view.subject_key_ids(conn)
+            redaction_keys, redaction_blobs = redaction_view.vault_references(conn)
         orphan_keys = [key for key in candidate_keys
-                       if key not in clip_keys and key not in subject_keys]
-        orphan_blobs = [blob for blob in candidate_blobs if blob not in clip_blobs]
+                       if key not in clip_keys and key not in subject_keys and key not in redaction_keys]
+        orphan_blobs = [blob for blob in candidate_blobs
+                        if blob not in clip_blobs and blob not in redaction_blobs]
         if orphan_keys or orphan_blobs or stale_uploads:
             vault.keystore.shred_many(orphan_keys)
             vault.blobs.delete_many(orphan_blobs)
@@ -181,6 +189,26 @@ class Sweeps(UseCases):
                                            stale_uploads=stale_uploads, at=self.ctx.clock.now()))
         return VaultSweepReport(orphan_keys=len(orphan_keys), orphan_blobs=len(orphan_blobs),
                                 stale_uploads=stale_uploads)
+
+    def _sweep_scratch(self, age: timedelta) -> None:
+        """Plaintext a killed ingest probe or redaction job left in the scratch area."""
+        import shutil
+        import time
+
+        scratch = self.ctx.scratch_dir
+        if not scratch.is_dir():
+            return
+        cutoff = time.time() - age.total_seconds()
+        for path in scratch.iterdir():
+            try:
+                if path.stat().st_mtime > cutoff:
+                    continue
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                continue
 
     def checkpoint(self) -> str | None:
         """Sign the audit log's current head (once per size)."""

@@ -7,6 +7,7 @@ live; never the key itself. Purging shreds the key and deletes the blob; the eve
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -54,7 +55,10 @@ class Clip(Aggregate):
         blob_id: str,
         ingested_by: str,
         at: datetime,
+        video: dict[str, Any] | None = None,
     ) -> None:
+        """``video``: what the probe found (container, codec, size, fps, frames, duration);
+        None on clips ingested before every clip was probed."""
         self.camera_id = camera_id
         self.start = start
         self.end = end
@@ -64,6 +68,7 @@ class Clip(Aggregate):
         self.blob_id = blob_id
         self.ingested_by = ingested_by
         self.ingested_at = at
+        self.video = video
         self.purged_at: datetime | None = None
         self.purge_reason: str | None = None
 

@@ -15,6 +15,8 @@ from broker.domain.client import Client
 from broker.domain.clip import Clip
 from broker.domain.hold import Hold
 from broker.domain.housekeeping import VaultSweep
+from broker.domain.overlays import CameraOverlays
+from broker.domain.redaction import Redaction
 from broker.domain.request import FootageRequest
 
 EventClass = type[Any]
@@ -49,6 +51,18 @@ RequestRevoked: EventClass = FootageRequest.Revoked  # type: ignore[attr-defined
 RequestExpired: EventClass = FootageRequest.Expired  # type: ignore[attr-defined]
 RequestSuperseded: EventClass = FootageRequest.Superseded  # type: ignore[attr-defined]
 VaultSwept: EventClass = VaultSweep.Swept  # type: ignore[attr-defined]
+OverlaysConfigured: EventClass = CameraOverlays.Configured  # type: ignore[attr-defined]
+OverlaysReconfigured: EventClass = CameraOverlays.Reconfigured  # type: ignore[attr-defined]
+RedactionRequested: EventClass = Redaction.Requested  # type: ignore[attr-defined]
+RedactionJobStarted: EventClass = Redaction.JobStarted  # type: ignore[attr-defined]
+RedactionDraftReady: EventClass = Redaction.DraftReady  # type: ignore[attr-defined]
+RedactionFailed: EventClass = Redaction.Failed  # type: ignore[attr-defined]
+RedactionRequeued: EventClass = Redaction.Requeued  # type: ignore[attr-defined]
+RedactionCorrected: EventClass = Redaction.Corrected  # type: ignore[attr-defined]
+RedactionApproved: EventClass = Redaction.Approved  # type: ignore[attr-defined]
+RedactionRendered: EventClass = Redaction.Rendered  # type: ignore[attr-defined]
+RedactionDownloaded: EventClass = Redaction.Downloaded  # type: ignore[attr-defined]
+RedactionPurged: EventClass = Redaction.Purged  # type: ignore[attr-defined]
 
 
 def type_name(event_class: EventClass) -> str:
@@ -87,6 +101,18 @@ ALL: tuple[EventClass, ...] = (
     RequestExpired,
     RequestSuperseded,
     VaultSwept,
+    OverlaysConfigured,
+    OverlaysReconfigured,
+    RedactionRequested,
+    RedactionJobStarted,
+    RedactionDraftReady,
+    RedactionFailed,
+    RedactionRequeued,
+    RedactionCorrected,
+    RedactionApproved,
+    RedactionRendered,
+    RedactionDownloaded,
+    RedactionPurged,
 )
 """Every event class, in the order above."""
 

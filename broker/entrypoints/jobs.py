@@ -1,5 +1,6 @@
 """Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure,
-audit checkpoints, and the vault's orphan sweep. Every job runs once at start, then on its
+audit checkpoints, the vault's orphan sweep, the redaction job and the expiry of masked copies.
+Every job runs once at start, then on its
 interval.
 
 Run inside ``broker serve`` (one node) or as ``broker worker``. However many processes run a
@@ -41,6 +42,10 @@ JOBS = (
     JobSpec("erase_personal_data", 24 * 60, lambda broker: broker.sweeps.erase_personal_data()),
     JobSpec("audit_checkpoint", 10, lambda broker: broker.sweeps.checkpoint() is not None),
     JobSpec("reconcile_vault", 60, lambda broker: broker.sweeps.reconcile_vault()),
+    # One redaction step after the other, in one process at a time: detection and rendering are
+    # CPU-bound (both cores), and each clip must be masked by one job only.
+    JobSpec("redact", 0.1, lambda broker: broker.redactions.run()),
+    JobSpec("expire_deliveries", 10, lambda broker: broker.redactions.purge_expired()),
 )
 
 

@@ -31,6 +31,7 @@ from broker.readmodel.tables import (
     clients,
     clips,
     footage_requests,
+    redactions,
 )
 
 
@@ -111,6 +112,7 @@ class AuditTrail(ViewProjection):
         self._clients: LRU[tuple[str, str]] = LRU(1024)
         self._bases: LRU[str] = LRU(4096)
         self._clip_cameras: LRU[str] = LRU(4096)
+        self._redaction_requests: LRU[str] = LRU(1024)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         assert isinstance(tracking, Position)
@@ -303,7 +305,78 @@ class AuditTrail(ViewProjection):
     def _token_issued(self, event: Any, facts: Facts) -> None:
         facts.request_id = facts.aggregate_id
 
+    @facts.register(events.OverlaysConfigured)
+    @facts.register(events.OverlaysReconfigured)
+    def _overlays(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
+        facts.camera_ids = [event.camera_id]
+        facts.detail = {"zones": len(event.zones)}
+
+    @facts.register(events.RedactionRequested)
+    def _redaction_requested(self, event: Any, facts: Facts) -> None:
+        facts.request_id = event.request_id
+        facts.grant_id = event.grant_id
+        facts.actor_client_id = event.by
+        facts.camera_ids = self._cameras_of(list(event.clip_ids))
+        facts.outcome = "requested"
+        facts.detail = {"clips": len(event.clip_ids), "own_image": event.own_image}
+
+    @facts.register(events.RedactionJobStarted)
+    @facts.register(events.RedactionDraftReady)
+    @facts.register(events.RedactionFailed)
+    @facts.register(events.RedactionRequeued)
+    @facts.register(events.RedactionCorrected)
+    @facts.register(events.RedactionApproved)
+    @facts.register(events.RedactionRendered)
+    @facts.register(events.RedactionDownloaded)
+    @facts.register(events.RedactionPurged)
+    def _redaction(self, event: Any, facts: Facts) -> None:
+        """Each step of a redaction: its request, clip, who acted and what came of it."""
+        facts.request_id = self._request_of_redaction(facts.aggregate_id)
+        clip_id = getattr(event, "clip_id", None)
+        if clip_id:
+            facts.clip_id = clip_id
+            camera = self._camera_of(clip_id)
+            facts.camera_ids = [camera] if camera else []
+        facts.actor_client_id = getattr(event, "by", None) or getattr(event, "client_id", None)
+        kind = facts.event_type.split(".")[1]
+        facts.outcome = {"JobStarted": "started", "DraftReady": "drafted", "Failed": "failed",
+                         "Requeued": "requeued", "Corrected": "corrected", "Approved": "approved",
+                         "Rendered": "rendered", "Downloaded": "downloaded",
+                         "Purged": "purged"}[kind]
+        if kind == "JobStarted":
+            facts.detail = {"attempt": event.attempt, "resumed_from": event.resumed_from,
+                            "detector": event.detector}
+        elif kind == "DraftReady":
+            facts.detail = {"tracks": event.tracks, "frames": event.frames, "sha256": event.sha256,
+                            "zone_drops": event.zone_drops}
+        elif kind == "Failed":
+            facts.detail = {"stage": event.stage, "message": event.message}
+        elif kind == "Corrected":
+            facts.detail = {"kept": event.keep, "unkept": event.unkeep, "boxes_added": len(event.add),
+                            "boxes_removed": len(event.remove), "note": event.note}
+        elif kind == "Approved":
+            facts.detail = {"note": event.note, "changes": event.changes}
+        elif kind == "Rendered":
+            facts.detail = {"delivery_id": event.delivery_id, "sha256": event.sha256,
+                            "manifest_sha256": event.manifest_sha256, "expires_at": event.expires_at,
+                            "max_downloads": event.max_downloads}
+        elif kind == "Downloaded":
+            facts.grant_id = event.grant_id
+            facts.detail = {"n": event.n, "delivery_id": event.delivery_id}
+        elif kind == "Purged":
+            facts.detail = {"reason": event.reason, "keys_shredded": len(event.key_ids)}
+
     # lookups of immutable facts, cached ------------------------------------------------------
+
+    def _request_of_redaction(self, redaction_id: str) -> str | None:
+        if redaction_id not in self._redaction_requests:
+            row = self.conn.execute(select(redactions.c.request_id)
+                                    .where(redactions.c.id == redaction_id)).first()
+            if row is None:
+                return None
+            self._redaction_requests[redaction_id] = row[0]
+        return self._redaction_requests[redaction_id]
 
     def _client(self, client_id: str) -> tuple[str | None, str | None]:
         if client_id not in self._clients:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ class ClipView(ViewProjection):
             id=str(event.originator_id), camera_id=event.camera_id, start=event.start,
             end=event.end, size=event.size, sha256=event.sha256, key_id=event.key_id,
             blob_id=event.blob_id, ingested_by=event.ingested_by, ingested_at=event.at,
-            status="available",
+            status="available", video=_video_json(getattr(event, "video", None)),
         ))
 
     @process_event.register(events.ClipPurged)
@@ -48,6 +49,16 @@ def require_clip_row(conn: Connection, clip_id: str) -> RowMapping:
     if row is None:
         raise NotFound(f"no clip {clip_id}")
     return row
+
+
+def _video_json(video: dict[str, Any] | None) -> str | None:
+    return json.dumps(video, sort_keys=True, separators=(",", ":")) if video is not None else None
+
+
+def video_of(row: RowMapping) -> dict[str, Any] | None:
+    """The probe recorded at ingest, or None (a clip from before every clip was probed)."""
+    value = row.get("video")
+    return json.loads(value) if value else None
 
 
 def get_clip_row(conn: Connection, clip_id: str) -> RowMapping | None:
@@ -65,6 +76,7 @@ def as_public(row: RowMapping) -> dict[str, Any]:
         "ingested_at": rfc3339(row["ingested_at"]),
         "purged_at": rfc3339(row["purged_at"]) if row["purged_at"] else None,
         "purge_reason": row["purge_reason"],
+        "video": video_of(row),
     }
 
 

@@ -88,6 +88,7 @@ clips = Table(
     Column("status", String(16), nullable=False),
     Column("purged_at", DateTime(timezone=True)),
     Column("purge_reason", String(16)),
+    Column("video", Text),  # the probe at ingest, JSON; NULL for clips from before probing
 )
 
 footage_requests = Table(
@@ -217,4 +218,56 @@ provisions = Table(
     Column("exports", Integer, nullable=False),
     Column("restrictions", Text, nullable=False),
     Column("onward_transfer", String(32), nullable=False),
+)
+
+overlay_zones = Table(
+    "overlay_zones",
+    metadata,
+    Column("camera_id", String(36), primary_key=True),
+    Column("zones", Text, nullable=False),  # JSON list of {x, y, w, h, label} in frame fractions
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+redactions = Table(
+    "redactions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False, unique=True),
+    Column("grant_id", String(36), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("own_image", Integer, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("failure", Text),  # JSON {clip_id, stage, message, during, at} while failed
+    Column("corrections", Text, nullable=False),  # JSON {keep: {clip: [track]}, manual: {clip: [box]}}
+    Column("approval", Text),  # JSON {by, at, note, changes}
+    Column("artifact", Text),  # JSON {delivery_id, key_id, blob_id, sha256, size, ...}
+    Column("expires_at", DateTime(timezone=True)),
+    Column("downloads", Integer, nullable=False),
+    Column("purged_at", DateTime(timezone=True)),
+)
+
+redaction_clips = Table(
+    "redaction_clips",
+    metadata,
+    Column("redaction_id", String(36), primary_key=True),
+    Column("clip_id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),  # queued, running, drafted
+    Column("attempts", Integer, nullable=False),
+    Column("draft", Text),  # JSON {key_id, blob_id, sha256, frames, tracks, zone_drops}
+)
+
+redaction_progress = Table(
+    # Not a projection: the job writes it as it goes (progress in frames, its checkpoint). A
+    # rebuilt read model loses it, and the job then starts that clip from frame 0 again.
+    "redaction_progress",
+    metadata,
+    Column("redaction_id", String(36), primary_key=True),
+    Column("clip_id", String(36), primary_key=True),
+    Column("frames_done", Integer, nullable=False),
+    Column("frames_total", Integer, nullable=False),
+    Column("checkpoint", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

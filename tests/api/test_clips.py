@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -20,6 +19,7 @@ from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras
 from tests.api.test_auth import assert_problem
 from tests.conftest import SHELL, T0
+from tests.support.videos import padded, tiny_video
 
 MARKER = b"PLAINTEXT-MARKER-6f1c2e"
 
@@ -31,8 +31,9 @@ def params(camera_id: str, start_minutes_ago: int = 10, end_minutes_ago: int = 9
 
 
 def footage(size: int = 3 * 1024 * 1024 + 17) -> bytes:
-    body = bytearray(os.urandom(size))
-    body[1000:1000 + len(MARKER)] = MARKER
+    """A real video (every ingest is probed) with the marker near its start and at its end."""
+    body = bytearray(padded(size))
+    body[2000:2000 + len(MARKER)] = MARKER
     body[-len(MARKER):] = MARKER
     return bytes(body)
 
@@ -78,7 +79,7 @@ def test_window_and_camera_may_come_as_headers(api, broker, keys):
     p = params(camera)
     headers = {**bearer(keys[Role.OPERATOR]), "X-Camera-Id": p["camera_id"],
                "X-Clip-Start": p["start"], "X-Clip-End": p["end"]}
-    assert api.post("/v1/clips", content=b"video", headers=headers).status_code == 201
+    assert api.post("/v1/clips", content=tiny_video(), headers=headers).status_code == 201
 
 
 def test_the_camera_may_be_named_by_its_key(api, broker, keys):
@@ -86,11 +87,11 @@ def test_the_camera_may_be_named_by_its_key(api, broker, keys):
     p = params(camera)
     operator = bearer(keys[Role.OPERATOR])
     by_key = {"camera_key": "test-cam-0", "start": p["start"], "end": p["end"]}
-    created = api.post("/v1/clips", params=by_key, content=b"video", headers=operator)
+    created = api.post("/v1/clips", params=by_key, content=tiny_video(), headers=operator)
     assert created.status_code == 201 and created.json()["camera_id"] == camera
     headers = {**operator, "X-Camera-Key": "test-cam-0", "X-Clip-Start": p["start"],
                "X-Clip-End": p["end"]}
-    assert api.post("/v1/clips", content=b"video", headers=headers).status_code == 201
+    assert api.post("/v1/clips", content=tiny_video(1), headers=headers).status_code == 201
     unknown = api.post("/v1/clips", params={**by_key, "camera_key": "nope"}, content=b"v",
                        headers=operator)
     assert "no camera" in assert_problem(unknown, 422)["detail"]
@@ -102,8 +103,8 @@ def test_the_camera_may_be_named_by_its_key(api, broker, keys):
 def test_idempotency_key_makes_retries_safe(api, broker, keys):
     camera = add_cameras(broker, count=1)[0]
     headers = {**bearer(keys[Role.OPERATOR]), "Idempotency-Key": "vms-7781-seg-42"}
-    first = api.post("/v1/clips", params=params(camera), content=b"segment", headers=headers)
-    again = api.post("/v1/clips", params=params(camera), content=b"segment", headers=headers)
+    first = api.post("/v1/clips", params=params(camera), content=tiny_video(), headers=headers)
+    again = api.post("/v1/clips", params=params(camera), content=tiny_video(), headers=headers)
     assert first.status_code == 201 and again.status_code == 200
     assert again.headers["idempotent-replayed"] == "true"
     assert first.json()["id"] == again.json()["id"]
@@ -171,16 +172,18 @@ def test_losing_an_idempotent_race_discards_the_losers_copy(broker):
     window = {"start": T0 - timedelta(minutes=2), "end": T0 - timedelta(minutes=1)}
     winner = []
 
+    video = tiny_video(3)
+
     def feed_that_races():
-        yield b"same "
+        yield video[:100]
         # While this body streams, a retry with the same key (and bytes) lands first.
         winner.append(broker.clips.ingest(SHELL, camera_id=camera, **window,
-                                          chunks=[b"same bytes"], idempotency_key="k1")[0])
-        yield b"bytes"
+                                          chunks=[video], idempotency_key="k1")[0])
+        yield video[100:]
 
     clip, replayed = broker.clips.ingest(SHELL, camera_id=camera, **window,
                                          chunks=feed_that_races(), idempotency_key="k1")
-    assert replayed and clip["id"] == winner[0]["id"] and clip["size"] == len(b"same bytes")
+    assert replayed and clip["id"] == winner[0]["id"] and clip["size"] == len(video)
     assert stored_blobs(broker) == 1 and stored_keys(broker) == 1
 
 
@@ -189,13 +192,37 @@ def test_a_race_with_other_bytes_under_the_same_key_is_a_conflict(broker):
     camera = UUID(add_cameras(broker, count=1)[0])
     window = {"start": T0 - timedelta(minutes=2), "end": T0 - timedelta(minutes=1)}
 
+    mine = tiny_video(5)
+
     def feed_that_races():
-        yield b"first half "
-        broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=[b"retry"],
+        yield mine[:100]
+        broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=[tiny_video(4)],
                             idempotency_key="k1")
-        yield b"second half"
+        yield mine[100:]
 
     with pytest.raises(Conflict, match="Idempotency-Key"):
         broker.clips.ingest(SHELL, camera_id=camera, **window, chunks=feed_that_races(),
                             idempotency_key="k1")
     assert stored_blobs(broker) == 1 and stored_keys(broker) == 1
+
+
+def test_ingest_probes_real_cctv_codecs_and_refuses_what_does_not_decode(api, broker, keys, tmp_path):
+    from tests.video import samples
+
+    camera = add_cameras(broker, count=1)[0]
+    operator = bearer(keys[Role.OPERATOR])
+    for n, sample in enumerate((samples.h264_mp4(tmp_path), samples.hevc_mp4(tmp_path))):
+        response = api.post("/v1/clips", params=params(camera, 20 + 2 * n, 19 + 2 * n),
+                            content=sample.path.read_bytes(), headers=operator)
+        assert response.status_code == 201, response.text
+        video = response.json()["video"]
+        assert (video["codec"], video["width"], video["height"], video["frames"]) == (
+            sample.codec, sample.width, sample.height, sample.frames)
+        assert video["fps"] == f"{sample.fps.numerator}/{sample.fps.denominator}"
+        assert api.get(f"/v1/clips/{response.json()['id']}", headers=operator).json()["video"] == video
+    before = (stored_blobs(broker), stored_keys(broker))
+    truncated = samples.h264_mp4(tmp_path).path.read_bytes()[:-3000]
+    for body in (b"\x00\x01video" * 1000, truncated):
+        assert_problem(api.post("/v1/clips", params=params(camera), content=body, headers=operator), 422)
+    assert (stored_blobs(broker), stored_keys(broker)) == before
+    assert not any((broker.settings.data_dir / "scratch").glob("*"))

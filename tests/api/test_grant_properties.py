@@ -12,6 +12,7 @@ from broker.domain.roles import Role
 from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, crime_request
 from tests.conftest import SHELL, T0
+from tests.support.videos import padded, tiny_video
 
 FIXTURES_OK = settings(max_examples=25, deadline=None,
                        suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -30,7 +31,7 @@ def test_a_grant_never_reaches_outside_its_decision(api, broker, keys, clips, ra
     for camera, minutes_ago, minutes in clips:
         broker.clips.ingest(SHELL,
             camera_id=UUID(cameras[camera]), start=T0 - timedelta(minutes=minutes_ago + minutes),
-            end=T0 - timedelta(minutes=minutes_ago), chunks=[b"frame"])
+            end=T0 - timedelta(minutes=minutes_ago), chunks=[tiny_video()])
     police = bearer(keys[Role.POLICE])
     window = {"start": (T0 - timedelta(minutes=start)).isoformat(),
               "end": (T0 - timedelta(minutes=start) + timedelta(minutes=length)).isoformat()}
@@ -76,7 +77,7 @@ operations = st.lists(
 def test_every_view_and_export_is_an_event_with_client_and_grant(api, broker, keys, ops):
     camera = add_cameras(broker, count=1)[0]
     clip, _ = broker.clips.ingest(SHELL, camera_id=UUID(camera), start=T0 - timedelta(minutes=100),
-                                     end=T0 - timedelta(minutes=99), chunks=[bytes(1000)])
+                                     end=T0 - timedelta(minutes=99), chunks=[padded(2000, fill=bytes(1))])
     police = bearer(keys[Role.POLICE])
     request = api.post("/v1/requests", json=crime_request(), headers=police).json()
     grant_id = request["grant"]["id"]

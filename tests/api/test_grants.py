@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import zipfile
 from datetime import timedelta
 from uuid import UUID
@@ -19,11 +18,12 @@ from tests.api.conftest import bearer
 from tests.api.helpers import add_cameras, crime_request
 from tests.api.test_auth import assert_problem
 from tests.conftest import SHELL, T0
+from tests.support.videos import padded
 
 
 def ingest(broker, camera_id: str, start_minutes_ago: float, minutes: float = 1,
            size: int = 200_000) -> tuple[str, bytes]:
-    body = os.urandom(size)
+    body = padded(size)
     clip, _ = broker.clips.ingest(SHELL,
         camera_id=UUID(camera_id), start=T0 - timedelta(minutes=start_minutes_ago),
         end=T0 - timedelta(minutes=start_minutes_ago - minutes), chunks=[body])

@@ -16,6 +16,7 @@ from tests.api.test_auth import assert_problem
 from tests.api.test_citizens import citizen_body
 from tests.api.test_grants import content_url, scene  # noqa: F401 - the fixture
 from tests.conftest import T0
+from tests.support.videos import tiny_video
 
 OVERFLOWING = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
 """Valid RFC 3339, but outside what a datetime holds once converted to UTC."""
@@ -101,14 +102,14 @@ def test_reusing_an_idempotency_key_for_other_footage_is_a_conflict(api, broker,
     headers = {**bearer(keys[Role.OPERATOR]), "Idempotency-Key": "vms-seg-1"}
     params = {"camera_id": camera, "start": (T0 - timedelta(minutes=2)).isoformat(),
               "end": (T0 - timedelta(minutes=1)).isoformat()}
-    first = api.post("/v1/clips", params=params, content=b"segment one", headers=headers)
+    first = api.post("/v1/clips", params=params, content=tiny_video(1), headers=headers)
     assert first.status_code == 201
-    assert api.post("/v1/clips", params=params, content=b"segment one",
+    assert api.post("/v1/clips", params=params, content=tiny_video(1),
                     headers=headers).status_code == 200
-    assert_problem(api.post("/v1/clips", params=params, content=b"segment two!",
+    assert_problem(api.post("/v1/clips", params=params, content=tiny_video(2),
                             headers=headers), 409)
     later = {**params, "start": (T0 - timedelta(minutes=3)).isoformat()}
-    assert_problem(api.post("/v1/clips", params=later, content=b"segment one", headers=headers), 409)
+    assert_problem(api.post("/v1/clips", params=later, content=tiny_video(1), headers=headers), 409)
 
 
 def test_files_of_the_embedded_stores_are_private(api, broker, keys):

@@ -13,6 +13,7 @@ from broker.adapters.watchfolder import SegmentPattern, StateFile, Tracker, stat
 from broker.application.recorder import WatchFolder
 from broker.readmodel.tables import clips
 from tests.conftest import SHELL
+from tests.support.videos import tiny_video
 
 KST = timezone(timedelta(hours=9))
 HEADER = "관리번호,관리기관명,소재지도로명주소,카메라대수,위도,경도\r\n"
@@ -38,10 +39,10 @@ def folder(broker, export: Path, **options) -> WatchFolder:
                        segment_seconds=options.pop("segment_seconds", 60.0), **options)
 
 
-def segment(export: Path, name: str, data: bytes = b"\x00video" * 1000, age_s: float = 60) -> Path:
+def segment(export: Path, name: str, data: bytes | None = None, age_s: float = 60) -> Path:
     path = export / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    path.write_bytes(tiny_video() if data is None else data)
     age(path, age_s)
     return path
 
@@ -77,15 +78,16 @@ def test_files_appear_and_are_ingested_once(broker, cameras, export) -> None:
 
 def test_a_growing_file_waits_until_it_is_finished(broker, cameras, export) -> None:
     watch = folder(broker, export)
-    path = segment(export, "mn-M-1#1/2026-11-20/17/00.00.mp4", b"part", age_s=0)
+    video = tiny_video()
+    path = segment(export, "mn-M-1#1/2026-11-20/17/00.00.mp4", video[:100], age_s=0)
     broker.recorder.poll(SHELL, watch)
     assert broker.recorder.poll(SHELL, watch).ingested == []  # written a moment ago
     with path.open("ab") as handle:
-        handle.write(b" more")
+        handle.write(video[100:])
     age(path, 60)
     assert broker.recorder.poll(SHELL, watch).ingested == []  # it grew since the last scan
     (done,) = broker.recorder.poll(SHELL, watch).ingested
-    assert done.size == len(b"part more")
+    assert done.size == len(video)
 
 
 def test_a_renamed_export_is_ingested_under_its_final_name(broker, cameras, export) -> None:

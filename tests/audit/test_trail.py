@@ -19,6 +19,7 @@ from tests.api.helpers import add_cameras, court_request, crime_request
 from tests.api.test_auth import assert_problem
 from tests.api.test_grants import ingest
 from tests.conftest import SHELL, T0
+from tests.support.videos import tiny_video
 
 
 def scenario(api, broker, keys):
@@ -146,7 +147,7 @@ def test_filters_match_a_brute_force_scan(api, broker, keys, clock, data):
         add_cameras(broker, count=2)
         broker.clips.ingest(SHELL, camera_id=UUID(add_cameras(broker, count=1)[0]),
                                          start=clock.now() - timedelta(minutes=5),
-                                         end=clock.now() - timedelta(minutes=4), chunks=[b"x"])
+                                         end=clock.now() - timedelta(minutes=4), chunks=[tiny_video()])
     with broker.readmodel.reader.connect() as conn:
         rows = list(conn.execute(select(audit_events)).mappings())
         camera_ids = sorted({c for (c,) in conn.execute(select(audit_event_cameras.c.camera_id))})

@@ -15,6 +15,9 @@ from broker.domain.camera import CameraSpec
 from broker.domain.roles import Role
 from broker.errors import InvalidInput
 from tests.conftest import SHELL, actor, ingest_clip
+from tests.support.videos import tiny_video
+
+FOOTAGE = tiny_video()
 
 DAY = timedelta(days=1)
 
@@ -27,7 +30,7 @@ def camera(broker: Broker, key: str = "cam", retention_days: int = 30) -> UUID:
     return camera_id
 
 
-def ingest(broker: Broker, camera_id: UUID, ended_ago: timedelta, body: bytes = b"footage"):
+def ingest(broker: Broker, camera_id: UUID, ended_ago: timedelta, body: bytes = FOOTAGE):
     now = broker.clock.now()
     return ingest_clip(broker, camera_id, now - ended_ago - timedelta(minutes=1), now - ended_ago,
                        body)
@@ -45,7 +48,7 @@ def assert_destroyed(broker: Broker, clip) -> None:
         broker.vault.read(str(clip.id), clip.key_id, clip.blob_id, clip.size)
 
 
-def assert_intact(broker: Broker, clip, body: bytes = b"footage") -> None:
+def assert_intact(broker: Broker, clip, body: bytes = FOOTAGE) -> None:
     assert b"".join(broker.vault.read(str(clip.id), clip.key_id, clip.blob_id, clip.size)) == body
     assert purged_events(broker, clip.id) == []
 

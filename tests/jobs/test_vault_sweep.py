@@ -19,6 +19,7 @@ from broker.domain.roles import Role
 from broker.readmodel.clip_view import clips_in_scope
 from tests.api.helpers import add_cameras
 from tests.conftest import SHELL, actor
+from tests.support.videos import padded
 
 SPEC = CameraSpec(key="cam", name="cam", agency="서구청", purpose="생활방범",
                   purpose_category="crime_prevention", address="", lat=36.35, lon=127.38,
@@ -34,7 +35,7 @@ KILLS = {
     """,
     "stored-not-recorded": """
         def chunks():
-            yield b"x" * (4 << 20)
+            yield BODY
         original = BrokerApp.record
         def record(self, *aggregates):
             if any(type(a).__name__ == "Clip" for a in aggregates):
@@ -44,7 +45,7 @@ KILLS = {
     """,
     "recorded-not-projected": """
         def chunks():
-            yield b"x" * (4 << 20)
+            yield BODY
         ReadYourWrites.wait = lambda self, position: os.kill(os.getpid(), signal.SIGKILL)
     """,
 }
@@ -60,6 +61,8 @@ def killed_ingest(settings: Settings, step: str) -> None:
         from broker.bootstrap import build
         from broker.config import Settings
         from broker.domain.camera import camera_id_for
+        from tests.support.videos import padded
+        BODY = padded(4 << 20, fill=b"x")
     """) + textwrap.dedent(KILLS[step]) + textwrap.dedent(f"""
         broker = build(Settings(data_dir={str(settings.data_dir)!r},
                                 keys_dir={str(settings.keys_dir)!r}))
@@ -121,7 +124,7 @@ def test_a_clip_recorded_but_never_projected_is_kept(sqlite_settings):
                                     broker.clock.now() - timedelta(hours=1), broker.clock.now())
         body = b"".join(broker.vault.read(clip["id"], clip["key_id"], clip["blob_id"],
                                           clip["size"]))
-        assert body == b"x" * (4 << 20)
+        assert body == padded(4 << 20, fill=b"x")
     finally:
         broker.close()
 

@@ -26,6 +26,7 @@ from broker.entrypoints.api.routers import (
     keys,
     live,
     policy,
+    redactions,
     reports,
     requests,
     reviews,
@@ -43,8 +44,8 @@ RFC 9457 problem (`application/problem+json`). Times are RFC 3339; lists answer
 
 def v1_router() -> APIRouter:
     v1 = APIRouter(prefix="/v1")
-    for resource in (cameras, clips, requests, holds, grants, live, reviews, citizens, audit,
-                     reports, policy, keys):
+    for resource in (cameras, clips, requests, holds, grants, live, reviews, citizens, redactions,
+                     audit, reports, policy, keys):
         v1.include_router(resource.router)
     return v1
 

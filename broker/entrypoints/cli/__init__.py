@@ -28,6 +28,7 @@ from broker.entrypoints.cli import (
     clips,
     export,
     keys,
+    models,
     policy,
     service,
     witness,
@@ -66,6 +67,7 @@ cli.add_typer(keys.app, name="keys")
 cli.add_typer(audit.app, name="audit")
 cli.add_typer(export.app, name="export")
 cli.add_typer(witness.app, name="witness")
+cli.add_typer(models.app, name="models")
 
 
 def _one_line(text: str) -> str:

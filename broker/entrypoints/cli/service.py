@@ -120,8 +120,8 @@ def worker(
     with open_broker() as broker:
         if parent is None:
             out.print("worker: projecting the event log"
-                      + ("; purge every 10 min, grant expiry every minute, review deadlines hourly"
-                         if jobs else ""))
+                      + ("; purge every 10 min, grant expiry every minute, review deadlines "
+                         "hourly, redaction every 6 s" if jobs else ""))
         run(broker, jobs=jobs, stop=stop, parent_pid=parent)
 
 

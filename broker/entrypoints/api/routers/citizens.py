@@ -78,13 +78,15 @@ def withdraw(request_id: UUID, broker: BrokerDep, actor: ActorDep, token: TokenH
 
 
 @router.get("/{request_id}/delivery", response_class=StreamingResponse,
-            **operation(Citizens.deliver, "The masked footage, as a signed zip", 404, 409, 422,
+            **operation(Citizens.deliver, "The approved masked footage, as a signed zip",
+                        404, 409, 410, 422,
                         responses={200: {"content": {"application/zip": {
                             "schema": {"type": "string", "format": "binary"}}},
-                            "description": "manifest.json, manifest.sig, clips/*.mp4"}}))
+                            "description": "manifest.json, manifest.sig, clips/*.mp4 (H.264)"}}))
 def delivery(request_id: UUID, broker: BrokerDep, actor: ActorDep, token: TokenHeader) -> Response:
     package = broker.citizens.deliver(actor, request_id, token)
     return StreamingResponse(
         package.body, media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="footage-{package.delivery_id}.zip"',
-                 "Cache-Control": "no-store"})
+                 "Content-Length": str(package.size), "ETag": f'"{package.sha256}"',
+                 "X-Download-Count": str(package.download), "Cache-Control": "no-store"})

@@ -37,6 +37,12 @@ class DeliveryLink(Public):
     url: str
     available_until: AwareDatetime
     masked: bool
+    state: Literal["preparing", "in_review", "rendering", "ready", "failed", "gone"] = Field(
+        description="preparing (detection running), in_review (a privacy officer checks the "
+                    "draft), rendering, ready (download it), failed (staff are told), gone")
+    frames_done: int = Field(description="progress of the detection, in frames")
+    frames_total: int | None
+    downloads_left: int | None = Field(description="once ready: downloads still allowed")
 
 
 class CitizenRequestPublic(Public):
