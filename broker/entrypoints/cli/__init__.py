@@ -12,6 +12,7 @@ import sys
 import typer
 
 from broker.entrypoints.cli import (
+    analytics,
     audit,
     cameras,
     clients,
@@ -34,6 +35,7 @@ cli.add_typer(cameras.app, name="cameras")
 cli.add_typer(policy.app, name="policy")
 cli.add_typer(keys.app, name="keys")
 cli.add_typer(audit.app, name="audit")
+cli.add_typer(analytics.app, name="analytics")
 cli.add_typer(export.app, name="export")
 cli.add_typer(witness.app, name="witness")
 
