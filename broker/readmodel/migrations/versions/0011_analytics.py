@@ -17,14 +17,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from broker.readmodel.tables import metadata
+
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-KEPT = {"alembic_version", "projection_positions", "audit_checkpoints"}
-"""Not derived from the events: the schema's version, the position, and the signed
-checkpoints (a rebuild must reproduce them, not replace them)."""
+KEPT = {"projection_positions", "audit_checkpoints"}
+"""Read-model tables not derived from the events: the position, and the signed checkpoints (a
+rebuild must reproduce them, not replace them). The event store and the keystore may share the
+database (PostgreSQL): only the read model's own tables are ever emptied."""
 
 
 def upgrade() -> None:
@@ -68,10 +71,10 @@ def upgrade() -> None:
         for table in ("cameras", "footage_requests"))
     if not projected:
         return
-    for table in sa.inspect(bind).get_table_names():
-        if table in KEPT or table.startswith("camera_rtree_"):  # the R*Tree's own shadow tables
-            continue
-        op.execute(sa.text(f'DELETE FROM "{table}"'))  # noqa: S608 - names from the schema itself
+    existing = set(sa.inspect(bind).get_table_names())
+    for table in metadata.sorted_tables:  # the read model's tables, as this code defines them
+        if table.name in existing and table.name not in KEPT:
+            op.execute(table.delete())
     if bind.dialect.name == "sqlite":
         op.execute(sa.text("DELETE FROM camera_rtree"))
     op.execute(sa.text("UPDATE projection_positions SET position = 0"))
