@@ -45,3 +45,28 @@ def test_coverage_refuses_other_roles_small_k_and_odd_cells(api, keys):
                    headers=officer).status_code == 422
     assert api.get("/v1/analytics/coverage", params={"from": PERIOD["to"], "to": PERIOD["from"]},
                    headers=officer).status_code == 422
+
+
+def test_replay_a_draft_over_http(api, broker, keys):
+    from tests.analytics.history import ACTIVE_TOML
+
+    build_city(broker)
+    officer = bearer(keys[Role.PRIVACY_OFFICER])
+    body = {"pack": ACTIVE_TOML, "window": {"start": PERIOD["from"], "end": PERIOD["to"]},
+            "examples": 3}
+    answer = api.post("/v1/policy/replay", json=body, headers=officer)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["requests"] == report["replayed"] == report["unchanged"] == 28
+    assert report["reproduced"]["cameras"] == 28 and report["changes"] == []
+    # a pack that only admits fire-brigade requests: every police grant becomes a denial
+    draft = ACTIVE_TOML.replace('roles = ["police"]\n', 'roles = ["fire"]\n', 1)
+    changed = api.post("/v1/policy/replay", json={**body, "pack": draft}, headers=officer).json()
+    (change,) = changed["changes"]
+    assert (change["change"], change["count"], change["by_reason"], len(change["examples"])) == (
+        "granted→denied", 16, {"role_allowed": 16}, 3)
+    assert changed["reasons_changed"] == 12  # the denials stay denials, for one reason more
+    assert api.post("/v1/policy/replay", json={**body, "pack": "id = 1"},
+                    headers=officer).status_code == 422
+    assert api.post("/v1/policy/replay", json=body,
+                    headers=bearer(keys[Role.OPERATOR])).status_code == 403

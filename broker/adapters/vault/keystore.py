@@ -38,6 +38,7 @@ MAX_KEY_ID_SIZE = 255
 _NONCE_SIZE = 12
 _AAD = struct.Struct(">4sI")
 _WRAP_MAGIC = b"FBK1"
+_BATCH = 500  # ids per statement: well under SQLite's limit on bound parameters
 
 
 class Keystore(Protocol):
@@ -49,6 +50,10 @@ class Keystore(Protocol):
 
     def get_key(self, key_id: str) -> bytes:
         """The unwrapped data key; KeyShreddedError if it is gone."""
+        ...
+
+    def get_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        """The unwrapped keys of a batch, in few round trips; shredded ones are absent."""
         ...
 
     def shred(self, key_id: str) -> bool:
@@ -147,6 +152,18 @@ class SQLiteKeystore(_WrappingKeystore):
                 "SELECT kek_version, wrapped FROM data_keys WHERE key_id = ?", (key_id,)
             ).fetchone()
         return self._unwrapped(key_id, row)
+
+    def get_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        rows: list[tuple[str, int, bytes]] = []
+        unique = sorted(set(key_ids))
+        with self._lock:
+            for start in range(0, len(unique), _BATCH):
+                chunk = unique[start:start + _BATCH]
+                placeholders = ", ".join("?" * len(chunk))
+                query = f"SELECT key_id, kek_version, wrapped FROM data_keys WHERE key_id IN ({placeholders})"  # noqa: S608 - placeholders only
+                rows += self._conn.execute(query, chunk).fetchall()
+        return {key_id: self._unwrapped(key_id, (version, wrapped))
+                for key_id, version, wrapped in rows}
 
     def shred(self, key_id: str) -> bool:
         with self._lock:
@@ -278,6 +295,16 @@ class PostgresKeystore(_WrappingKeystore):
                 "SELECT kek_version, wrapped FROM broker_data_keys WHERE key_id = %s", (key_id,)
             ).fetchone()
         return self._unwrapped(key_id, None if row is None else (row[0], bytes(row[1])))
+
+    def get_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        if not key_ids:
+            return {}
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT key_id, kek_version, wrapped FROM broker_data_keys WHERE key_id = ANY(%s)",
+                (sorted(set(key_ids)),)).fetchall()
+        return {key_id: self._unwrapped(key_id, (version, bytes(wrapped)))
+                for key_id, version, wrapped in rows}
 
     def shred(self, key_id: str) -> bool:
         with self._pool.connection() as conn:
