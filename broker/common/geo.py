@@ -6,6 +6,7 @@ One haversine implementation, so that the index and any brute-force check agree 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -32,6 +33,23 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlmb = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_from(lat1: float, lon1: float) -> Callable[[float, float], float]:
+    """``haversine_m(lat1, lon1, lat2, lon2)`` as a function of the second point, with the
+    first point's terms worked out once: the same operations in the same order, so the same
+    bits, for scans of many points around one."""
+    phi1 = math.radians(lat1)
+    cos_phi1 = math.cos(phi1)
+    radians, sin, cos, sqrt, asin = math.radians, math.sin, math.cos, math.sqrt, math.asin
+    diameter = 2 * EARTH_RADIUS_M
+
+    def distance_m(lat2: float, lon2: float) -> float:
+        phi2 = radians(lat2)
+        a = sin((phi2 - phi1) / 2) ** 2 + cos_phi1 * cos(phi2) * sin(radians(lon2 - lon1) / 2) ** 2
+        return diameter * asin(min(1.0, sqrt(a)))
+
+    return distance_m
 
 
 def bounding_boxes(lat: float, lon: float, radius_m: float) -> list[BoundingBox]:

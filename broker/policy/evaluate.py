@@ -11,11 +11,13 @@ The limits are re-applied to the scope window anyway, as a second line of defenc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from broker.common.geo import haversine_m
+from broker.common.geo import haversine_from
 from broker.common.times import rfc3339
 from broker.policy.completeness import is_missing
 from broker.policy.decision import Decision, Outcome, Reason, Scope
@@ -23,6 +25,8 @@ from broker.policy.digest import sha256_digest
 from broker.policy.pack import LegalBasis, PolicyPack, pack_digest
 from broker.policy.request import CameraSite, EvaluationRequest, GeoPoint, TimeWindow
 from broker.policy.values import to_utc
+
+_json_str = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
 
 RULES: tuple[str, ...] = (
     "basis_known",
@@ -130,10 +134,11 @@ def cameras_in_reach(
     if location is None:
         return []
     nearest: dict[str, float] = {}
+    distance_to = haversine_from(location.lat, location.lon)  # the same bits as haversine_m
     for camera in cameras:
         if camera.status != "active":
             continue
-        distance = haversine_m(location.lat, location.lon, camera.lat, camera.lon)
+        distance = distance_to(camera.lat, camera.lon)
         if distance <= radius_m + camera.coverage_m and distance < nearest.get(camera.camera_id, math.inf):
             nearest[camera.camera_id] = distance
     return sorted((distance, camera_id) for camera_id, distance in nearest.items())
@@ -338,6 +343,15 @@ def _cameras_digest(cameras: Sequence[CameraSite]) -> str:
         (camera.camera_id, camera.lat, camera.lon, camera.coverage_m, camera.status)
         for camera in cameras
     )
+    if all(type(lat) is float and type(lon) is float and type(cov) is float
+           and math.isfinite(lat + lon + cov) for _, lat, lon, cov, _ in rows):
+        # The canonical JSON of these rows, written out directly: json.dumps with sorted keys
+        # spells a finite float as its repr and a string as encode_basestring does, and the
+        # keys of each row sort as below (tests/policy hold the two spellings equal).
+        text = "[" + ",".join(
+            f'{{"camera_id":{_json_str(c)},"coverage_m":{cov!r},"lat":{lat!r},"lon":{lon!r},'
+            f'"status":{_json_str(st)}}}' for c, lat, lon, cov, st in rows) + "]"
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     return sha256_digest(
         [{"camera_id": c, "lat": lat, "lon": lon, "coverage_m": cov, "status": st}
          for c, lat, lon, cov, st in rows]
