@@ -15,28 +15,33 @@ checks that it reproduced both (``reproduced``); against the active pack, a fait
 changes no decision. Nothing is recorded: the personal data stays in memory, the answer holds
 counts, bases, rules and request ids.
 
-Speed (100,000 requests in well under 30 s): the requests of the period are read in pages by
-id, their subject keys in one keystore read per page, the camera index is advanced, never
-rebuilt, and the pack digest is computed once.
+Speed (a year of a city's requests in seconds, ``bench/replay.py``): the requests of the
+period are read in pages by id, their subject keys in one keystore read per page, the camera
+index is advanced, never rebuilt, the pack digest is computed once, and a large period is
+judged in one process per core.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
 from broker.adapters.vault.personal_data import PERSONAL_CONTEXT
 from broker.application.context import Context
-from broker.common.geo import bounding_boxes, haversine_m
+from broker.common.geo import METRES_PER_DEGREE_LAT, bounding_boxes, haversine_from
 from broker.common.times import rfc3339
+from broker.domain.roles import Role
 from broker.policy import (
     RULES,
     CameraSite,
@@ -53,6 +58,9 @@ from broker.policy.diff import pack_diff
 from broker.readmodel.tables import analytics_camera_history, analytics_requests, footage_requests
 
 PAGE = 1000
+PARALLEL_FROM = 20_000
+"""From this many requests a replay judges in one process per core (at most ``MAX_WORKERS``)."""
+MAX_WORKERS = 4
 EVALUATED = frozenset(RULES)
 LABELS = {
     ("granted", "denied"): "granted→denied",
@@ -67,18 +75,24 @@ LABELS = {
 class CameraTimeline:
     """The camera registry at any position of the log, advanced event by event.
 
-    Each active camera sits in every bucket (~250 m) that its coverage box touches; a radius
-    query collects the buckets its own box touches and keeps the cameras whose coverage
-    reaches within the radius, the rule ``cameras_near`` applies at filing.
+    A radius query answers what ``cameras_near`` answers at filing: the active cameras whose
+    coverage reaches within the radius (``haversine <= radius + coverage``). Each active
+    camera sits in every ~250 m bucket its conservative coverage box (``geo.bounding_boxes``)
+    touches; a query collects the buckets its own box touches, and a camera in reach shares
+    at least one with it. A box over more than ``_MAX_KEYS`` buckets (near a pole) is not
+    bucketed: such cameras are checked by every query, and such a query checks every camera.
     """
 
     BUCKET_DEG = 0.0025
+    _MAX_KEYS = 4096
 
     def __init__(self, history: Sequence[Any]) -> None:
         self._history = history
         self._next = 0
         self._sites: dict[str, tuple[CameraSite, list[tuple[int, int]]]] = {}
         self._buckets: dict[tuple[int, int], dict[str, CameraSite]] = defaultdict(dict)
+        self._everywhere: dict[str, CameraSite] = {}
+        self._widest = 0.0  # the widest coverage ever indexed
 
     def advance(self, position: int) -> None:
         """Apply every camera event recorded before ``position``."""
@@ -91,48 +105,91 @@ class CameraTimeline:
         if previous is not None:
             for key in previous[1]:
                 self._buckets[key].pop(event.camera_id, None)
+            self._everywhere.pop(event.camera_id, None)
         if event.status != "active":
             return
         site = CameraSite(camera_id=event.camera_id, lat=event.lat, lon=event.lon,
                           coverage_m=event.coverage_m, status="active")
-        keys = list(self._keys(event.lat, event.lon, event.coverage_m))
+        keys = self._keys(event.lat, event.lon, event.coverage_m)
+        if keys is None:
+            self._everywhere[event.camera_id] = site
+            keys = []
         for key in keys:
             self._buckets[key][event.camera_id] = site
         self._sites[event.camera_id] = (site, keys)
+        self._widest = max(self._widest, event.coverage_m)
 
-    def _keys(self, lat: float, lon: float, reach_m: float) -> Iterator[tuple[int, int]]:
+    def _keys(self, lat: float, lon: float, reach_m: float) -> list[tuple[int, int]] | None:
+        """The buckets the conservative box of ``reach_m`` touches; None if too many."""
         size = self.BUCKET_DEG
+        keys: list[tuple[int, int]] = []
         for box in bounding_boxes(lat, lon, reach_m):
-            for row in range(math.floor(box.min_lat / size), math.floor(box.max_lat / size) + 1):
-                for column in range(math.floor(box.min_lon / size),
-                                    math.floor(box.max_lon / size) + 1):
-                    yield row, column
+            rows = range(math.floor(box.min_lat / size), math.floor(box.max_lat / size) + 1)
+            columns = range(math.floor(box.min_lon / size), math.floor(box.max_lon / size) + 1)
+            if len(keys) + len(rows) * len(columns) > self._MAX_KEYS:
+                return None
+            keys += [(row, column) for row in rows for column in columns]
+        return keys
 
     def sites(self, lat: float, lon: float, radius_m: float) -> list[CameraSite]:
         """Active cameras whose coverage reaches within ``radius_m`` of the point."""
         if not radius_m * 1.01 + 1.0 > 0:
             return []
-        candidates: dict[str, CameraSite] = {}
-        for key in self._keys(lat, lon, radius_m):
-            bucket = self._buckets.get(key)
-            if bucket:
-                candidates.update(bucket)
+        keys = self._keys(lat, lon, radius_m)
+        if keys is None:
+            candidates = {camera_id: site for camera_id, (site, _) in self._sites.items()}
+        else:
+            candidates = dict(self._everywhere)
+            buckets = self._buckets
+            for key in keys:
+                bucket = buckets.get(key)
+                if bucket:
+                    candidates.update(bucket)
+        # north-south distance never exceeds the great-circle one: a cheap first cut
+        reach_deg = (radius_m + self._widest) / METRES_PER_DEGREE_LAT
+        distance_to = haversine_from(lat, lon)  # the same bits as haversine_m
         return [site for site in candidates.values()
-                if haversine_m(lat, lon, site.lat, site.lon) <= radius_m + site.coverage_m]
+                if abs(site.lat - lat) <= reach_deg
+                and distance_to(site.lat, site.lon) <= radius_m + site.coverage_m]
 
 
-def camera_history(conn: Connection) -> list[Any]:
+class CameraEvent(NamedTuple):
+    position: int
+    camera_id: str
+    lat: float
+    lon: float
+    coverage_m: float
+    status: str
+
+
+def camera_history(conn: Connection) -> list[CameraEvent]:
     h = analytics_camera_history.c
-    return list(conn.execute(select(h.position, h.camera_id, h.lat, h.lon, h.coverage_m, h.status)
-                             .order_by(h.position, h.camera_id)))
+    return [CameraEvent(*row) for row in conn.execute(
+        select(h.position, h.camera_id, h.lat, h.lon, h.coverage_m, h.status)
+        .order_by(h.position, h.camera_id))]
 
 
-def recorded_request(row: Any, details: dict[str, Any], personal: dict[str, Any]) -> EvaluationRequest:
+class Recorded(NamedTuple):
+    """One replayable request, as the page reader hands it to a judge (perhaps in another
+    process: plain values only)."""
+
+    request_id: str
+    position: int
+    role: str
+    client_id: str
+    agency: str
+    details: str
+    decision: str
+    personal: dict[str, Any]
+
+
+def recorded_request(row: Recorded, details: dict[str, Any],
+                     personal: dict[str, Any]) -> EvaluationRequest:
     """The request as the evaluator saw it, from its clear details and opened personal data."""
     incident = details.get("incident") or {}
     location = personal.get("incident_location")
     return EvaluationRequest(
-        requester=Requester(role=row.role, client_id=row.client_id, agency=row.agency),
+        requester=Requester(role=Role(row.role), client_id=row.client_id, agency=row.agency),
         legal_basis=details["legal_basis"], mode=details["mode"], radius_m=details["radius_m"],
         window=TimeWindow(start=details["window"]["start"], end=details["window"]["end"]),
         incident_reference=incident.get("reference"), incident_kind=incident.get("kind"),
@@ -167,6 +224,22 @@ class _Tally:
     decided_under: Counter[str] = field(default_factory=Counter)
     changes: dict[tuple[str, str], _Change] = field(default_factory=dict)
 
+    def merge(self, other: _Tally) -> None:
+        """Add a later page's tally: examples stay the first ones in log order."""
+        for name in ("requests", "replayed", "erased", "undecided", "unchanged",
+                     "reasons_changed", "inputs", "cameras"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("input_mismatches", "camera_mismatches"):
+            mine: list[str] = getattr(self, name)
+            mine += getattr(other, name)[:max(0, self.examples - len(mine))]
+        self.decided_under.update(other.decided_under)
+        for key, theirs in other.changes.items():
+            change = self.changes.setdefault(key, _Change())
+            change.count += theirs.count
+            change.by_basis.update(theirs.by_basis)
+            change.by_reason.update(theirs.by_reason)
+            change.examples += theirs.examples[:max(0, self.examples - len(change.examples))]
+
     def judge(self, request_id: str, basis: str, recorded: dict[str, Any], replayed: Decision) -> None:
         self.replayed += 1
         self.decided_under[f"{recorded['pack_id']} {recorded['pack_version']}"] += 1
@@ -200,49 +273,121 @@ class _Tally:
             change.examples.append(request_id)
 
 
+class Judge:
+    """Judges pages of recorded requests in log order, keeping the registry as it stood."""
+
+    def __init__(self, history: Sequence[Any], draft: PolicyPack, examples: int) -> None:
+        self.timeline = CameraTimeline(history)
+        self.draft = draft
+        self.examples = examples
+
+    def page(self, items: Sequence[Recorded]) -> _Tally:
+        tally = _Tally(examples=self.examples)
+        for item in items:
+            recorded = json.loads(item.decision)
+            details = json.loads(item.details)
+            request = recorded_request(item, details, item.personal)
+            self.timeline.advance(item.position)
+            location = request.incident_location
+            sites = (self.timeline.sites(location.lat, location.lon, request.radius_m)
+                     if location else [])
+            replayed = evaluate(request, self.draft, sites,
+                                datetime.fromisoformat(recorded["decided_at"]),
+                                decision_id=recorded["decision_id"])
+            tally.judge(item.request_id, details["legal_basis"], recorded, replayed)
+        return tally
+
+
+def _pages(ctx: Context, conn: Connection, order: Sequence[Any],
+           tally: _Tally) -> Iterator[list[Recorded]]:
+    """The replayable requests page by page, their seals opened with one key read a page;
+    the ones that cannot be replayed are counted in ``tally`` instead."""
+    fr = footage_requests.c
+    for first in range(0, len(order), PAGE):
+        page = order[first:first + PAGE]
+        rows = {row.id: row for row in conn.execute(
+            select(fr.id, fr.client_id, fr.agency, fr.role, fr.details, fr.decision,
+                   fr.sealed_personal_data, fr.subject_key_id)
+            .where(fr.id.in_([request_id for request_id, _ in page])))}
+        sealed = [(rows[request_id].subject_key_id, rows[request_id].sealed_personal_data)
+                  for request_id, _ in page
+                  if rows[request_id].sealed_personal_data and rows[request_id].subject_key_id]
+        opened = iter(ctx.personal_data.open_many(sealed, PERSONAL_CONTEXT))
+        items = []
+        for request_id, position in page:
+            row = rows[request_id]
+            personal = next(opened) if row.sealed_personal_data and row.subject_key_id else None
+            if row.decision is None:
+                tally.undecided += 1
+            elif personal is None:
+                tally.erased += 1
+            else:
+                items.append(Recorded(request_id, position, row.role, row.client_id, row.agency,
+                                      row.details, row.decision, personal))
+        yield items
+
+
+def workers_for(requests: int) -> int:
+    """Processes to judge in: one per core for a large period (start-up costs a second)."""
+    return 1 if requests < PARALLEL_FROM else max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
 def replay(ctx: Context, draft: PolicyPack, start: datetime, end: datetime,
-           examples: int = 5) -> dict[str, Any]:
-    """Judge every request recorded in ``[start, end)`` again under ``draft``; record nothing."""
+           examples: int = 5, workers: int | None = None) -> dict[str, Any]:
+    """Judge every request recorded in ``[start, end)`` again under ``draft``; record nothing.
+
+    This process reads the pages and opens the seals; the judging (the evaluator and the
+    registry as it stood) runs here, or for a large period in ``workers`` processes that each
+    take pages in log order, so each keeps its own registry moving forwards. The personal data
+    goes to them over pipes, in memory only, and the answer is the same either way.
+    """
     started = time.perf_counter()
     tally = _Tally(examples=examples)
-    r, fr = analytics_requests.c, footage_requests.c
+    r = analytics_requests.c
     with ctx.readmodel.reader.connect() as conn:
-        timeline = CameraTimeline(camera_history(conn))
+        history = camera_history(conn)
         order = list(conn.execute(select(r.request_id, r.position)
                                   .where(r.submitted_at >= start, r.submitted_at < end)
                                   .order_by(r.position)))
         tally.requests = len(order)
-        for first in range(0, len(order), PAGE):
-            page = order[first:first + PAGE]
-            rows = {row.id: row for row in conn.execute(
-                select(fr.id, fr.client_id, fr.agency, fr.role, fr.details, fr.decision,
-                       fr.sealed_personal_data, fr.subject_key_id)
-                .where(fr.id.in_([request_id for request_id, _ in page])))}
-            sealed = [(rows[request_id].subject_key_id, rows[request_id].sealed_personal_data)
-                      for request_id, _ in page
-                      if rows[request_id].sealed_personal_data and rows[request_id].subject_key_id]
-            opened = iter(ctx.personal_data.open_many(sealed, PERSONAL_CONTEXT))
-            for request_id, position in page:
-                row = rows[request_id]
-                personal = (next(opened) if row.sealed_personal_data and row.subject_key_id
-                            else None)
-                if row.decision is None:
-                    tally.undecided += 1
-                    continue
-                if personal is None:
-                    tally.erased += 1
-                    continue
-                recorded = json.loads(row.decision)
-                details = json.loads(row.details)
-                request = recorded_request(row, details, personal)
-                timeline.advance(position)
-                location = request.incident_location
-                sites = timeline.sites(location.lat, location.lon, request.radius_m) if location else []
-                decided_at = datetime.fromisoformat(recorded["decided_at"])
-                replayed = evaluate(request, draft, sites, decided_at,
-                                    decision_id=recorded["decision_id"])
-                tally.judge(request_id, details["legal_basis"], recorded, replayed)
+        workers = workers_for(len(order)) if workers is None else workers
+        if workers <= 1:
+            judge = Judge(history, draft, examples)
+            for items in _pages(ctx, conn, order, tally):
+                tally.merge(judge.page(items))
+        else:
+            _judge_in_processes(_pages(ctx, conn, order, tally), tally, workers,
+                                (history, draft, examples))
     return _report(ctx.policy, draft, start, end, tally, time.perf_counter() - started)
+
+
+def _judge_in_processes(pages: Iterator[list[Recorded]], tally: _Tally, workers: int,
+                        setup: tuple[Any, ...]) -> None:
+    """Pages go out in order, at most two per worker at a time (memory stays flat), and their
+    tallies are merged in the same order."""
+    context = multiprocessing.get_context("spawn")  # never fork a process holding connections
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=setup) as pool:
+        pending: deque[Future[_Tally]] = deque()
+        for items in pages:
+            pending.append(pool.submit(_judge_page, items))
+            while len(pending) > 2 * workers:
+                tally.merge(pending.popleft().result())
+        while pending:
+            tally.merge(pending.popleft().result())
+
+
+_WORKER: Judge | None = None
+
+
+def _start_worker(history: Sequence[Any], draft: PolicyPack, examples: int) -> None:
+    global _WORKER
+    _WORKER = Judge(history, draft, examples)
+
+
+def _judge_page(items: Sequence[Recorded]) -> _Tally:
+    assert _WORKER is not None, "the worker was started with its registry"
+    return _WORKER.page(items)
 
 
 def _report(active: PolicyPack, draft: PolicyPack, start: datetime, end: datetime, tally: _Tally,

@@ -99,6 +99,11 @@ class _WrappingKeystore:
         version, wrapped = row
         return _unwrap(self._keyring.current(), version, key_id, wrapped)
 
+    def _unwrapped_many(self, rows: Sequence[tuple[str, int, bytes]]) -> dict[str, bytes]:
+        """A batch unwrapped under one look at the key file."""
+        keyring = self._keyring.current()
+        return {key_id: _unwrap(keyring, version, key_id, wrapped) for key_id, version, wrapped in rows}
+
     def _rewrap(self, keyring: Keyring, key_id: str, version: int, wrapped: bytes) -> bytes:
         """One key of a rotation batch, re-wrapped under the active KEK version."""
         data_key = _unwrap(keyring, version, key_id, wrapped)
@@ -162,8 +167,7 @@ class SQLiteKeystore(_WrappingKeystore):
                 placeholders = ", ".join("?" * len(chunk))
                 query = f"SELECT key_id, kek_version, wrapped FROM data_keys WHERE key_id IN ({placeholders})"  # noqa: S608 - placeholders only
                 rows += self._conn.execute(query, chunk).fetchall()
-        return {key_id: self._unwrapped(key_id, (version, wrapped))
-                for key_id, version, wrapped in rows}
+        return self._unwrapped_many(rows)
 
     def shred(self, key_id: str) -> bool:
         with self._lock:
@@ -303,8 +307,8 @@ class PostgresKeystore(_WrappingKeystore):
             rows = conn.execute(
                 "SELECT key_id, kek_version, wrapped FROM broker_data_keys WHERE key_id = ANY(%s)",
                 (sorted(set(key_ids)),)).fetchall()
-        return {key_id: self._unwrapped(key_id, (version, bytes(wrapped)))
-                for key_id, version, wrapped in rows}
+        return self._unwrapped_many([(key_id, version, bytes(wrapped))
+                                     for key_id, version, wrapped in rows])
 
     def shred(self, key_id: str) -> bool:
         with self._pool.connection() as conn:
