@@ -341,3 +341,50 @@ def to_csv(report: dict[str, Any]) -> bytes:
              pairs(item["by_agency_kind"]), str(item["withheld"]["agency_kind"]))
             for item in report["cells"]]
     return csvout.render(CSV_HEADER, rows)
+
+
+# the public report ----------------------------------------------------------------------------
+
+DISTRICT_ENDINGS = ("구", "군")
+"""Korean addresses: ``대전광역시 서구 둔산동 ...``; the district is the first 구 or 군, else
+the first city (시) after the province, else the camera's agency."""
+
+
+def district_of(address: str, agency: str) -> str:
+    tokens = address.split()
+    for token in tokens:
+        if len(token) > 1 and token.endswith(DISTRICT_ENDINGS):
+            return token
+    for token in tokens[1:] + tokens[:1]:
+        if len(token) > 1 and token.endswith("시"):
+            return token
+    return agency.strip() or "unknown"
+
+
+def public_coverage(conn: Connection, start: datetime, end: datetime) -> dict[str, Any]:
+    """For the transparency report: blind spots as a count (cells of 250 m with at least k
+    requests that no fixed camera reaches) and requests by district (each cell counted in the
+    district of the camera nearest its centre; districts under k pooled). No place is named
+    finer than a district."""
+    query = CoverageQuery(start=start, end=end)
+    tallies, unlocated = count_cells(conn, query)
+    k = query.min_count
+    shown = {cell: tally for cell, tally in tallies.items() if tally.total >= k}
+    points = active_cameras(conn)
+    fixed = [p for p in points if not p.drone]
+    covered = reached_cells(fixed, shown, query.cell_m)
+    nearest = NearestCamera(points)
+    districts: Counter[str] = Counter()
+    for cell, tally in tallies.items():
+        hit = nearest.nearest(*cell.centre)
+        districts[district_of(hit[0].address, hit[0].agency) if hit else "unknown"] += tally.total
+    listed = {name: n for name, n in districts.items() if n >= k}
+    return {
+        "cell_m": query.cell_m,
+        "min_count": k,
+        "blind_spots": sum(1 for cell in shown if cell not in covered),
+        "requests_by_district": [{"district": name, "requests": n}
+                                 for name, n in sorted(listed.items(), key=lambda i: (-i[1], i[0]))],
+        "requests_in_other_districts": sum(districts.values()) - sum(listed.values()),
+        "requests_without_location": unlocated,
+    }

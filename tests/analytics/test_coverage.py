@@ -155,3 +155,33 @@ def test_a_lone_small_breakdown_entry_is_never_withheld_alone():
     assert suppressed_breakdown(Counter(police=6, fire=1), 5) == ({}, 7)
     assert suppressed_breakdown(Counter(police=9, fire=6, disaster=1), 5) == ({"police": 9}, 7)
     assert suppressed_breakdown(Counter(police=9, fire=1, disaster=1), 5) == ({"police": 9}, 2)
+
+
+def test_the_transparency_report_tells_blind_spots_and_districts_only(city):
+    report = city.oversight.transparency(T0.year)
+    assert report["coverage"] == {
+        "cell_m": 250, "min_count": 5, "blind_spots": 2,
+        # the north gate's nearest camera is the drone station, filed under the city itself
+        "requests_by_district": [{"district": "서구", "requests": 23},
+                                 {"district": "대전광역시", "requests": 5}],
+        "requests_in_other_districts": 0, "requests_without_location": 0}
+    assert report["requests"]["by_policy_pack"] == [
+        {"key": "kr-pipa 1.2.0", "total": 28, "denied": 12, "granted": 16}]
+    text = json.dumps(report, ensure_ascii=False)
+    assert "250m:" not in text and "city hall" not in text
+
+
+@pytest.mark.parametrize(("address", "agency", "district"), [
+    ("대전광역시 서구 둔산로 100", "서구청", "서구"),
+    ("서울특별시 강남구 테헤란로 1", "", "강남구"),
+    ("경기도 수원시 팔달구 효원로 1", "", "팔달구"),
+    ("경기도 수원시 효원로 1", "", "수원시"),
+    ("세종특별자치시 한누리대로 2130", "", "세종특별자치시"),
+    ("충청남도 예산군 삽교읍", "", "예산군"),
+    ("12 High Street", "Camden Council", "Camden Council"),
+    ("", "", "unknown"),
+])
+def test_districts_come_from_camera_addresses(address, agency, district):
+    from broker.readmodel.coverage import district_of
+
+    assert district_of(address, agency) == district
