@@ -27,6 +27,7 @@ decision's scope ("cameras never requested within their retention").
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from sqlalchemy import func, insert, select, update
 
+from broker.adapters.vault.errors import IntegrityError
 from broker.adapters.vault.personal_data import PERSONAL_CONTEXT, PersonalData
 from broker.common.grid import fine_cell
 from broker.domain import events
@@ -44,6 +46,8 @@ from broker.readmodel.tables import (
     analytics_requests,
     cameras,
 )
+
+logger = logging.getLogger("broker.readmodel.analytics")
 
 
 def incident_cell(personal: dict[str, Any] | None) -> tuple[int | None, int | None]:
@@ -83,8 +87,14 @@ class AnalyticsView(ViewProjection):
     def _submitted(self, event: Any, tracking: Tracking) -> None:
         personal = None
         if event.sealed_personal_data is not None and event.subject_key_id is not None:
-            personal = self._personal_data.open(event.subject_key_id, event.sealed_personal_data,
-                                                PERSONAL_CONTEXT)
+            try:
+                personal = self._personal_data.open(
+                    event.subject_key_id, event.sealed_personal_data, PERSONAL_CONTEXT)
+            except IntegrityError:
+                # A seal that fails authentication must not stall the read model: the request
+                # gets no cell, and the log line names the request, nothing of its content.
+                logger.warning("request %s: sealed personal data failed authentication; "
+                               "analytics keeps no cell for it", event.originator_id)
         row, column = incident_cell(personal)
         del personal  # the coordinates go no further than this line
         request_id = str(event.originator_id)

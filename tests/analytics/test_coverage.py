@@ -185,3 +185,18 @@ def test_districts_come_from_camera_addresses(address, agency, district):
     from broker.readmodel.coverage import district_of
 
     assert district_of(address, agency) == district
+
+
+def test_a_seal_that_fails_authentication_gives_no_cell_and_stalls_nothing(broker):
+    from broker.adapters.vault.errors import IntegrityError
+
+    class Tampered:
+        def open(self, *args, **kwargs):
+            raise IntegrityError("sealed value failed authentication")
+
+    analytics = next(p for p in broker.projector._projections
+                     if type(p).__name__ == "AnalyticsView")
+    analytics._personal_data = Tampered()  # what analytics opens, and nothing else
+    build_city(broker)
+    report = broker.analytics.coverage(SHELL, *DAY)
+    assert report["requests"]["without_cell"] == 28 and report["cells"] == []
