@@ -20,14 +20,14 @@ def count(broker, table, *where) -> int:
         return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
 
-def test_upgrading_from_0010_projects_the_history_again(broker):
+def test_upgrading_to_analytics_projects_the_history_again(broker):
     build_city(broker)
     leaves = count(broker, audit_leaves)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with broker.readmodel.writer.connect() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0010")
+        command.downgrade(config, "-1")  # to the revision before analytics
         connection.commit()
     upgrade_to_head(broker.readmodel.writer)
     assert count(broker, cameras) == 0 and broker.projector.position() == 0

@@ -7,8 +7,8 @@ requests or cameras, every derived table is emptied and the read model is projec
 from the first event (as 0008 did). Requests whose personal data was erased meanwhile get no
 cell: their key is gone.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0010 (re-chained onto 0012 when the redaction branch is merged)
 Create Date: 2026-12-01
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 from broker.readmodel.tables import metadata
 
-revision = "0011"
+revision = "0013"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
