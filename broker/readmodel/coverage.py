@@ -8,7 +8,8 @@ Everything here answers in aggregates over ``analytics_requests`` (``analytics_v
   only the number of such cells and of their requests is told. Inside a listed cell, a basis
   or agency kind with fewer than k requests is withheld (counted in ``withheld``), and when
   only one would be withheld the next smallest is withheld with it, so that no count below k
-  can be recovered by subtraction.
+  can be recovered by subtraction; the requests that found no camera in reach are told only
+  when neither they nor the rest of the cell are under k.
 - **Blind spots**: listed cells that no fixed camera's coverage reaches (drone stations are
   told apart: ``drone_reach``), with the distance from the cell's centre to the nearest fixed
   camera and that camera's address, the most requested first.
@@ -130,6 +131,15 @@ def suppressed_breakdown(counts: Counter[str], k: int) -> tuple[dict[str, int], 
     return dict(sorted(shown.items())), sum(counts.values()) - sum(shown.values())
 
 
+def no_camera_in_reach(total: int, no_camera: int, k: int) -> int | None:
+    """How many of a listed cell's requests found no camera in reach, told only when neither
+    they nor the rest (the cell's total less them) are a count from 1 to k - 1."""
+    split = Counter({key: n for key, n in (("none", no_camera), ("some", total - no_camera))
+                     if n})
+    shown, _ = suppressed_breakdown(split, k)
+    return shown.get("none")
+
+
 # cameras ----------------------------------------------------------------------------------
 
 def active_cameras(conn: Connection) -> list[CameraPoint]:
@@ -244,7 +254,7 @@ def coverage_report(conn: Connection, query: CoverageQuery, now: datetime) -> di
             "requests": tally.total,
             "by_legal_basis": by_basis, "by_agency_kind": by_kind,
             "withheld": {"legal_basis": withheld_basis, "agency_kind": withheld_kind},
-            "no_camera_in_reach": tally.no_camera if tally.no_camera >= k else None,
+            "no_camera_in_reach": no_camera_in_reach(tally.total, tally.no_camera, k),
             "covered": not is_blind,
             "blind_spot": is_blind,
             "nearest_camera_m": round(hit[1]) if hit else None,
@@ -341,50 +351,3 @@ def to_csv(report: dict[str, Any]) -> bytes:
              pairs(item["by_agency_kind"]), str(item["withheld"]["agency_kind"]))
             for item in report["cells"]]
     return csvout.render(CSV_HEADER, rows)
-
-
-# the public report ----------------------------------------------------------------------------
-
-DISTRICT_ENDINGS = ("구", "군")
-"""Korean addresses: ``대전광역시 서구 둔산동 ...``; the district is the first 구 or 군, else
-the first city (시) after the province, else the camera's agency."""
-
-
-def district_of(address: str, agency: str) -> str:
-    tokens = address.split()
-    for token in tokens:
-        if len(token) > 1 and token.endswith(DISTRICT_ENDINGS):
-            return token
-    for token in tokens[1:] + tokens[:1]:
-        if len(token) > 1 and token.endswith("시"):
-            return token
-    return agency.strip() or "unknown"
-
-
-def public_coverage(conn: Connection, start: datetime, end: datetime) -> dict[str, Any]:
-    """For the transparency report: blind spots as a count (cells of 250 m with at least k
-    requests that no fixed camera reaches) and requests by district (each cell counted in the
-    district of the camera nearest its centre; districts under k pooled). No place is named
-    finer than a district."""
-    query = CoverageQuery(start=start, end=end)
-    tallies, unlocated = count_cells(conn, query)
-    k = query.min_count
-    shown = {cell: tally for cell, tally in tallies.items() if tally.total >= k}
-    points = active_cameras(conn)
-    fixed = [p for p in points if not p.drone]
-    covered = reached_cells(fixed, shown, query.cell_m)
-    nearest = NearestCamera(points)
-    districts: Counter[str] = Counter()
-    for cell, tally in tallies.items():
-        hit = nearest.nearest(*cell.centre)
-        districts[district_of(hit[0].address, hit[0].agency) if hit else "unknown"] += tally.total
-    listed = {name: n for name, n in districts.items() if n >= k}
-    return {
-        "cell_m": query.cell_m,
-        "min_count": k,
-        "blind_spots": sum(1 for cell in shown if cell not in covered),
-        "requests_by_district": [{"district": name, "requests": n}
-                                 for name, n in sorted(listed.items(), key=lambda i: (-i[1], i[0]))],
-        "requests_in_other_districts": sum(districts.values()) - sum(listed.values()),
-        "requests_without_location": unlocated,
-    }

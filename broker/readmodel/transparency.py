@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from broker.common.times import as_utc
-from broker.readmodel.coverage import public_coverage
+from broker.readmodel.public_coverage import public_coverage
 from broker.readmodel.tables import cameras, clips, footage_requests
 
 ENDED_BY_REQUESTER = ("withdrawn", "superseded")

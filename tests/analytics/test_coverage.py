@@ -160,7 +160,7 @@ def test_a_lone_small_breakdown_entry_is_never_withheld_alone():
 def test_the_transparency_report_tells_blind_spots_and_districts_only(city):
     report = city.oversight.transparency(T0.year)
     assert report["coverage"] == {
-        "cell_m": 250, "min_count": 5, "blind_spots": 2,
+        "cell_m": 250, "min_count": 5, "blind_spots": 2, "requests_in_blind_spots": 13,
         # the north gate's nearest camera is the drone station, filed under the city itself
         "requests_by_district": [{"district": "서구", "requests": 23},
                                  {"district": "대전광역시", "requests": 5}],
@@ -182,7 +182,7 @@ def test_the_transparency_report_tells_blind_spots_and_districts_only(city):
     ("", "", "unknown"),
 ])
 def test_districts_come_from_camera_addresses(address, agency, district):
-    from broker.readmodel.coverage import district_of
+    from broker.readmodel.public_coverage import district_of
 
     assert district_of(address, agency) == district
 

@@ -151,9 +151,13 @@ class CoverageFigures(Public):
     cell_m: int
     min_count: int = Field(description="k: cells and districts with fewer requests are pooled")
     blind_spots: int = Field(description="cells with at least k requests no fixed camera reaches")
+    requests_in_blind_spots: int
     requests_by_district: list[DistrictCount] = Field(
-        description="each cell counted in the district of the camera nearest its centre")
-    requests_in_other_districts: int
+        description="each cell counted in the district of the camera nearest its centre; "
+                    "districts under k are pooled")
+    requests_in_other_districts: int = Field(
+        description="the pooled districts: 0 or at least k (the smallest listed ones join a "
+                    "smaller pool), unless no district reaches k")
     requests_without_location: int = Field(description="personal data erased, or no location")
 
 
