@@ -7,7 +7,8 @@ fall near cameras and some in districts no camera reaches. Recording a million r
 through the event store would time the event store, sealing and the projection, which is not
 what this benchmark is about (bench/requests.py times those). Then times the whole coverage
 report (the grouped count, suppression, coverage, blind spots with their nearest camera, idle
-cameras, drone reach) for a year at 250 m and at 1 km, and its GeoJSON rendering; the baseline
+cameras, drone reach) for a year at 250 m and at 1 km, its GeoJSON rendering, and the
+transparency report's public coverage (blind-spot count, requests by district); the baseline
 is ``SELECT count(*)`` over the same year of the same table.
 
     python bench/analytics.py [--requests 1000000] [--cameras 20000]
@@ -36,6 +37,7 @@ from broker.common.grid import fine_cell
 from broker.config import Settings
 from broker.readmodel.camera_view import _box_values
 from broker.readmodel.coverage import CoverageQuery, coverage_report, to_geojson
+from broker.readmodel.public_coverage import public_coverage
 from broker.readmodel.tables import analytics_camera_use, analytics_requests, cameras
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -144,11 +146,13 @@ def main() -> None:
                 coarse, coarse_report = timed(lambda: coverage_report(conn, coarse_query, NOW),
                                               args.repeat)
                 rendering, geojson = timed(lambda: json.dumps(to_geojson(report)), args.repeat)
+                public, published = timed(lambda: public_coverage(conn, year.start, year.end),
+                                          args.repeat)
         finally:
             broker.close()
 
     assert isinstance(report, dict) and isinstance(coarse_report, dict)
-    assert isinstance(geojson, str)
+    assert isinstance(geojson, str) and isinstance(published, dict)
     print(f"requests in the year: {total} count")
     print(f"listed cells at 250 m: {len(report['cells'])} count")
     print(f"suppressed cells at 250 m: {report['suppressed_cells']} count")
@@ -157,6 +161,8 @@ def main() -> None:
     print(f"idle cameras: {report['idle_cameras']['count']} count")
     print(f"coverage analytics: {fine:.2f} s")
     print(f"coverage analytics at 1 km: {coarse:.2f} s")
+    print(f"public coverage (transparency report): {public:.2f} s, "
+          f"{len(published['requests_by_district'])} districts listed")
     print(f"geojson rendering: {rendering:.2f} s ({len(geojson) / 2**20:.1f} MiB)")
     print(f"baseline plain count over the same year: {baseline:.2f} s")
     print(f"ratio coverage analytics / plain count: {fine / baseline:.1f}")
