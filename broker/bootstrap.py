@@ -25,6 +25,7 @@ from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
 from broker.adapters.vault.keystore import Keystore, PostgresKeystore, SQLiteKeystore
 from broker.adapters.vault.personal_data import PersonalData
+from broker.application.analytics import Analytics
 from broker.application.cameras import Cameras
 from broker.application.citizens import Citizens
 from broker.application.clients import Clients
@@ -46,6 +47,7 @@ from broker.application.sweeps import Sweeps
 from broker.clock import Clock, SystemClock
 from broker.config import Settings
 from broker.policy import PolicyPack, load_pack
+from broker.readmodel.analytics_view import AnalyticsView
 from broker.readmodel.audit_view import AuditTrail
 from broker.readmodel.camera_view import CameraView
 from broker.readmodel.client_view import ClientView
@@ -80,6 +82,7 @@ class Broker:
     sweeps: Sweeps
     demo: Demo
     health: Health
+    analytics: Analytics
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -115,11 +118,13 @@ class Broker:
         self.ctx.app.close()
 
 
-def projections(view: ReadModelView) -> list[ViewProjection]:
+def projections(view: ReadModelView, personal_data: PersonalData) -> list[ViewProjection]:
     """Every view of the read model, in the order each event reaches them; the audit trail
-    last, so that its lookups (a clip's camera, a client's role) see this event's rows."""
+    last, so that its lookups (a clip's camera, a client's role) see this event's rows.
+    Analytics opens each request's sealed location once, to keep only its grid cell."""
     return [CameraView(view), ClientView(view), ClipView(view), RequestView(view),
-            HoldView(view), LedgerView(view), RedactionView(view), AuditTrail(view)]
+            HoldView(view), LedgerView(view), RedactionView(view), AnalyticsView(view, personal_data),
+            AuditTrail(view)]
 
 
 def open_keystore(settings: Settings) -> Keystore:
@@ -160,7 +165,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
                                 if sqlite_events else no_write_lock))
     upgrade_to_head(readmodel.writer)
     view = ReadModelView(readmodel)
-    projector = Projector(app, view, projections(view),
+    projector = Projector(app, view, projections(view, personal_data),
                           write_lock=(FileWriteLock(settings.data_dir / "readmodel.db.lock")
                                       if readmodel.dialect == "sqlite" else no_write_lock))
     consistency = ReadYourWrites(projector)
@@ -188,6 +193,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
         redactions=Redactions(ctx), oversight=Oversight(ctx),
         policies=Policies(ctx), sweeps=Sweeps(ctx),
         demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),
+        analytics=Analytics(ctx),
     )
     consistency.latest()  # whatever other processes recorded while we were away
     return broker

@@ -11,6 +11,8 @@ The limits are re-applied to the scope window anyway, as a second line of defenc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -23,6 +25,8 @@ from broker.policy.digest import sha256_digest
 from broker.policy.pack import LegalBasis, PolicyPack, pack_digest
 from broker.policy.request import EvaluationRequest, GeoPoint, Site, TimeWindow
 from broker.policy.values import to_utc
+
+_json_str = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
 
 RULES: tuple[str, ...] = (
     "basis_known",
@@ -339,6 +343,15 @@ def _cameras_digest(cameras: Sequence[Site]) -> str:
         (camera.camera_id, camera.lat, camera.lon, camera.coverage_m, camera.status)
         for camera in cameras
     )
+    if all(type(lat) is float and type(lon) is float and type(cov) is float
+           and math.isfinite(lat + lon + cov) for _, lat, lon, cov, _ in rows):
+        # The canonical JSON of these rows, written out directly: json.dumps with sorted keys
+        # spells a finite float as its repr and a string as encode_basestring does, and the
+        # keys of each row sort as below (tests/policy hold the two spellings equal).
+        text = "[" + ",".join(
+            f'{{"camera_id":{_json_str(c)},"coverage_m":{cov!r},"lat":{lat!r},"lon":{lon!r},'
+            f'"status":{_json_str(st)}}}' for c, lat, lon, cov, st in rows) + "]"
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     return sha256_digest(
         [{"camera_id": c, "lat": lat, "lon": lon, "coverage_m": cov, "status": st}
          for c, lat, lon, cov, st in rows]

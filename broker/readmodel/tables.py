@@ -271,3 +271,42 @@ redaction_progress = Table(
     Column("checkpoint", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Analytics (``readmodel/analytics_view.py``): what the city learns, without anyone's location.
+
+analytics_requests = Table(
+    "analytics_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("legal_basis", String(64), nullable=False),
+    Column("agency_kind", String(32), nullable=False),
+    Column("outcome", String(16)),
+    Column("no_camera", Integer, nullable=False),
+    Column("superseded", Integer, nullable=False),
+    # The 250 m cell of the incident (broker/common/grid.py), never the location; NULL once
+    # the request's personal data is erased, or when it had no location.
+    Column("cell_row", Integer),
+    Column("cell_column", Integer),
+)
+
+analytics_camera_history = Table(
+    "analytics_camera_history",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("camera_id", String(36), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("coverage_m", Float, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+analytics_camera_use = Table(
+    "analytics_camera_use",
+    metadata,
+    Column("camera_id", String(36), primary_key=True),
+    Column("requests", Integer, nullable=False),
+    Column("last_requested_at", DateTime(timezone=True), nullable=False),
+)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from broker.common.times import as_utc
+from broker.readmodel.public_coverage import public_coverage
 from broker.readmodel.tables import cameras, clips, footage_requests
 
 ENDED_BY_REQUESTER = ("withdrawn", "superseded")
@@ -49,6 +50,7 @@ def transparency_report(conn: Connection, year: int, citizen_bases: frozenset[st
     by_month: dict[str, Counter[str]] = defaultdict(Counter)
     by_basis: dict[str, Counter[str]] = defaultdict(Counter)
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    by_pack: dict[str, Counter[str]] = defaultdict(Counter)
     outcomes: Counter[str] = Counter()
     minutes: list[float] = []
     citizen = Counter[str]()
@@ -62,6 +64,8 @@ def transparency_report(conn: Connection, year: int, citizen_bases: frozenset[st
         by_month[f"{submitted:%Y-%m}"][outcome] += 1
         by_basis[row["legal_basis"]][outcome] += 1
         by_kind[row["role"]][outcome] += 1
+        if decision:
+            by_pack[f"{decision['pack_id']} {decision['pack_version']}"][outcome] += 1
         outcomes[outcome] += 1
         decided = _decided_at(row, decision)
         if decided is not None:  # decided requests only: pending and withdrawn ones have no time
@@ -97,6 +101,7 @@ def transparency_report(conn: Connection, year: int, citizen_bases: frozenset[st
             "by_month": table(by_month),
             "by_legal_basis": table(by_basis),
             "by_agency_kind": table(by_kind),
+            "by_policy_pack": table(by_pack),
             "median_hours_to_decision": (round(statistics.median(minutes) / 60, 2)
                                          if minutes else None),
             "median_minutes_to_decision": (round(statistics.median(minutes), 1)
@@ -110,4 +115,5 @@ def transparency_report(conn: Connection, year: int, citizen_bases: frozenset[st
         "citizen_requests": {"filed": citizen["filed"], "granted": citizen["granted"]},
         "clips_purged_for_retention": {"on_time": purged_on_time, "late": purged_late,
                                        "grace_minutes": purge_grace.total_seconds() / 60},
+        "coverage": public_coverage(conn, start, end),
     }

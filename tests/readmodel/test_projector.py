@@ -51,7 +51,8 @@ def test_crash_mid_batch_rolls_back_and_resumes_exactly_once(broker):
             super().process_event(domain_event, tracking)
 
     view = broker.projector.view
-    crashing = Projector(broker.app, view, [FailingOnSeventh(view), *projections(view)[1:]])
+    crashing = Projector(broker.app, view, [FailingOnSeventh(view),
+                                            *projections(view, broker.ctx.personal_data)[1:]])
     with pytest.raises(Boom):
         crashing.catch_up()
     assert camera_count(broker) == 0  # the whole batch rolled back, position untouched
@@ -102,7 +103,7 @@ def test_commands_are_visible_to_the_next_query_without_a_catch_up(broker):
 def test_concurrent_projectors_apply_each_event_once(broker):
     record_cameras(broker, 300)
     views = [ReadModelView(broker.readmodel) for _ in range(4)]
-    projectors = [Projector(broker.app, view, projections(view),
+    projectors = [Projector(broker.app, view, projections(view, broker.ctx.personal_data),
                             batch_size=25) for view in views]
     errors: list[BaseException] = []
 

@@ -203,3 +203,12 @@ def test_shred_many_is_one_batch_and_idempotent(keystore: Keystore) -> None:
     assert keystore.shred_many(ids) == 5
     assert not any(keystore.exists(key_id) for key_id in ids)
     assert keystore.shred_many(ids) == 0
+
+
+def test_get_keys_reads_a_batch_and_leaves_out_shredded_and_unknown_ones(keystore: Keystore) -> None:
+    ids = [f"subject:{i}" for i in range(1200)]  # more than one statement's worth
+    keys = {key_id: keystore.create_key(key_id) for key_id in ids}
+    keystore.shred(ids[7])
+    found = keystore.get_keys([*ids, ids[3], "never-created"])
+    assert found == {key_id: key for key_id, key in keys.items() if key_id != ids[7]}
+    assert keystore.get_keys([]) == {}

@@ -49,3 +49,15 @@ def test_a_sealed_value_is_bound_to_its_subject_and_context(
     for key_id, candidate, context in attempts:
         with pytest.raises(IntegrityError):
             sealer.open_sealed(key_id, candidate, context=context)
+
+
+def test_personal_data_opens_a_batch_with_one_key_read(keystore: Keystore) -> None:
+    from broker.adapters.vault.personal_data import PersonalData
+
+    personal = PersonalData(keystore)
+    sealed = [(f"subject:{i}", personal.seal(f"subject:{i}", {"n": i}, "ctx")) for i in range(5)]
+    personal.erase("subject:2")
+    assert personal.open_many(sealed, "ctx") == [{"n": 0}, {"n": 1}, None, {"n": 3}, {"n": 4}]
+    assert personal.open_many(sealed[:1], "ctx") == [personal.open(*sealed[0], "ctx")]
+    with pytest.raises(IntegrityError):
+        personal.open_many(sealed[:1], "another context")

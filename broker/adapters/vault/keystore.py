@@ -39,6 +39,7 @@ MAX_KEY_ID_SIZE = 255
 _NONCE_SIZE = 12
 _AAD = struct.Struct(">4sI")
 _WRAP_MAGIC = b"FBK1"
+_BATCH = 500  # ids per statement: well under SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,10 @@ class Keystore(Protocol):
 
     def get_key(self, key_id: str) -> bytes:
         """The unwrapped data key; KeyShreddedError if it is gone."""
+        ...
+
+    def get_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        """The unwrapped keys of a batch, in few round trips; shredded ones are absent."""
         ...
 
     def shred(self, key_id: str) -> bool:
@@ -117,6 +122,11 @@ class _WrappingKeystore:
             raise KeyShreddedError(f"data key {key_id!r} is shredded or never existed")
         version, wrapped = row
         return _unwrap(self._keyring.current(), version, key_id, wrapped)
+
+    def _unwrapped_many(self, rows: Sequence[tuple[str, int, bytes]]) -> dict[str, bytes]:
+        """A batch unwrapped under one look at the key file."""
+        keyring = self._keyring.current()
+        return {key_id: _unwrap(keyring, version, key_id, wrapped) for key_id, version, wrapped in rows}
 
     def _rewrap(self, keyring: Keyring, key_id: str, version: int, wrapped: bytes) -> bytes:
         """One key of a rotation batch, re-wrapped under the active KEK version."""
@@ -183,6 +193,17 @@ class SQLiteKeystore(_WrappingKeystore):
                 "SELECT kek_version, wrapped FROM data_keys WHERE key_id = ?", (key_id,)
             ).fetchone()
         return self._unwrapped(key_id, row)
+
+    def get_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        rows: list[tuple[str, int, bytes]] = []
+        unique = sorted(set(key_ids))
+        with self._lock:
+            for start in range(0, len(unique), _BATCH):
+                chunk = unique[start:start + _BATCH]
+                placeholders = ", ".join("?" * len(chunk))
+                query = f"SELECT key_id, kek_version, wrapped FROM data_keys WHERE key_id IN ({placeholders})"  # noqa: S608 - placeholders only
+                rows += self._conn.execute(query, chunk).fetchall()
+        return self._unwrapped_many(rows)
 
     def shred(self, key_id: str) -> bool:
         with self._lock:
@@ -327,6 +348,16 @@ class PostgresKeystore(_WrappingKeystore):
                 "SELECT kek_version, wrapped FROM broker_data_keys WHERE key_id = %s", (key_id,)
             ).fetchone()
         return self._unwrapped(key_id, None if row is None else (row[0], bytes(row[1])))
+
+    def get_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        if not key_ids:
+            return {}
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT key_id, kek_version, wrapped FROM broker_data_keys WHERE key_id = ANY(%s)",
+                (sorted(set(key_ids)),)).fetchall()
+        return self._unwrapped_many([(key_id, version, bytes(wrapped))
+                                     for key_id, version, wrapped in rows])
 
     def shred(self, key_id: str) -> bool:
         with self._pool.connection() as conn:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from broker.adapters.vault.errors import KeyShreddedError
 from broker.adapters.vault.keystore import Keystore, PendingKey
-from broker.adapters.vault.sealing import Sealer
+from broker.adapters.vault.sealing import Sealer, open_with_key
 
 PERSONAL_CONTEXT = "FootageRequest.personal"
 """Associated data of a footage request's sealed personal data: binds the seal to its use."""
@@ -53,6 +54,20 @@ class PersonalData:
             return None
         document: dict[str, Any] = json.loads(plaintext)
         return document
+
+    def open_many(self, sealed: Sequence[tuple[str, str]], context: str) -> list[dict[str, Any] | None]:
+        """Each ``(key id, sealed)`` opened, the keys read in one batch; None where erased."""
+        keys = self._keystore.get_keys([key_id for key_id, _ in sealed])
+        opened: list[dict[str, Any] | None] = []
+        for key_id, value in sealed:
+            key = keys.get(key_id)
+            if key is None:
+                opened.append(None)
+                continue
+            document: dict[str, Any] = json.loads(
+                open_with_key(key, key_id, base64.b64decode(value), context.encode()))
+            opened.append(document)
+        return opened
 
     def erase(self, key_id: str) -> bool:
         return self._keystore.shred(key_id)

@@ -43,15 +43,25 @@ class Sealer:
 
     def open_sealed(self, key_id: str, blob: bytes, context: bytes = b"") -> bytes:
         """The plaintext; KeyShreddedError once the subject's key is shredded."""
-        if blob[: len(SEAL_MAGIC)] != SEAL_MAGIC or len(blob) < _MIN_SIZE:
-            raise IntegrityError("not a sealed value (bad magic or truncated)")
-        key = self._keystore.get_key(key_id)
-        nonce = blob[len(SEAL_MAGIC) : len(SEAL_MAGIC) + _NONCE_SIZE]
-        sealed = blob[len(SEAL_MAGIC) + _NONCE_SIZE :]
-        try:
-            return AESGCM(key).decrypt(nonce, sealed, _aad(key_id, context))
-        except InvalidTag:
-            raise IntegrityError(f"sealed value for {key_id!r} failed authentication") from None
+        _check_sealed(blob)
+        return open_with_key(self._keystore.get_key(key_id), key_id, blob, context)
+
+
+def open_with_key(key: bytes, key_id: str, blob: bytes, context: bytes = b"") -> bytes:
+    """The plaintext of a value sealed under ``key_id``, its data key already in hand (a batch
+    read the keys together: ``Keystore.get_keys``)."""
+    _check_sealed(blob)
+    nonce = blob[len(SEAL_MAGIC) : len(SEAL_MAGIC) + _NONCE_SIZE]
+    sealed = blob[len(SEAL_MAGIC) + _NONCE_SIZE :]
+    try:
+        return AESGCM(key).decrypt(nonce, sealed, _aad(key_id, context))
+    except InvalidTag:
+        raise IntegrityError(f"sealed value for {key_id!r} failed authentication") from None
+
+
+def _check_sealed(blob: bytes) -> None:
+    if blob[: len(SEAL_MAGIC)] != SEAL_MAGIC or len(blob) < _MIN_SIZE:
+        raise IntegrityError("not a sealed value (bad magic or truncated)")
 
 
 def _aad(key_id: str, context: bytes) -> bytes:

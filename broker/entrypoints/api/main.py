@@ -16,6 +16,7 @@ from broker.bootstrap import Broker
 from broker.entrypoints.api import metrics, problems
 from broker.entrypoints.api.edge import BodyLimit, ClientDisconnects
 from broker.entrypoints.api.routers import (
+    analytics,
     audit,
     cameras,
     citizens,
@@ -45,7 +46,7 @@ RFC 9457 problem (`application/problem+json`). Times are RFC 3339; lists answer
 def v1_router() -> APIRouter:
     v1 = APIRouter(prefix="/v1")
     for resource in (cameras, clips, requests, holds, grants, live, reviews, citizens, redactions,
-                     audit, reports, policy, keys):
+                     audit, reports, analytics, policy, keys):
         v1.include_router(resource.router)
     return v1
 

@@ -22,6 +22,7 @@ from typer import _click
 
 from broker import __version__
 from broker.entrypoints.cli import (
+    analytics,
     audit,
     cameras,
     clients,
@@ -65,6 +66,7 @@ cli.add_typer(cameras.app, name="cameras")
 cli.add_typer(policy.app, name="policy")
 cli.add_typer(keys.app, name="keys")
 cli.add_typer(audit.app, name="audit")
+cli.add_typer(analytics.app, name="analytics")
 cli.add_typer(export.app, name="export")
 cli.add_typer(witness.app, name="witness")
 cli.add_typer(models.app, name="models")

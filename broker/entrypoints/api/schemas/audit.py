@@ -119,6 +119,8 @@ class RequestFigures(Public):
     by_month: list[OutcomeCounts]
     by_legal_basis: list[OutcomeCounts]
     by_agency_kind: list[OutcomeCounts]
+    by_policy_pack: list[OutcomeCounts] = Field(
+        description="decisions by the pack and version that made them (`kr-pipa 1.2.0`)")
     median_hours_to_decision: float | None
     median_minutes_to_decision: float | None = Field(description="over decided requests only")
     median_time_to_decision: Duration | None
@@ -138,8 +140,30 @@ class PurgeFigures(Public):
     grace_minutes: float
 
 
+class DistrictCount(Public):
+    district: str
+    requests: int
+
+
+class CoverageFigures(Public):
+    """Where requests were, told no finer than a district; blind spots only as a count."""
+
+    cell_m: int
+    min_count: int = Field(description="k: cells and districts with fewer requests are pooled")
+    blind_spots: int = Field(description="cells with at least k requests no fixed camera reaches")
+    requests_in_blind_spots: int
+    requests_by_district: list[DistrictCount] = Field(
+        description="each cell counted in the district of the camera nearest its centre; "
+                    "districts under k are pooled")
+    requests_in_other_districts: int = Field(
+        description="the pooled districts: 0 or at least k (the smallest listed ones join a "
+                    "smaller pool), unless no district reaches k")
+    requests_without_location: int = Field(description="personal data erased, or no location")
+
+
 class TransparencyReport(Public):
     year: int
     requests: RequestFigures
     citizen_requests: CitizenFigures
     clips_purged_for_retention: PurgeFigures
+    coverage: CoverageFigures
