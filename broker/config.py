@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     """No upload runs longer; so what a writer left older than this is certainly orphaned."""
     max_concurrent_uploads: int = Field(default=4, ge=1, le=256)
     """Uploads stream in threads of their own, this many at a time; others wait for a slot."""
+    max_stream_threads: int = Field(default=8, ge=1, le=256)
+    """Clip and export downloads pull their chunks in threads of their own, this many at a time
+    (taken per chunk, so every stream moves); never in the threads that serve other routes."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     scheduler_enabled: bool = True
