@@ -14,7 +14,6 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from broker.adapters.vault.kek import export_public_key
+from broker.adapters.zipstream import ZipStream
 
 FORMAT = "footage-broker-export/2"
 """2: clips under readable names, and documents (the chain-of-custody report) in the manifest."""
@@ -74,27 +74,6 @@ def signature_document(manifest_bytes: bytes, key: Ed25519PrivateKey) -> bytes:
                       "signature": base64.b64encode(key.sign(manifest_bytes)).decode("ascii")})
 
 
-class _Sink:
-    """A write-only file for zipfile; what is written is drained by the generator."""
-
-    def __init__(self) -> None:
-        self.parts: deque[bytes] = deque()
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def drain(self) -> Iterator[bytes]:
-        while self.parts:
-            yield self.parts.popleft()
-
-
 def stream_package(manifest_bytes: bytes, signature: bytes,
                    clip_bodies: Iterable[tuple[str, Opener]], suffix: str = ".bin") -> Iterator[bytes]:
     """:func:`stream_files` with each clip at ``clips/<clip id><suffix>``."""
@@ -103,26 +82,21 @@ def stream_package(manifest_bytes: bytes, signature: bytes,
 
 
 def stream_files(manifest_bytes: bytes, signature: bytes, files: Iterable[tuple[str, Opener]],
-                 documents: Iterable[tuple[str, bytes]] = ()) -> Iterator[bytes]:
-    """Zip bytes, produced as the clips are decrypted; nothing is buffered beyond one chunk.
+                 documents: Iterable[tuple[str, bytes]] = (), modified: datetime | None = None
+                 ) -> Iterator[bytes]:
+    """Zip bytes, produced as the clips are decrypted; nothing is held but the chunk at hand.
 
     ``files`` are (path in the zip, opener of its body); ``documents`` are small files already
-    in memory (the report), stored right after the signature.
+    in memory (the report), stored right after the signature. Every member is dated
+    ``modified`` (default: now), in UTC.
     """
-    sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr("manifest.json", manifest_bytes)
-        archive.writestr("manifest.sig", signature)
-        for name, data in documents:
-            archive.writestr(name, data)
-        yield from sink.drain()
-        for name, open_body in files:
-            with archive.open(name, mode="w", force_zip64=True) as member:
-                for chunk in open_body():
-                    member.write(chunk)
-                    yield from sink.drain()
-            yield from sink.drain()
-    yield from sink.drain()
+    archive = ZipStream(modified or datetime.now(UTC))
+    head = [archive.file("manifest.json", manifest_bytes), archive.file("manifest.sig", signature)]
+    head += [archive.file(name, data) for name, data in documents]
+    yield b"".join(head)
+    for name, open_body in files:
+        yield from archive.stream(name, open_body())
+    yield archive.finish()
 
 
 @dataclass

@@ -143,7 +143,8 @@ class Grants(UseCases):
         files = [(entry["file"], self._opener(c)) for entry, c in zip(document["clips"], available,
                                                                        strict=True)]
         return EvidenceExport(export_id=export_id, body=evidence.stream_files(
-            manifest, signature, files, documents=[(evidence.REPORT_FILE, report)]))
+            manifest, signature, files, documents=[(evidence.REPORT_FILE, report)],
+            modified=as_utc(datetime.fromisoformat(document["created_at"]))))
 
     @allowed(*GRANTEES)
     def live_tokens(self, actor: Actor, grant_id: UUID) -> dict[str, Any]:
