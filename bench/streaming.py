@@ -14,7 +14,9 @@ the same server. The load comes from other processes (httpx, keep-alive HTTP/1.1
 - ``range``: ``--ranges`` random 1 MiB ``Range`` requests one after another (p50, p99), the
   content route and ``/plain``;
 - ``export``: a signed export of ``--export-mib`` of clips (the clip ingested again as often as
-  needed), against ``ClipVault.read`` of the same clips in this process, bytes dropped;
+  needed), saved by the client with fsync and verified (untimed), against ``ClipVault.read`` of
+  the same clips in this process into a file with fsync (``vault decrypt`` as bench/vault.py
+  times it), and with the bytes dropped (``vault read``);
 - ``server peak rss``: VmHWM of the server, reset before each phase (``/proc/PID/clear_refs``),
   after streaming a 64 MiB clip, the big one, the viewers and the export.
 
@@ -164,10 +166,19 @@ def load_ranges(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_export(job: dict[str, Any]) -> dict[str, Any]:
-    with client_for(job["base"], job["key"]) as client:
+    """The export saved to ``job["target"]`` (fsync), as a recipient keeps it; time to the end."""
+    with client_for(job["base"], job["key"]) as client, open(job["target"], "wb") as file:
         started = time.perf_counter()
-        received = drain(client, "POST", job["url"], json={"clip_ids": job["clip_ids"]})
-        return {"bytes": received, "seconds": time.perf_counter() - started}
+        with client.stream("POST", job["url"], json={"clip_ids": job["clip_ids"]}) as response:
+            if response.status_code != 200:
+                raise SystemExit(f"export: {response.status_code} {response.read()[:300]!r}")
+            first = time.perf_counter()
+            for piece in response.iter_raw(READ_SIZE):
+                file.write(piece)
+        file.flush()
+        os.fsync(file.fileno())
+        return {"bytes": file.tell(), "seconds": time.perf_counter() - started,
+                "first_byte_seconds": first - started}
 
 
 LOADS = {"streams": load_streams, "probe": load_probe, "ranges": load_ranges, "export": load_export}
@@ -303,8 +314,9 @@ def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not become ready")
 
 
-def vault_decrypt_rate(env: dict[str, str], clip_ids: list[str]) -> float:
-    """MB/s of ``ClipVault.read`` over the export's clips in this process, bytes dropped."""
+def vault_decrypt_rates(env: dict[str, str], clip_ids: list[str], target: Path) -> tuple[float, float]:
+    """MB/s of ``ClipVault.read`` over the export's clips in this process: into a file with
+    fsync (bench/vault.py's ``vault decrypt``), and with the bytes dropped."""
     from broker.bootstrap import build
     from broker.config import load_settings
     from broker.readmodel import clip_view
@@ -314,15 +326,37 @@ def vault_decrypt_rate(env: dict[str, str], clip_ids: list[str]) -> float:
     try:
         with broker.readmodel.reader.connect() as conn:
             rows = [clip_view.get_clip_row(conn, clip_id) for clip_id in clip_ids]
-        total = 0
+
+        def chunks() -> Iterator[bytes]:
+            for row in rows:
+                assert row is not None
+                yield from broker.vault.read(row["id"], row["key_id"], row["blob_id"], row["size"])
+
+        os.sync()
         started = time.perf_counter()
-        for row in rows:
-            assert row is not None
-            for chunk in broker.vault.read(row["id"], row["key_id"], row["blob_id"], row["size"]):
-                total += len(chunk)
-        return total / (time.perf_counter() - started) / 1e6
+        with open(target, "wb") as file:
+            for chunk in chunks():
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+            total = file.tell()
+        to_file = total / (time.perf_counter() - started) / 1e6
+        target.unlink()
+        started = time.perf_counter()
+        dropped = sum(len(chunk) for chunk in chunks())
+        return to_file, dropped / (time.perf_counter() - started) / 1e6
     finally:
         broker.close()
+
+
+def check_export(path: Path, env: dict[str, str], clips: int) -> None:
+    """Untimed: the package verifies (signature, every file's SHA-256) with the broker's key."""
+    from broker.adapters.evidence import verify_package
+    from broker.adapters.vault.kek import load_or_create_signing_key
+
+    check = verify_package(path, load_or_create_signing_key(Path(env["BROKER_KEYS_DIR"])).public_key())
+    if not check.ok or len((check.manifest or {}).get("clips", [])) != clips:
+        raise SystemExit(f"export does not verify: {check.problems}")
 
 
 @contextlib.contextmanager
@@ -436,15 +470,22 @@ def measure(args: argparse.Namespace, base: str, scene: dict[str, Any], pid: int
         figures[f"{name} p50"] = statistics.median(seconds) * 1000
         figures[f"{name} p99"] = percentile(seconds, 0.99) * 1000
 
-    for _ in range(args.rounds):
+    target = data / "export.zip"
+    for round_ in range(args.rounds):
         reset_peak_rss(pid)
+        os.sync()
         result = run_load({**common, "kind": "export", "url": f"/v1/grants/{grant_id}/exports",
-                           "clip_ids": scene["export"]})
-        if result["bytes"] < len(scene["export"]) * size:
-            raise SystemExit(f"export: only {result['bytes']} bytes")
+                           "clip_ids": scene["export"], "target": str(target)})
         best("server peak rss, export", peak_rss_mib(pid))
         best("export", result["bytes"] / result["seconds"] / 1e6)
-        best("vault decrypt", vault_decrypt_rate(env, scene["export"]))
+        figures["export first byte"] = min(figures.get("export first byte", math.inf),
+                                           result["first_byte_seconds"] * 1000)
+        if round_ == 0:
+            check_export(target, env, len(scene["export"]))
+        target.unlink()
+        to_file, dropped = vault_decrypt_rates(env, scene["export"], data / "decrypted.bin")
+        best("vault decrypt", to_file)
+        best("vault read", dropped)
     figures["export clips"] = len(scene["export"])
     return figures
 
@@ -466,10 +507,14 @@ def report(args: argparse.Namespace, f: dict[str, float]) -> None:
     for name in ("range", "baseline range plain file"):
         print(f"{name} ({args.ranges} x 1 MiB) p50: {f[f'{name} p50']:.2f} ms")
         print(f"{name} ({args.ranges} x 1 MiB) p99: {f[f'{name} p99']:.2f} ms")
-    print(f"export ({f['export clips']:.0f} clips, {f['export clips'] * args.size_mib:.0f} MiB): "
-          f"{f['export']:.1f} MB/s")
-    print(f"baseline vault decrypt: {f['vault decrypt']:.1f} MB/s")
+    print(f"export ({f['export clips']:.0f} clips, {f['export clips'] * args.size_mib:.0f} MiB, "
+          f"saved with fsync): {f['export']:.1f} MB/s")
+    print(f"export first byte: {f['export first byte']:.0f} ms")
+    print("export verified: yes")
+    print(f"baseline vault decrypt (into a file, fsync): {f['vault decrypt']:.1f} MB/s")
+    print(f"baseline vault read (bytes dropped): {f['vault read']:.1f} MB/s")
     print(f"ratio export / vault decrypt: {f['export'] / f['vault decrypt']:.2f}")
+    print(f"ratio export / vault read: {f['export'] / f['vault read']:.2f}")
     for phase in ("64 MiB clip", "clip", "viewers", "export"):
         print(f"server peak rss, {phase}: {f[f'server peak rss, {phase}']:.0f} MiB")
 
