@@ -13,9 +13,9 @@ from unittest import mock
 
 import pytest
 
-from broker.adapters.vault import kek, stream
+from broker.adapters.vault import kek, overlap, stream
 from broker.adapters.vault.blobs import BlobStore
-from broker.adapters.vault.clipvault import ClipVault, StoredClip
+from broker.adapters.vault.clipvault import SHORT_READ_CHUNKS, ClipVault, StoredClip
 from broker.adapters.vault.errors import BlobNotFoundError, IntegrityError, KeyShreddedError
 from broker.adapters.vault.keystore import SQLiteKeystore
 
@@ -187,6 +187,24 @@ def test_an_abandoned_read_leaves_no_worker(vault: ClipVault, clip: tuple[str, S
     while any(t.name == "vault-read-ahead" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the read-ahead worker outlived its reader"
         time.sleep(0.01)
+
+
+def test_short_ranges_are_decrypted_in_the_callers_thread(vault: ClipVault,
+                                                          clip: tuple[str, StoredClip]) -> None:
+    """A player's Range needs no thread of its own; a long read gets one to read ahead."""
+    start, end = CHUNK - 1, CHUNK - 1 + SHORT_READ_CHUNKS * CHUNK  # spans four chunks
+    with mock.patch.object(overlap, "read_ahead", side_effect=AssertionError("a thread for this?")):
+        assert read(vault, clip, start, end) == DATA[start:end]
+    started: list[bool] = []
+
+    def recording(items: Iterator[bytes]) -> Iterator[bytes]:
+        started.append(True)
+        return items
+
+    with mock.patch.object(overlap, "read_ahead", side_effect=recording):
+        assert read(vault, clip, start, end + 1) == DATA[start : end + 1]
+        assert read(vault, clip) == DATA
+    assert started == [True, True]
 
 
 def test_an_empty_clip_reads_as_its_verified_lone_tag(vault: ClipVault, blobs: Recording) -> None:
