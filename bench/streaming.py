@@ -4,13 +4,14 @@ One run: a fresh embedded deployment (SQLite; blobs on the file system, or on Se
 ``--store s3``) holding one camera, a clip of random bytes (default 1 GiB) and a granted police
 request. One uvicorn process serves the broker's app and, beside it, a bare Starlette route
 ``/plain`` answering the clip's plaintext from a file with ``FileResponse``: the baseline, from
-the same server. The load comes from other processes (httpx, keep-alive HTTP/1.1):
+the same server. The load comes from other processes: bulk downloads on raw sockets read into
+one reused buffer (a cheap client), latencies with httpx (keep-alive HTTP/1.1):
 
 - ``clip stream``: ``GET .../content`` of the whole clip, against ``GET /plain``; interleaved,
   best of ``--rounds``;
-- ``viewers``: ``--viewers`` whole-clip streams at once (aggregate MB/s), while a process of its
-  own asks ``GET /healthz`` and an agency's ``GET /v1/grants/{id}/clips`` in turn every 20 ms
-  (p50, p99); the same with ``/plain``;
+- ``viewers``: ``--viewers`` whole-clip streams at once, a process each (aggregate MB/s),
+  while a process of its own asks ``GET /healthz`` and an agency's ``GET /v1/grants/{id}/clips``
+  in turn every 20 ms (p50, p99); the same with ``/plain``;
 - ``range``: ``--ranges`` random 1 MiB ``Range`` requests one after another (p50, p99), the
   content route and ``/plain``;
 - ``export``: a signed export of ``--export-mib`` of clips (the clip ingested again as often as
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
@@ -40,7 +42,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,80 @@ def serve(port: int, plain: Path) -> None:
 
 # the load (other processes) -----------------------------------------------------------------
 
+def fetch(base: str, method: str, url: str, key: str | None, body: bytes = b"",
+          sink: Any = None) -> tuple[int, float]:
+    """One request on a socket of its own, the answer read with ``recv_into`` into one reused
+    buffer (and written to ``sink`` if given): the body's size and when its first byte came.
+
+    The bulk downloads use this instead of httpx: a Python HTTP client in the same process
+    as seven others would measure its own GIL, not the server.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    headers = [f"{method} {url} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
+               f"Content-Length: {len(body)}", "Content-Type: application/json"]
+    if key:
+        headers.append(f"Authorization: Bearer {key}")
+    buffer = bytearray(READ_SIZE)
+    view = memoryview(buffer)
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            received = sock.recv_into(buffer)
+            if not received:
+                raise SystemExit(f"{method} {url}: connection closed in the headers")
+            head += bytes(view[:received])
+        first = time.perf_counter()
+        head, _, rest = head.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        if status not in (200, 206):
+            raise SystemExit(f"{method} {url}: {status} {rest[:300]!r}")
+        if b"transfer-encoding: chunked" in head.lower():  # an export: its length is not told
+            return _chunked(sock, rest, view, sink), first
+        total = len(rest)
+        if sink is not None:
+            sink.write(rest)
+        while received := sock.recv_into(buffer):
+            total += received
+            if sink is not None:
+                sink.write(view[:received])
+    return total, first
+
+
+def _chunked(sock: socket.socket, rest: bytes, view: memoryview, sink: Any) -> int:
+    """Decode ``Transfer-Encoding: chunked``, reading each chunk into ``view``'s buffer."""
+    reader = io.BufferedReader(_Prefixed(sock, rest), READ_SIZE)  # type: ignore[arg-type]
+    total = 0
+    while size := int(reader.readline().split(b";")[0], 16):
+        while size:
+            received = reader.readinto(view[: min(size, len(view))])
+            if not received:
+                raise SystemExit("export: connection closed inside a chunk")
+            if sink is not None:
+                sink.write(view[:received])
+            total += received
+            size -= received
+        reader.readline()  # the CRLF after the chunk
+    return total
+
+
+class _Prefixed(io.RawIOBase):
+    """A socket read as a raw file, after the bytes already received with the headers."""
+
+    def __init__(self, sock: socket.socket, prefix: bytes) -> None:
+        self.sock, self.prefix = sock, prefix
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.prefix:
+            count = min(len(buffer), len(self.prefix))
+            buffer[:count], self.prefix = self.prefix[:count], self.prefix[count:]
+            return count
+        return self.sock.recv_into(buffer)
+
+
 def drain(client: Any, method: str, url: str, **kwargs: Any) -> int:
     with client.stream(method, url, **kwargs) as response:
         if response.status_code not in (200, 206):
@@ -106,26 +181,32 @@ def client_for(base: str, key: str | None = None) -> Any:
 
 
 def load_streams(job: dict[str, Any]) -> dict[str, Any]:
-    """``job["count"]`` concurrent whole-body GETs of ``job["url"]``: bytes and wall seconds."""
-    count, url = job["count"], job["url"]
-    totals = [0] * count
-    barrier = threading.Barrier(count + 1)
-
-    def viewer(index: int) -> None:
-        with client_for(job["base"], job["key"]) as client:
-            barrier.wait()
-            totals[index] = drain(client, "GET", url)
-
-    threads = [threading.Thread(target=viewer, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
+    """``job["count"]`` concurrent whole-body GETs of ``job["url"]``, a process each: bytes and
+    wall seconds."""
+    count = job["count"]
+    if count > 1:
+        children = [subprocess.Popen([sys.executable, __file__, "--load",
+                                      json.dumps({**job, "count": 1, "flowing": None, "go": go})],
+                                     stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                    for go in [str(Path(job["ready"]).with_suffix(f".{i}")) for i in range(count)]]
+        deadline = time.monotonic() + 60
+        while not all(Path(job["ready"]).with_suffix(f".{i}.ready").exists() for i in range(count)):
+            if time.monotonic() > deadline:
+                raise SystemExit("viewers did not start")
+            time.sleep(0.01)
+        started = time.perf_counter()
+        Path(job["ready"]).touch()  # go
+        if job.get("flowing"):
+            Path(job["flowing"]).touch()  # the probe counts from here
+        results = [json.loads(child.communicate()[0]) for child in children]
+        return {"bytes": sum(r["bytes"] for r in results), "seconds": time.perf_counter() - started}
+    if job.get("go"):  # one of several: say ready, wait for the word
+        Path(job["go"] + ".ready").touch()
+        while not Path(job["ready"]).exists():
+            time.sleep(0.001)
     started = time.perf_counter()
-    if job.get("flowing"):
-        Path(job["flowing"]).touch()  # the probe counts from here
-    for thread in threads:
-        thread.join()
-    return {"bytes": sum(totals), "seconds": time.perf_counter() - started}
+    received, _ = fetch(job["base"], "GET", job["url"], job["key"])
+    return {"bytes": received, "seconds": time.perf_counter() - started}
 
 
 def load_probe(job: dict[str, Any]) -> dict[str, Any]:
@@ -167,17 +248,13 @@ def load_ranges(job: dict[str, Any]) -> dict[str, Any]:
 
 def load_export(job: dict[str, Any]) -> dict[str, Any]:
     """The export saved to ``job["target"]`` (fsync), as a recipient keeps it; time to the end."""
-    with client_for(job["base"], job["key"]) as client, open(job["target"], "wb") as file:
+    with open(job["target"], "wb") as file:
         started = time.perf_counter()
-        with client.stream("POST", job["url"], json={"clip_ids": job["clip_ids"]}) as response:
-            if response.status_code != 200:
-                raise SystemExit(f"export: {response.status_code} {response.read()[:300]!r}")
-            first = time.perf_counter()
-            for piece in response.iter_raw(READ_SIZE):
-                file.write(piece)
+        received, first = fetch(job["base"], "POST", job["url"], job["key"],
+                                json.dumps({"clip_ids": job["clip_ids"]}).encode(), sink=file)
         file.flush()
         os.fsync(file.fileno())
-        return {"bytes": file.tell(), "seconds": time.perf_counter() - started,
+        return {"bytes": received, "seconds": time.perf_counter() - started,
                 "first_byte_seconds": first - started}
 
 
@@ -436,8 +513,11 @@ def measure(args: argparse.Namespace, base: str, scene: dict[str, Any], pid: int
         figures[name] = max(figures.get(name, 0.0), value)
 
     def stream(url: str, count: int = 1, flowing: Path | None = None) -> float:
+        ready = data / "viewers.go"
+        for stale in data.glob("viewers.*"):
+            stale.unlink()
         result = run_load({**common, "kind": "streams", "url": url, "count": count,
-                           "flowing": str(flowing) if flowing else None})
+                           "flowing": str(flowing) if flowing else None, "ready": str(ready)})
         if result["bytes"] != count * (SMALL_MIB << 20 if scene["small"] in url else size):
             raise SystemExit(f"{url}: {result['bytes']} bytes")
         return float(result["bytes"] / result["seconds"] / 1e6)
