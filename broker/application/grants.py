@@ -25,6 +25,7 @@ from broker.adapters.vault.errors import KeyShreddedError
 from broker.adapters.vault.kek import export_public_key
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
+from broker.application.core import RecordConflict
 from broker.application.live import live_tokens_for
 from broker.common.byteranges import ByteRange, if_range_holds, parse_range
 from broker.common.times import as_utc, rfc3339
@@ -87,7 +88,7 @@ class Grants(UseCases):
         ``If-Range`` with a stale validator gets the whole clip. ``head`` answers the headers
         only: no footage leaves, so no view is recorded, but the grant must still be usable.
         """
-        row, grant = self._usable(actor, grant_id)
+        row, grant, footage_request = self._usable_request(actor, grant_id)
         _refuse_unmasked(grant)
         clip = self._clip_in_scope(grant, str(clip_id))
         modified = as_utc(clip["ingested_at"])
@@ -99,7 +100,8 @@ class Grants(UseCases):
         if head:
             return content
         self._use(row, lambda r: r.record_view(str(clip_id), wanted.label() if wanted else None,
-                                               actor.client_id, at=self.ctx.clock.now()))
+                                               actor.client_id, at=self.ctx.clock.now()),
+                  footage_request)
         start, end = (wanted.start, wanted.end) if wanted else (0, clip["size"])
         try:
             body = self.ctx.vault.read(str(clip_id), clip["key_id"], clip["blob_id"],
@@ -172,19 +174,36 @@ class Grants(UseCases):
 
     def _usable(self, actor: Actor, grant_id: UUID) -> tuple[RowMapping, dict[str, Any]]:
         """The grant, if it is this client's (404 otherwise) and usable now (403 otherwise)."""
+        row, grant, _ = self._usable_request(actor, grant_id)
+        return row, grant
+
+    def _usable_request(self, actor: Actor, grant_id: UUID
+                        ) -> tuple[RowMapping, dict[str, Any], FootageRequest]:
+        """:meth:`_usable`, and the request it loaded (to record a use on without a reload)."""
         with self.read() as conn:
             row = request_view.get_request_by_grant(conn, str(grant_id))
         if row is None or row["client_id"] != actor.client_id:
             raise NotFound(f"no grant {grant_id}")
         footage_request = self.ctx.app.load(UUID(row["id"]), FootageRequest, "request")
         try:
-            return row, footage_request.require_usable_grant(self.ctx.clock.now())
+            return row, footage_request.require_usable_grant(self.ctx.clock.now()), footage_request
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None
 
-    def _use(self, row: RowMapping, record: Any) -> None:
-        """Record a use of the grant; a grant that ended meanwhile refuses it (403)."""
+    def _use(self, row: RowMapping, record: Any, loaded: FootageRequest | None = None) -> None:
+        """Record a use of the grant; a grant that ended meanwhile refuses it (403).
+
+        ``loaded`` is the request as :meth:`_usable_request` found it: recorded on at once,
+        unless another write came first, then loaded again and retried like any change.
+        """
         try:
+            if loaded is not None:
+                record(loaded)
+                try:
+                    self.ctx.app.record(loaded)
+                    return
+                except RecordConflict:
+                    pass
             self.ctx.app.change(UUID(row["id"]), FootageRequest, "request", record)
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None

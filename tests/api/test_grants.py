@@ -246,3 +246,27 @@ def test_police_exports_name_clips_readably_and_carry_a_chain_of_custody_report(
                 target.writestr(item, data + b" " if item.filename == name else data)
         assert verify_package(tampered, broker.signing_key.public_key()).problems == [
             f"{name}: content does not match the manifest"]
+
+
+def test_a_view_is_recorded_once_even_when_the_request_changed_since_it_was_checked(
+        api, broker, scene, monkeypatch):
+    """The request checked is the one recorded on; if another write came first, it is loaded
+    again and the view recorded on that (never twice, never lost)."""
+    from broker.application.core import RecordConflict
+
+    record, attempts = broker.app.record, []
+
+    def conflicting_once(*aggregates):
+        attempts.append(len(aggregates))
+        if len(attempts) == 1:
+            raise RecordConflict("another process wrote first")
+        return record(*aggregates)
+
+    monkeypatch.setattr(broker.app, "record", conflicting_once)
+    clip_id, body = scene["inside"]
+    response = api.get(content_url(scene, clip_id), headers={**scene["police"], "Range": "bytes=0-9"})
+    assert response.status_code == 206 and response.content == body[:10]
+    assert len(attempts) == 2
+    views = [e for e in broker.app.recorder.select_events(UUID(scene["request"]))
+             if e.topic.endswith("FootageRequest.Viewed")]
+    assert len(views) == 1
