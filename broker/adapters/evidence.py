@@ -99,6 +99,15 @@ def stream_files(manifest_bytes: bytes, signature: bytes, files: Iterable[tuple[
     yield archive.finish()
 
 
+def package_size(manifest_bytes: bytes, signature: bytes, documents: Iterable[tuple[str, bytes]],
+                 files: Iterable[tuple[str, int]]) -> int:
+    """The length of :func:`stream_files`' zip, given each file's (path, size): its
+    ``Content-Length``, known before the first byte."""
+    at_hand = [("manifest.json", len(manifest_bytes)), ("manifest.sig", len(signature)),
+               *((name, len(data)) for name, data in documents)]
+    return ZipStream.planned_size(at_hand, files)
+
+
 @dataclass
 class PackageCheck:
     ok: bool

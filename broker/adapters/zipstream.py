@@ -111,6 +111,26 @@ class ZipStream:
         self.offset += size + len(tail)
         return central + tail
 
+    @staticmethod
+    def planned_size(at_hand: Iterable[tuple[str, int]], streamed: Iterable[tuple[str, int]]) -> int:
+        """The length of the archive of members at hand (name, size), then streamed ones
+        (name, size), in that order, as :meth:`file`, :meth:`stream` and :meth:`finish` will
+        produce it: a download can say its ``Content-Length`` before the first byte."""
+        offset, central, count = 0, 0, 0
+        for name, size in at_hand:
+            length = len(name.encode("utf-8"))
+            central += _CENTRAL.size + length + (_ZIP64_EXTRA.size + 8 if offset >= _LIMIT else 0)
+            offset += _LOCAL.size + length + size
+            count += 1
+        for name, size in streamed:
+            length = len(name.encode("utf-8"))
+            central += (_CENTRAL.size + length + _ZIP64_EXTRA.size + 16
+                        + (8 if offset >= _LIMIT else 0))
+            offset += _LOCAL.size + length + _ZIP64_EXTRA.size + 16 + size + _DESCRIPTOR.size
+            count += 1
+        zip64 = count > _COUNT_LIMIT or central > _LIMIT or offset > _LIMIT
+        return offset + central + (_ZIP64_END.size + _ZIP64_LOCATOR.size if zip64 else 0) + _END.size
+
     def _name(self, name: str) -> tuple[bytes, int]:
         encoded = name.encode("utf-8")
         if encoded in self._names:

@@ -64,6 +64,8 @@ class ClipContent:
 class EvidenceExport:
     export_id: str
     body: Iterator[bytes]
+    size: int
+    """The zip's length, known before its first byte (``Content-Length``)."""
 
 
 class Grants(UseCases):
@@ -144,8 +146,11 @@ class Grants(UseCases):
         signature = evidence.signature_document(manifest, self.ctx.signing_key)
         files = [(entry["file"], self._opener(c)) for entry, c in zip(document["clips"], available,
                                                                        strict=True)]
-        return EvidenceExport(export_id=export_id, body=evidence.stream_files(
-            manifest, signature, files, documents=[(evidence.REPORT_FILE, report)],
+        documents = [(evidence.REPORT_FILE, report)]
+        size = evidence.package_size(manifest, signature, documents,
+                                     [(entry["file"], entry["size"]) for entry in document["clips"]])
+        return EvidenceExport(export_id=export_id, size=size, body=evidence.stream_files(
+            manifest, signature, files, documents=documents,
             modified=as_utc(datetime.fromisoformat(document["created_at"]))))
 
     @allowed(*GRANTEES)

@@ -115,6 +115,7 @@ def test_closed_request_ends_access(api, scene):
 def test_export_is_a_signed_package_that_verifies_offline(api, broker, scene, tmp_path):
     response = api.post(f"/v1/grants/{scene['grant']}/exports", headers=scene["police"])
     assert response.status_code == 200, response.text
+    assert response.headers["content-length"] == str(len(response.content))  # told up front
     package = tmp_path / "export.zip"
     package.write_bytes(response.content)
     public_key = broker.signing_key.public_key()

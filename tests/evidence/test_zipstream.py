@@ -17,6 +17,11 @@ from broker.adapters.zipstream import ZipStream
 WHEN = datetime(2026, 11, 20, 9, 30, 41, tzinfo=UTC)
 
 
+def planned(members: list[tuple[str, bytes, bool]]) -> int:
+    return ZipStream.planned_size([(n, len(d)) for n, d, streamed in members if not streamed],
+                                  [(n, len(d)) for n, d, streamed in members if streamed])
+
+
 def build(members: list[tuple[str, bytes, bool]]) -> bytes:
     archive = ZipStream(WHEN)
     pieces = []
@@ -34,8 +39,9 @@ def build(members: list[tuple[str, bytes, bool]]) -> bytes:
 def test_members_at_hand_and_streamed_read_back_exactly():
     members = [("manifest.json", b'{"a": 1}', False), ("report.pdf", b"%PDF" * 300, False),
                ("clips/둔산동_1.mp4", os.urandom(25_000), True), ("clips/empty.bin", b"", True),
-               ("clips/b.bin", b"x" * 999, True)]
+               ("clips/b.bin", b"x" * 999, True)]  # at hand first, as planned_size has them
     data = build(members)
+    assert planned(members) == len(data)  # its Content-Length, told before the first byte
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.testzip() is None  # every CRC-32 checks out
         assert archive.namelist() == [name for name, _, _ in members]
@@ -119,9 +125,12 @@ def test_past_4_gib_offsets_and_the_directory_go_zip64():
     target.append(archive.file("manifest.json", b"{}"))
     for piece in archive.stream("clips/big.bin", big()):
         target.append(len(piece) if piece is zeros else piece)
-    target.append(archive.file("after.txt", b"beyond 4 GiB"))
+    for piece in archive.stream("after.txt", [b"beyond 4 GiB"]):
+        target.append(piece)
     target.append(archive.finish())
     assert target.size == archive.offset > 1 << 32
+    assert target.size == ZipStream.planned_size(
+        [("manifest.json", 2)], [("clips/big.bin", count * len(zeros)), ("after.txt", 12)])
     with zipfile.ZipFile(target) as opened:
         infos = {info.filename: info for info in opened.infolist()}
         assert infos["clips/big.bin"].file_size == count * len(zeros)

@@ -66,7 +66,8 @@ def export(request: Request, grant_id: UUID, broker: BrokerDep, actor: ActorDep,
     return StreamingResponse(
         pulled_in_threads(package.body, request.app.state.stream_slots), media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="export-{package.export_id}.zip"',
-                 "Cache-Control": "no-store", "X-Export-Id": package.export_id})
+                 "Content-Length": str(package.size), "Cache-Control": "no-store",
+                 "X-Export-Id": package.export_id})
 
 
 @router.get("/{grant_id}/live-tokens", response_model=LiveTokenPage,
