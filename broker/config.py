@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     postgres_user: str = "broker"
     postgres_password: SecretStr = SecretStr("")
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    aggregate_cache_size: int = Field(default=1000, ge=0, le=1_000_000)
+    """Aggregates kept in memory per process (LRU; 0: none). Each load takes the cached one,
+    fast-forwarded by the events stored since (so other processes' writes are seen), instead
+    of replaying every event: a grant used a thousand times is not replayed a thousand times."""
 
     readmodel_url: str | None = None
     """SQLAlchemy URL; by default the read model lives beside the event store."""
@@ -68,6 +72,9 @@ class Settings(BaseSettings):
     """How long a rendered masked copy may be downloaded (never past the grant's expiry)."""
     redaction_checkpoint_frames: int = Field(default=150, ge=1, le=100_000)
     """The redaction job records how far it got every this many frames (a restart resumes there)."""
+    max_stream_threads: int = Field(default=8, ge=1, le=256)
+    """Clip and export downloads pull their chunks in threads of their own, this many at a time
+    (taken per chunk, so every stream moves); never in the threads that serve other routes."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     scheduler_enabled: bool = True
@@ -148,7 +155,12 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.readmodel_db_path.resolve()}"
 
     def eventsourcing_env(self) -> dict[str, str]:
-        """The environment that selects the eventsourcing persistence module."""
+        """The environment that selects the eventsourcing persistence module (and its cache)."""
+        cache = {"AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+                 "AGGREGATE_CACHE_FASTFORWARD": "y"} if self.aggregate_cache_size else {}
+        return {**self._persistence_env(), **cache}
+
+    def _persistence_env(self) -> dict[str, str]:
         if self.event_store == "postgres":
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",

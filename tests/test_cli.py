@@ -159,3 +159,35 @@ def test_purge_dry_run_lists_and_real_run_purges(env):
     result = runner.invoke(cli, ["purge", "--as-of", "2099-01-01T00:00:00+09:00"])
     assert result.exit_code != 0  # a real purge never runs ahead of the clock
     assert "0 purged" in invoke("purge")
+
+
+def test_export_verify_checks_clips_and_the_report_offline(env):
+    import hashlib
+    from datetime import UTC, datetime
+
+    from broker.adapters import evidence
+    from broker.adapters.vault import kek
+
+    key = kek.load_or_create_signing_key(env / "keys")
+    clip, report = b"\x00\x00\x00\x18ftypmp42" + b"v" * 5000, b"%PDF-1.7 report"
+    manifest = evidence.canonical({
+        "format": evidence.FORMAT, "signing_key_id": kek.export_public_key(key).key_id,
+        "legal_basis": {"id": "crime_investigation"}, "recipient": {"agency": "대전경찰청"},
+        "clips": [{"file": "clips/cam_20261120T072000Z_0123abcd.mp4", "size": len(clip),
+                   "sha256": hashlib.sha256(clip).hexdigest()}],
+        "documents": [{"file": evidence.REPORT_FILE, "size": len(report),
+                       "sha256": hashlib.sha256(report).hexdigest()}]})
+    signature = evidence.signature_document(manifest, key)
+
+    def package(report_bytes: bytes) -> str:
+        path = env / "export.zip"
+        path.write_bytes(b"".join(evidence.stream_files(
+            manifest, signature, [("clips/cam_20261120T072000Z_0123abcd.mp4", lambda: [clip])],
+            documents=[(evidence.REPORT_FILE, report_bytes)], modified=datetime.now(UTC))))
+        return str(path)
+
+    output = invoke("export", "verify", package(report))
+    assert "1 clips and 1 document, signed by key" in output and "대전경찰청" in output
+    failed = runner.invoke(cli, ["export", "verify", package(report + b" ")])
+    assert failed.exit_code == 1
+    assert "chain-of-custody.pdf: content does not match the manifest" in failed.output

@@ -2,7 +2,9 @@
 
 A grant is usable by the client it was given to, while it is active and unexpired; a clip is in
 its scope when it lies wholly inside the grant's cameras and window. Both rules are here, once.
-Every view and export is recorded before the first byte leaves.
+Every view and export is recorded before the first byte leaves. An export names each clip by
+its camera and start time with the extension of its container, and carries a chain-of-custody
+report (PDF) that its signed manifest lists like a clip.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, RowMapping
 
-from broker.adapters import evidence
+from broker.adapters import custody_report, evidence
+from broker.adapters.containers import SNIFF_BYTES, sniff_extension
 from broker.adapters.vault.errors import KeyShreddedError
 from broker.adapters.vault.kek import export_public_key
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
+from broker.application.core import RecordConflict
 from broker.application.live import live_tokens_for
 from broker.common.byteranges import ByteRange, if_range_holds, parse_range
 from broker.common.times import as_utc, rfc3339
@@ -30,7 +34,7 @@ from broker.domain.errors import DomainConflict
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Forbidden, Gone, InvalidInput, NotFound
-from broker.readmodel import clip_view, request_view
+from broker.readmodel import camera_view, clip_view, request_view
 
 GRANTEES = (Role.POLICE, Role.FIRE, Role.DISASTER, Role.PRIVACY_OFFICER)
 
@@ -60,6 +64,8 @@ class ClipContent:
 class EvidenceExport:
     export_id: str
     body: Iterator[bytes]
+    size: int
+    """The zip's length, known before its first byte (``Content-Length``)."""
 
 
 class Grants(UseCases):
@@ -84,7 +90,7 @@ class Grants(UseCases):
         ``If-Range`` with a stale validator gets the whole clip. ``head`` answers the headers
         only: no footage leaves, so no view is recorded, but the grant must still be usable.
         """
-        row, grant = self._usable(actor, grant_id)
+        row, grant, footage_request = self._usable_request(actor, grant_id)
         _refuse_unmasked(grant)
         clip = self._clip_in_scope(grant, str(clip_id))
         modified = as_utc(clip["ingested_at"])
@@ -96,7 +102,8 @@ class Grants(UseCases):
         if head:
             return content
         self._use(row, lambda r: r.record_view(str(clip_id), wanted.label() if wanted else None,
-                                               actor.client_id, at=self.ctx.clock.now()))
+                                               actor.client_id, at=self.ctx.clock.now()),
+                  footage_request)
         start, end = (wanted.start, wanted.end) if wanted else (0, clip["size"])
         try:
             body = self.ctx.vault.read(str(clip_id), clip["key_id"], clip["blob_id"],
@@ -124,14 +131,27 @@ class Grants(UseCases):
         if purging:
             raise Gone(f"being purged, so not exportable: {', '.join(purging)}")
         export_id = str(uuid4())
-        manifest = self._manifest(actor, row, grant, export_id, available)
+        with self.read() as conn:
+            cameras = {c["camera_id"]: camera_view.get_camera_row(conn, c["camera_id"])
+                       for c in available}
+        document = self._manifest(actor, row, grant, export_id, available, cameras)
+        report = custody_report.render(document)
+        document["documents"] = [{"file": evidence.REPORT_FILE, "kind": "chain_of_custody",
+                                  "media_type": custody_report.MEDIA_TYPE, "size": len(report),
+                                  "sha256": hashlib.sha256(report).hexdigest()}]
+        manifest = evidence.canonical(document)
         self._use(row, lambda r: r.record_export(
             export_id, [c["id"] for c in available], hashlib.sha256(manifest).hexdigest(),
             actor.client_id, at=self.ctx.clock.now()))
         signature = evidence.signature_document(manifest, self.ctx.signing_key)
-        bodies = [(c["id"], self._opener(c)) for c in available]
-        return EvidenceExport(export_id=export_id,
-                              body=evidence.stream_package(manifest, signature, bodies))
+        files = [(entry["file"], self._opener(c)) for entry, c in zip(document["clips"], available,
+                                                                       strict=True)]
+        documents = [(evidence.REPORT_FILE, report)]
+        size = evidence.package_size(manifest, signature, documents,
+                                     [(entry["file"], entry["size"]) for entry in document["clips"]])
+        return EvidenceExport(export_id=export_id, size=size, body=evidence.stream_files(
+            manifest, signature, files, documents=documents,
+            modified=as_utc(datetime.fromisoformat(document["created_at"]))))
 
     @allowed(*GRANTEES)
     def live_tokens(self, actor: Actor, grant_id: UUID) -> dict[str, Any]:
@@ -159,6 +179,12 @@ class Grants(UseCases):
 
     def _usable(self, actor: Actor, grant_id: UUID) -> tuple[RowMapping, dict[str, Any]]:
         """The grant, if it is this client's (404 otherwise) and usable now (403 otherwise)."""
+        row, grant, _ = self._usable_request(actor, grant_id)
+        return row, grant
+
+    def _usable_request(self, actor: Actor, grant_id: UUID
+                        ) -> tuple[RowMapping, dict[str, Any], FootageRequest]:
+        """:meth:`_usable`, and the request it loaded (to record a use on without a reload)."""
         def own_grant(conn: Connection) -> RowMapping:
             row = request_view.get_request_by_grant(conn, str(grant_id))
             if row is None or row["client_id"] != actor.client_id:
@@ -168,13 +194,24 @@ class Grants(UseCases):
         row = self.look_up(own_grant)
         footage_request = self.ctx.app.load(UUID(row["id"]), FootageRequest, "request")
         try:
-            return row, footage_request.require_usable_grant(self.ctx.clock.now())
+            return row, footage_request.require_usable_grant(self.ctx.clock.now()), footage_request
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None
 
-    def _use(self, row: RowMapping, record: Any) -> None:
-        """Record a use of the grant; a grant that ended meanwhile refuses it (403)."""
+    def _use(self, row: RowMapping, record: Any, loaded: FootageRequest | None = None) -> None:
+        """Record a use of the grant; a grant that ended meanwhile refuses it (403).
+
+        ``loaded`` is the request as :meth:`_usable_request` found it: recorded on at once,
+        unless another write came first, then loaded again and retried like any change.
+        """
         try:
+            if loaded is not None:
+                record(loaded)
+                try:
+                    self.ctx.app.record(loaded)
+                    return
+                except RecordConflict:
+                    pass
             self.ctx.app.change(UUID(row["id"]), FootageRequest, "request", record)
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None
@@ -191,9 +228,12 @@ class Grants(UseCases):
         return clip
 
     def _manifest(self, actor: Actor, row: RowMapping, grant: dict[str, Any], export_id: str,
-                  clips: list[RowMapping]) -> bytes:
+                  clips: list[RowMapping], cameras: dict[str, RowMapping | None]) -> dict[str, Any]:
         decision = json.loads(row["decision"])
-        return evidence.canonical({
+        files = evidence.unique_clip_file_names([
+            (_camera_name(cameras[c["camera_id"]], c["camera_id"]), as_utc(c["start"]), c["id"],
+             self._extension(c)) for c in clips])
+        return {
             "format": evidence.FORMAT,
             "export_id": export_id,
             "created_at": rfc3339(self.ctx.clock.now()),
@@ -209,18 +249,39 @@ class Grants(UseCases):
             "restrictions": grant["restrictions"],
             "onward_transfer": grant["onward_transfer"],
             "mask_third_parties": grant["mask_third_parties"],
-            "clips": [{"file": evidence.clip_path(c["id"]), "clip_id": c["id"],
-                       "camera_id": c["camera_id"], "start": rfc3339(c["start"]),
-                       "end": rfc3339(c["end"]), "size": c["size"], "sha256": c["sha256"]}
-                      for c in clips],
+            "clips": [{"file": file, "clip_id": c["id"], "camera_id": c["camera_id"],
+                       "camera": _camera_public(cameras[c["camera_id"]]),
+                       "start": rfc3339(c["start"]), "end": rfc3339(c["end"]), "size": c["size"],
+                       "sha256": c["sha256"]}
+                      for file, c in zip(files, clips, strict=True)],
             "signing_key_id": export_public_key(self.ctx.signing_key).key_id,
-        })
+        }
+
+    def _extension(self, clip: RowMapping) -> str:
+        """The file extension of the clip's container, from its first bytes (``.bin`` if unknown)."""
+        try:
+            head = b"".join(self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"],
+                                                clip["size"], 0, min(clip["size"], SNIFF_BYTES)))
+        except KeyShreddedError:  # its purge began since the check above
+            raise Gone(f"being purged, so not exportable: {clip['id']}") from None
+        return sniff_extension(head)
 
     def _opener(self, clip: RowMapping) -> Any:
         def open_body() -> Iterator[bytes]:
             return self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"], clip["size"])
 
         return open_body
+
+
+def _camera_name(camera: RowMapping | None, camera_id: str) -> str:
+    return str(camera["name"]) if camera is not None else camera_id
+
+
+def _camera_public(camera: RowMapping | None) -> dict[str, str] | None:
+    """What the recipient needs to place the footage: the camera's name and address."""
+    if camera is None:
+        return None
+    return {"name": camera["name"], "address": camera["address"]}
 
 
 def _refuse_unmasked(grant: dict[str, Any]) -> None:

@@ -115,6 +115,7 @@ def test_closed_request_ends_access(api, scene):
 def test_export_is_a_signed_package_that_verifies_offline(api, broker, scene, tmp_path):
     response = api.post(f"/v1/grants/{scene['grant']}/exports", headers=scene["police"])
     assert response.status_code == 200, response.text
+    assert response.headers["content-length"] == str(len(response.content))  # told up front
     package = tmp_path / "export.zip"
     package.write_bytes(response.content)
     public_key = broker.signing_key.public_key()
@@ -126,8 +127,14 @@ def test_export_is_a_signed_package_that_verifies_offline(api, broker, scene, tm
     assert manifest["recipient"]["role"] == "police"
     assert manifest["restrictions"]
     assert {c["clip_id"] for c in manifest["clips"]} == {scene["inside"][0], scene["second"][0]}
+    inside = next(c for c in manifest["clips"] if c["clip_id"] == scene["inside"][0])
+    assert inside["file"] == f"clips/cam_0_20261120T072000Z_{scene['inside'][0][:8]}.mp4"
+    assert inside["camera"] == {"name": "cam 0", "address": "둔산동"}
+    [report] = manifest["documents"]
+    assert (report["file"], report["media_type"]) == ("chain-of-custody.pdf", "application/pdf")
     with zipfile.ZipFile(package) as archive:
-        assert archive.read(f"clips/{scene['inside'][0]}.bin") == scene["inside"][1]
+        assert archive.read(inside["file"]) == scene["inside"][1]
+        assert archive.read("chain-of-custody.pdf").startswith(b"%PDF-")
     exported = [e for e in broker.app.recorder.select_events(UUID(scene["request"]))
                 if e.topic.endswith("FootageRequest.Exported")]
     assert len(exported) == 1
@@ -138,7 +145,7 @@ def test_export_is_a_signed_package_that_verifies_offline(api, broker, scene, tm
     with zipfile.ZipFile(package) as source, zipfile.ZipFile(tampered, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename.startswith("clips/"):
+            if item.filename.startswith("clips/cam_0"):
                 data = data[:-1] + bytes([data[-1] ^ 1])
             target.writestr(item, data)
     problems = verify_package(tampered, public_key).problems
@@ -149,7 +156,8 @@ def test_export_of_a_chosen_subset_and_refusals(api, scene):
     url = f"/v1/grants/{scene['grant']}/exports"
     subset = api.post(url, json={"clip_ids": [scene["second"][0]]}, headers=scene["police"])
     names = zipfile.ZipFile(io.BytesIO(subset.content)).namelist()
-    assert names == ["manifest.json", "manifest.sig", f"clips/{scene['second'][0]}.bin"]
+    assert names == ["manifest.json", "manifest.sig", "chain-of-custody.pdf",
+                     f"clips/cam_1_20261120T073000Z_{scene['second'][0][:8]}.mp4"]
     assert_problem(api.post(url, json={"clip_ids": [scene["far_camera"]]}, headers=scene["police"]),
                    403)
 
@@ -177,3 +185,90 @@ def test_live_grant_carries_tokens_a_gateway_can_verify(api, broker, keys):
     after = api.post("/v1/live/verify", json={"token": tokens[0]["token"]}, headers=gateway).json()
     assert after == {"valid": False, "reason": "grant is no longer active"}
     assert_problem(api.post("/v1/live/verify", json={"token": "x"}, headers=fire), 403)
+
+
+def test_police_exports_name_clips_readably_and_carry_a_chain_of_custody_report(
+        api, broker, keys, tmp_path):
+    """Camera name + start time + the real extension; the PDF says who got what, on what basis."""
+    from fractions import Fraction
+
+    from pypdf import PdfReader
+
+    from broker.domain.camera import CameraSpec
+    from tests.video.samples import encode_pyav
+
+    [(camera_id, _)] = broker.cameras.upsert(SHELL, [CameraSpec(
+        key="dunsan-1", name="둔산동 시청앞/교차로 1", agency="대전광역시 서구청", purpose="생활방범",
+        purpose_category="crime_prevention", address="대전 서구 둔산로 100", lat=36.3504,
+        lon=127.3845, coverage_m=50.0, retention_days=30)])
+    encode_pyav(tmp_path / "clip.mp4", "libx264", frames=5, width=64, height=48, fps=Fraction(10))
+    video = (tmp_path / "clip.mp4").read_bytes()
+    encode_pyav(tmp_path / "clip.mkv", "libx264", frames=5, width=64, height=48, fps=Fraction(10))
+    clips = []
+    for minutes_ago, body in ((100, video), (95, (tmp_path / "clip.mkv").read_bytes())):
+        clip, _ = broker.clips.ingest(SHELL, camera_id=camera_id,
+                                      start=T0 - timedelta(minutes=minutes_ago),
+                                      end=T0 - timedelta(minutes=minutes_ago - 1), chunks=[body])
+        clips.append(clip)
+    police = bearer(keys[Role.POLICE])
+    grant = api.post("/v1/requests", json=crime_request(), headers=police).json()["grant"]["id"]
+    response = api.post(f"/v1/grants/{grant}/exports", headers=police)
+    assert response.status_code == 200, response.text
+    package = tmp_path / "export.zip"
+    package.write_bytes(response.content)
+    check = verify_package(package, broker.signing_key.public_key())
+    assert check.ok, check.problems
+    manifest = check.manifest
+    assert manifest["format"] == "footage-broker-export/2"
+    files = [c["file"] for c in manifest["clips"]]
+    assert files == [f"clips/둔산동_시청앞_교차로_1_20261120T072000Z_{clips[0]['id'][:8]}.mp4",
+                     f"clips/둔산동_시청앞_교차로_1_20261120T072500Z_{clips[1]['id'][:8]}.mkv"]
+    with zipfile.ZipFile(package) as archive:
+        assert archive.read(files[0]) == video
+        report = archive.read("chain-of-custody.pdf")
+    [document] = manifest["documents"]
+    assert document["sha256"] == hashlib.sha256(report).hexdigest()
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report)).pages)
+    # pypdf puts a NUL before each character of this (CFF, Identity-H) font; poppler does not.
+    # Extraction may break lines anywhere in ids and digests: compare without white space.
+    flat = "".join(text.replace("\x00", "").split())
+    for needed in ("Chain-of-custody report", manifest["export_id"], "crime_investigation",
+                   manifest["legal_basis"]["citation"], manifest["decision"]["decision_id"],
+                   manifest["recipient"]["agency"], manifest["recipient"]["client_id"],
+                   manifest["signing_key_id"], "둔산동 시청앞/교차로 1", "대전 서구 둔산로 100",
+                   *(c["sha256"] for c in manifest["clips"]), *files, *manifest["restrictions"]):
+        assert "".join(needed.split()) in flat, needed
+
+    for name in ("chain-of-custody.pdf", files[0]):  # the report is covered like a clip
+        tampered = tmp_path / "tampered.zip"
+        with zipfile.ZipFile(package) as source, zipfile.ZipFile(tampered, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                target.writestr(item, data + b" " if item.filename == name else data)
+        assert verify_package(tampered, broker.signing_key.public_key()).problems == [
+            f"{name}: content does not match the manifest"]
+
+
+def test_a_view_is_recorded_once_even_when_the_request_changed_since_it_was_checked(
+        api, broker, scene, monkeypatch):
+    """The request checked is the one recorded on; if another write came first, it is loaded
+    again and the view recorded on that (never twice, never lost)."""
+    from broker.application.core import RecordConflict
+
+    record, attempts = broker.app.record, []
+
+    def conflicting_once(*aggregates):
+        attempts.append(len(aggregates))
+        if len(attempts) == 1:
+            raise RecordConflict("another process wrote first")
+        return record(*aggregates)
+
+    monkeypatch.setattr(broker.app, "record", conflicting_once)
+    clip_id, body = scene["inside"]
+    response = api.get(content_url(scene, clip_id), headers={**scene["police"], "Range": "bytes=0-9"})
+    assert response.status_code == 206 and response.content == body[:10]
+    assert len(attempts) == 2
+    views = [e for e in broker.app.recorder.select_events(UUID(scene["request"]))
+             if e.topic.endswith("FootageRequest.Viewed")]
+    assert len(views) == 1

@@ -13,9 +13,9 @@ from unittest import mock
 
 import pytest
 
-from broker.adapters.vault import kek, stream
+from broker.adapters.vault import kek, overlap, stream
 from broker.adapters.vault.blobs import BlobStore
-from broker.adapters.vault.clipvault import ClipVault, StoredClip
+from broker.adapters.vault.clipvault import SHORT_READ_CHUNKS, ClipVault, StoredClip
 from broker.adapters.vault.errors import BlobNotFoundError, IntegrityError, KeyShreddedError
 from broker.adapters.vault.keystore import SQLiteKeystore
 
@@ -74,11 +74,14 @@ def read(vault: ClipVault, clip: tuple[str, StoredClip], start: int = 0, end: in
 
 
 def chunk_reads(blobs: Recording, clip: tuple[str, StoredClip]) -> list[tuple[int, int]]:
-    """(first chunk, length) of every read after the header's, which must come first."""
+    """(first chunk, length) of every read after the header's, which comes first if the vault
+    had not kept it from an earlier read."""
     header = stream.parse_header(blobs.store.open_range(clip[1].blob_id, 0, stream.MAX_HEADER_SIZE))
-    assert blobs.reads[0] == (0, stream.MAX_HEADER_SIZE)
+    reads = blobs.reads
+    if reads and reads[0] == (0, stream.MAX_HEADER_SIZE):
+        reads = reads[1:]
     found = []
-    for offset, length in blobs.reads[1:]:
+    for offset, length in reads:
         index, misalignment = divmod(offset - header.size, STEP)
         assert misalignment == 0
         found.append((index, length))
@@ -127,6 +130,18 @@ def test_long_reads_go_a_few_whole_chunks_at_a_time(
         blobs.reads.clear()
         assert read(vault, clip, CHUNK + 1, LAST + 1) == DATA[CHUNK + 1 : LAST + 1]
         assert chunk_reads(blobs, clip) == [(1, 2 * STEP), (3, 2 * STEP), (5, last_length)]
+
+
+def test_the_header_is_read_once_per_blob_and_forgotten_when_destroyed(
+    vault: ClipVault, blobs: Recording, clip: tuple[str, StoredClip]
+) -> None:
+    for start, end in [(0, None), (10, 20), (CHUNK, 2 * CHUNK)]:
+        assert read(vault, clip, start, end) == DATA[start:end]
+    assert blobs.reads.count((0, stream.MAX_HEADER_SIZE)) == 1
+    vault.destroy(clip[1].key_id, clip[1].blob_id)
+    assert clip[1].blob_id not in vault._heads
+    with pytest.raises(KeyShreddedError):
+        read(vault, clip)
 
 
 def test_a_missing_blob_or_shredded_key_fails_at_the_call(
@@ -187,6 +202,24 @@ def test_an_abandoned_read_leaves_no_worker(vault: ClipVault, clip: tuple[str, S
     while any(t.name == "vault-read-ahead" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the read-ahead worker outlived its reader"
         time.sleep(0.01)
+
+
+def test_short_ranges_are_decrypted_in_the_callers_thread(vault: ClipVault,
+                                                          clip: tuple[str, StoredClip]) -> None:
+    """A player's Range needs no thread of its own; a long read gets one to read ahead."""
+    start, end = CHUNK - 1, CHUNK - 1 + SHORT_READ_CHUNKS * CHUNK  # spans four chunks
+    with mock.patch.object(overlap, "read_ahead", side_effect=AssertionError("a thread for this?")):
+        assert read(vault, clip, start, end) == DATA[start:end]
+    started: list[bool] = []
+
+    def recording(items: Iterator[bytes]) -> Iterator[bytes]:
+        started.append(True)
+        return items
+
+    with mock.patch.object(overlap, "read_ahead", side_effect=recording):
+        assert read(vault, clip, start, end + 1) == DATA[start : end + 1]
+        assert read(vault, clip) == DATA
+    assert started == [True, True]
 
 
 def test_an_empty_clip_reads_as_its_verified_lone_tag(vault: ClipVault, blobs: Recording) -> None:

@@ -478,6 +478,11 @@ class S3BlobStore:
             raise
 
     def _fetch_ahead(self, blob_id: str, spans: Iterator[tuple[int, int]]) -> Iterator[bytes]:
+        first = list(itertools.islice(spans, 2))
+        if len(first) < 2:  # one GET (a short Range): no threads to start
+            yield from (self.open_range(blob_id, *span) for span in first)
+            return
+        spans = itertools.chain(first, spans)
         with ThreadPoolExecutor(self.read_ahead, thread_name_prefix="s3-read-ahead") as pool:
             pending = deque(
                 pool.submit(self.open_range, blob_id, *span)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
@@ -71,6 +72,7 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
                          lifespan=lifespan, static_url="/docs/static", redoc_url=None)
     app.state.broker = broker
     app.state.metrics = metrics.RequestMetrics()
+    app.state.stream_slots = CapacityLimiter(broker.settings.max_stream_threads)
     problems.install(app)
     app.add_middleware(BodyLimit, limits=lambda: {
         ("POST", "/v1/clips"): broker.settings.max_clip_bytes,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import anyio.from_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import Request
 
 from broker.errors import BrokerError, PayloadTooLarge
@@ -52,3 +53,23 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
         if len(data) > limit:
             raise PayloadTooLarge(f"{what} larger than {limit} bytes")
     return bytes(data)
+
+
+async def pulled_in_threads(chunks: Iterator[bytes], limiter: CapacityLimiter) -> AsyncIterator[bytes]:
+    """``chunks`` as a response body, each ``next`` in a thread of ``limiter``'s own.
+
+    Starlette would pull a synchronous body in the thread pool every synchronous route runs
+    in; a few slow or many concurrent downloads would then hold the threads the rest of the
+    API needs. Here a download takes one of ``limiter``'s tokens per chunk, so every stream
+    moves, and memory holds the chunk being sent and what ``chunks`` reads ahead. However the
+    response ends (done, client gone, cancelled), ``chunks`` is closed; closing must be quick
+    (the vault's read-ahead only tells its thread to stop), since it may happen on the loop.
+    """
+    try:
+        while (chunk := await to_thread.run_sync(next, chunks, None, limiter=limiter)) is not None:
+            if chunk:
+                yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()

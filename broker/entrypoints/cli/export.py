@@ -21,7 +21,8 @@ def verify(
     public_key: Annotated[Path | None, typer.Option(
         help="the broker's public key (PEM, from GET /v1/keys/public); default: this broker's")] = None,
 ) -> None:
-    """Check an export offline: manifest signature, then every clip's SHA-256 and size."""
+    """Check an export offline: manifest signature, then every clip's and document's (the
+    chain-of-custody report's) SHA-256 and size."""
     if public_key is not None:
         key = load_public_key(public_key)
     else:
@@ -36,6 +37,8 @@ def verify(
             err.print(f"FAIL {problem}", markup=False)
         raise typer.Exit(1)
     manifest = check.manifest or {}
-    out.print(f"OK {file.name}: {len(manifest.get('clips', []))} clips, signed by key "
+    documents = len(manifest.get("documents", []))
+    listed = f" and {documents} document{'s' if documents != 1 else ''}" if documents else ""
+    out.print(f"OK {file.name}: {len(manifest.get('clips', []))} clips{listed}, signed by key "
               f"{manifest.get('signing_key_id')}, legal basis {manifest.get('legal_basis', {}).get('id')}, "
               f"recipient {manifest.get('recipient', {}).get('agency')}", markup=False)

@@ -15,6 +15,7 @@ from broker.entrypoints.api.operations import operation
 from broker.entrypoints.api.schemas.clips import GrantClipPage
 from broker.entrypoints.api.schemas.grants import ExportCreate
 from broker.entrypoints.api.schemas.requests import LiveTokenPage
+from broker.entrypoints.api.streaming import pulled_in_threads
 
 router = APIRouter(prefix="/grants", tags=["grants"])
 
@@ -50,7 +51,8 @@ def clip_content(request: Request, grant_id: UUID, clip_id: UUID, broker: Broker
     status = 206 if content.byte_range else 200
     if content.body is None:
         return Response(status_code=status, headers=headers, media_type="application/octet-stream")
-    return StreamingResponse(content.body, status_code=status, headers=headers,
+    return StreamingResponse(pulled_in_threads(content.body, request.app.state.stream_slots),
+                             status_code=status, headers=headers,
                              media_type="application/octet-stream")
 
 
@@ -58,13 +60,14 @@ def clip_content(request: Request, grant_id: UUID, clip_id: UUID, broker: Broker
              **operation(Grants.export, "Export signed evidence (zip)", 404, 410, 422,
                          responses={200: {"content": {"application/zip": BINARY},
                                           "description": "manifest.json, manifest.sig, clips/"}}))
-def export(grant_id: UUID, broker: BrokerDep, actor: ActorDep,
+def export(request: Request, grant_id: UUID, broker: BrokerDep, actor: ActorDep,
            body: ExportCreate | None = None) -> Response:
     package = broker.grants.export(actor, grant_id, body.clip_ids if body else None)
     return StreamingResponse(
-        package.body, media_type="application/zip",
+        pulled_in_threads(package.body, request.app.state.stream_slots), media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="export-{package.export_id}.zip"',
-                 "Cache-Control": "no-store", "X-Export-Id": package.export_id})
+                 "Content-Length": str(package.size), "Cache-Control": "no-store",
+                 "X-Export-Id": package.export_id})
 
 
 @router.get("/{grant_id}/live-tokens", response_model=LiveTokenPage,
