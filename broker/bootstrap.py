@@ -37,6 +37,7 @@ from broker.application.grants import Grants
 from broker.application.health import Health
 from broker.application.holds import Holds
 from broker.application.oversight import Oversight
+from broker.application.people import People, SessionPolicy
 from broker.application.policies import Policies
 from broker.application.requests import Requests
 from broker.application.reviews import Reviews
@@ -51,6 +52,7 @@ from broker.readmodel.clip_view import ClipView
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.ledger_view import LedgerView
 from broker.readmodel.migrate import upgrade_to_head
+from broker.readmodel.people_view import PeopleView
 from broker.readmodel.projection import Projector, ReadModelView, ViewProjection
 from broker.readmodel.request_view import HoldView, RequestView
 
@@ -75,6 +77,7 @@ class Broker:
     sweeps: Sweeps
     demo: Demo
     health: Health
+    people: People
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -114,7 +117,7 @@ def projections(view: ReadModelView) -> list[ViewProjection]:
     """Every view of the read model, in the order each event reaches them; the audit trail
     last, so that its lookups (a clip's camera, a client's role) see this event's rows."""
     return [CameraView(view), ClientView(view), ClipView(view), RequestView(view),
-            HoldView(view), LedgerView(view), AuditTrail(view)]
+            HoldView(view), LedgerView(view), PeopleView(view), AuditTrail(view)]
 
 
 def open_keystore(settings: Settings) -> Keystore:
@@ -178,6 +181,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
         reviews=Reviews(ctx), citizens=Citizens(ctx), oversight=Oversight(ctx),
         policies=Policies(ctx), sweeps=Sweeps(ctx),
         demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),
+        people=People(ctx, SessionPolicy(idle=timedelta(minutes=settings.console_idle_minutes),
+                                         absolute=timedelta(hours=settings.console_session_hours))),
     )
     consistency.latest()  # whatever other processes recorded while we were away
     return broker

@@ -15,6 +15,7 @@ from broker.domain.client import Client
 from broker.domain.clip import Clip
 from broker.domain.hold import Hold
 from broker.domain.housekeeping import VaultSweep
+from broker.domain.person import Person
 from broker.domain.request import FootageRequest
 
 EventClass = type[Any]
@@ -47,6 +48,14 @@ RequestRevoked: EventClass = FootageRequest.Revoked  # type: ignore[attr-defined
 RequestExpired: EventClass = FootageRequest.Expired  # type: ignore[attr-defined]
 RequestSuperseded: EventClass = FootageRequest.Superseded  # type: ignore[attr-defined]
 VaultSwept: EventClass = VaultSweep.Swept  # type: ignore[attr-defined]
+PersonRegistered: EventClass = Person.Registered  # type: ignore[attr-defined]
+PersonSignInFailed: EventClass = Person.SignInFailed  # type: ignore[attr-defined]
+PersonSignedIn: EventClass = Person.SignedIn  # type: ignore[attr-defined]
+PersonSignedOut: EventClass = Person.SignedOut  # type: ignore[attr-defined]
+PersonCredentialsChanged: EventClass = Person.CredentialsChanged  # type: ignore[attr-defined]
+PersonProfileChanged: EventClass = Person.ProfileChanged  # type: ignore[attr-defined]
+PersonDisabled: EventClass = Person.Disabled  # type: ignore[attr-defined]
+PersonEnabled: EventClass = Person.Enabled  # type: ignore[attr-defined]
 
 
 def type_name(event_class: EventClass) -> str:
@@ -83,6 +92,14 @@ ALL: tuple[EventClass, ...] = (
     RequestExpired,
     RequestSuperseded,
     VaultSwept,
+    PersonRegistered,
+    PersonSignInFailed,
+    PersonSignedIn,
+    PersonSignedOut,
+    PersonCredentialsChanged,
+    PersonProfileChanged,
+    PersonDisabled,
+    PersonEnabled,
 )
 """Every event class, in the order above."""
 

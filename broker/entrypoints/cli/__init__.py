@@ -20,6 +20,7 @@ from broker.entrypoints.cli import (
     keys,
     policy,
     service,
+    users,
     witness,
 )
 from broker.entrypoints.cli.common import err
@@ -36,6 +37,7 @@ cli.add_typer(keys.app, name="keys")
 cli.add_typer(audit.app, name="audit")
 cli.add_typer(export.app, name="export")
 cli.add_typer(witness.app, name="witness")
+cli.add_typer(users.app, name="users")
 
 
 def main() -> None:
