@@ -15,6 +15,7 @@ from broker.domain.camera import Camera
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.roles import Role
 from broker.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from broker.readmodel.browse import clips_of_camera
 from broker.readmodel.clip_view import as_public, get_clip_row
 
 
@@ -72,6 +73,13 @@ class Clips(UseCases):
     @allowed(Role.OPERATOR)
     def get(self, actor: Actor, clip_id: UUID) -> dict[str, Any]:
         return self._public(clip_id)
+
+    @allowed(Role.OPERATOR)
+    def of_camera(self, actor: Actor, camera_id: UUID, limit: int = 200) -> dict[str, Any]:
+        """A camera's clips, newest first: what the vault holds, what was purged and why."""
+        with self.read() as conn:
+            rows = clips_of_camera(conn, str(camera_id), limit)
+        return {"items": [as_public(row) for row in rows], "next_cursor": None}
 
     def _replayed(self, landed: Clip, camera_id: UUID, start: datetime, end: datetime,
                   sha256: str) -> tuple[dict[str, Any], bool]:

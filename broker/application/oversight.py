@@ -17,10 +17,11 @@ from broker.application import audit_chain
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.domain.audit import AuditAccess
+from broker.domain.person import actor_id
 from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import InvalidInput, NotFound
 from broker.merkle import VerifierKey
-from broker.readmodel import audit_query, ledger_view
+from broker.readmodel import audit_query, browse, ledger_view
 from broker.readmodel.audit_query import AuditFilter
 from broker.readmodel.transparency import transparency_report
 
@@ -95,6 +96,20 @@ class Oversight(UseCases):
         proof = audit_chain.consistency_between(self.ctx, old_size, new_size)
         return {"old_size": old_size, "new_size": new_size,
                 "proof": [base64.b64encode(node).decode() for node in proof]}
+
+    @allowed(*OVERSIGHT_ROLES)
+    def chain_status(self, actor: Actor, limit: int = 5) -> dict[str, Any]:
+        """The tree's size and the newest checkpoints, without recomputing anything."""
+        with self.read() as conn:
+            return browse.recent_checkpoints(conn, limit)
+
+    @allowed(*OVERSIGHT_ROLES)
+    def people(self, actor: Actor) -> list[dict[str, Any]]:
+        """Who may appear in the trail as a person (to filter by): id, name, role, agency."""
+        with self.read() as conn:
+            return [{"actor_id": actor_id(row["id"]), "name": row["display_name"],
+                     "role": row["role"], "agency": row["agency"], "status": row["status"]}
+                    for row in browse.people_list(conn)]
 
     @allowed(*OVERSIGHT_ROLES)
     def checkpoint(self, actor: Actor) -> str | None:
