@@ -20,6 +20,7 @@ from broker.adapters.checkpoint_archive import (
 )
 from broker.adapters.durable import born_private, private_dir
 from broker.adapters.locks import FileWriteLock, no_write_lock
+from broker.adapters.oidc import OidcClient
 from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
 from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
@@ -32,6 +33,7 @@ from broker.application.clips import Clips
 from broker.application.consistency import ReadYourWrites
 from broker.application.context import Context
 from broker.application.core import BrokerApp
+from broker.application.dashboard import Dashboard
 from broker.application.demo import Demo
 from broker.application.grants import Grants
 from broker.application.health import Health
@@ -78,6 +80,7 @@ class Broker:
     demo: Demo
     health: Health
     people: People
+    dashboard: Dashboard
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -138,6 +141,16 @@ def open_blob_store(settings: Settings) -> BlobStore:
     return FilesystemBlobStore(settings.blobs_dir)
 
 
+def oidc_client(settings: Settings) -> OidcClient | None:
+    if not settings.oidc_issuer:
+        return None
+    return OidcClient(issuer=settings.oidc_issuer, client_id=settings.oidc_client_id,
+                      client_secret=settings.oidc_client_secret.get_secret_value(),
+                      scopes=settings.oidc_scopes, role_claim=settings.oidc_role_claim,
+                      roles=dict(settings.oidc_roles), agency_claim=settings.oidc_agency_claim,
+                      default_agency=settings.oidc_default_agency)
+
+
 def build(settings: Settings, clock: Clock | None = None) -> Broker:
     clock = clock or SystemClock()
     policy = load_pack(settings.policy_pack)
@@ -182,7 +195,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
         policies=Policies(ctx), sweeps=Sweeps(ctx),
         demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),
         people=People(ctx, SessionPolicy(idle=timedelta(minutes=settings.console_idle_minutes),
-                                         absolute=timedelta(hours=settings.console_session_hours))),
+                                         absolute=timedelta(hours=settings.console_session_hours)),
+                      oidc=oidc_client(settings)),
+        dashboard=Dashboard(ctx),
     )
     consistency.latest()  # whatever other processes recorded while we were away
     return broker

@@ -43,6 +43,13 @@ class Oversight(UseCases):
         return {"items": items, "next_cursor": next_page.encode() if next_page else None}
 
     @allowed(*OVERSIGHT_ROLES)
+    def audit_page(self, actor: Actor, flt: AuditFilter, *, limit: int = 50,
+                   cursor: str | None = None) -> dict[str, Any]:
+        """The console's audit search: a page of the trail and the people one can filter by."""
+        return {"page": self.audit_events(actor, flt, limit=limit, cursor=cursor, output="html"),
+                "people": self.people(actor)}
+
+    @allowed(*OVERSIGHT_ROLES)
     def ledger(self, actor: Actor, start: datetime | None, end: datetime | None,
                output: str = "json") -> dict[str, Any]:
         """The provision ledger (PIPA Art. 18(4)-(5), Enforcement Decree Art. 15)."""

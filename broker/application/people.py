@@ -24,6 +24,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from sqlalchemy import RowMapping
 
 from broker.adapters import credentials
+from broker.adapters.oidc import Authorization, OidcClient
 from broker.adapters.vault.personal_data import subject_key_id
 from broker.application.actors import Actor
 from broker.application.context import Context, UseCases
@@ -117,9 +118,29 @@ _NO_SESSION_HASH = _sha256("no-session")
 
 
 class People(UseCases):
-    def __init__(self, ctx: Context, policy: SessionPolicy | None = None) -> None:
+    def __init__(self, ctx: Context, policy: SessionPolicy | None = None,
+                 oidc: OidcClient | None = None) -> None:
         super().__init__(ctx)
         self.policy = policy or SessionPolicy()
+        self.oidc = oidc
+
+    # the city's identity provider ---------------------------------------------------------
+
+    def oidc_start(self, redirect_uri: str) -> Authorization:
+        """Where to send the browser, and the state, nonce and PKCE verifier to keep."""
+        return self._provider().authorization(redirect_uri)
+
+    def oidc_finish(self, code: str, verifier: str, nonce: str, redirect_uri: str) -> SignIn:
+        """Exchange the code, check the ID token, map the role; sign the person in."""
+        claims = self._provider().claims(code, verifier, nonce, redirect_uri)
+        return self.sign_in_federated(FederatedIdentity(
+            issuer=claims.issuer, subject=claims.subject, username=claims.username,
+            display_name=claims.name, role=Role(claims.role), agency=claims.agency))
+
+    def _provider(self) -> OidcClient:
+        if self.oidc is None:
+            raise NotFound("no identity provider is configured (BROKER_OIDC_ISSUER)")
+        return self.oidc
 
     # the shell manages accounts -----------------------------------------------------------
 

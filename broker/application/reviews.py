@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Conflict, InvalidInput
 from broker.policy import Decision, Reason, Scope, approve_review, deny_review
-from broker.readmodel import request_view
+from broker.readmodel import camera_view, request_view
 
 
 class Reviews(UseCases):
@@ -30,6 +31,21 @@ class Reviews(UseCases):
             item["overdue"] = deadline is not None and now > as_utc(deadline)
             items.append(item)
         return {"items": items, "next_cursor": None}
+
+    @allowed(Role.PRIVACY_OFFICER, Role.AUDITOR)
+    def case(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
+        """What a reviewer looks at: the request (its personal data opened), its decision, and
+        the cameras in scope with names and places, for the map."""
+        request = Requests(self.ctx).view(actor, request_id)
+        scope = ((request.get("decision") or {}).get("scope") or {}).get("camera_ids") or []
+        with self.read() as conn:
+            cameras = [camera_view.as_public(row) for row in
+                       (camera_view.get_camera_row(conn, camera_id) for camera_id in scope) if row]
+        deadline = (request.get("decision") or {}).get("review_deadline")
+        request["overdue"] = bool(deadline) and self.ctx.clock.now() > as_utc(
+            datetime.fromisoformat(deadline))
+        return {"request": request, "cameras": cameras,
+                "own": request["requester"]["client_id"] == actor.client_id}
 
     @allowed(Role.PRIVACY_OFFICER)
     def review(self, actor: Actor, request_id: UUID, *, approve: bool, reason: str,
