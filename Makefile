@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench clean
+.PHONY: run test lint fuzz bench messages clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
@@ -34,6 +34,13 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cameras.py
+
+# The console's message catalogues (Korean, English) from its templates and modules.
+WEB := broker/entrypoints/web
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F $(WEB)/babel.cfg -k N_ --no-location -o $(WEB)/locales/messages.pot $(WEB)
+	$(BIN)/pybabel update -i $(WEB)/locales/messages.pot -d $(WEB)/locales --no-location --ignore-obsolete
+	rm $(WEB)/locales/messages.pot
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
