@@ -8,11 +8,10 @@ Deny by default: no mapped role, or two different ones, is a refusal.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
-
-import warnings
 
 import httpx
 from authlib.common.security import generate_token

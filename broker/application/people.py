@@ -247,7 +247,8 @@ class People(UseCases):
         if person is None:
             key_id = subject_key_id("person", person_id)
             person = Person.register(
-                person_id=person_id, username=_federated_username(identity.username), display_name=identity.display_name,
+                person_id=person_id, username=_federated_username(identity.username),
+                display_name=identity.display_name,
                 role=identity.role.value, agency=identity.agency, source="oidc",
                 federated_subject=identity.key, sealed_credentials=None, subject_key_id=key_id,
                 totp=False, by=by, at=now)

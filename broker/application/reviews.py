@@ -42,7 +42,7 @@ class Reviews(UseCases):
             cameras = [camera_view.as_public(row) for row in
                        (camera_view.get_camera_row(conn, camera_id) for camera_id in scope) if row]
         deadline = (request.get("decision") or {}).get("review_deadline")
-        request["overdue"] = bool(deadline) and self.ctx.clock.now() > as_utc(
+        request["overdue"] = isinstance(deadline, str) and self.ctx.clock.now() > as_utc(
             datetime.fromisoformat(deadline))
         return {"request": request, "cameras": cameras,
                 "own": request["requester"]["client_id"] == actor.client_id}

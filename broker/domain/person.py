@@ -82,7 +82,8 @@ class Person(Aggregate):
         self.sessions: dict[str, datetime] = {}
 
     @classmethod
-    def register(cls, *, person_id: UUID, username: str, display_name: str, role: str, agency: str, source: str,
+    def register(cls, *, person_id: UUID, username: str, display_name: str, role: str, agency: str,
+                 source: str,
                  federated_subject: str | None, sealed_credentials: str | None,
                  subject_key_id: str, totp: bool, by: str, at: datetime) -> Person:
         if role not in {r.value for r in PERSON_ROLES}:

@@ -76,7 +76,7 @@ def test_wrong_password_wrong_code_and_a_reused_code_are_the_same_refusal(broker
     broker.people.sign_in("kim", kim.password, good)
     with pytest.raises(Unauthenticated) as replayed:
         broker.people.sign_in("kim", kim.password, good)
-    assert len(set(refusals + [replayed.value.detail])) == 1
+    assert len(set([*refusals, replayed.value.detail])) == 1
 
 
 def test_five_failures_lock_the_account_even_against_the_right_password(broker, clock):

@@ -15,8 +15,8 @@ from fastapi_offline import FastAPIOffline
 
 from broker import __version__
 from broker.bootstrap import Broker
-from broker.entrypoints.api import metrics, problems
 from broker.entrypoints import web
+from broker.entrypoints.api import metrics, problems
 from broker.entrypoints.api.edge import BodyLimit, ClientDisconnects
 from broker.entrypoints.api.routers import (
     audit,

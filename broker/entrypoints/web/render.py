@@ -39,7 +39,7 @@ env.filters["when"] = when
 
 
 def page(request: Request, who: Visitor | None, template: str, http_status: int = 200,
-         **context: Any) -> HTMLResponse:
+         **context: Any) -> Response:
     language = who.language if who else "en"
     token = i18n.current.set(language)
     try:
@@ -61,7 +61,7 @@ def redirect(who: Visitor | None, url: str, request: Request | None = None) -> R
     return who.apply(response) if who else response
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
     who: Visitor | None = getattr(request.state, "visitor", None)
     instance = str(uuid.uuid4())
     if status >= 500:

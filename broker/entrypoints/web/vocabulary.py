@@ -4,7 +4,7 @@ that message extraction finds them (``N_`` marks, ``i18n.gettext`` translates at
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for a no-op marker
+def N_(message: str) -> str:
     return message
 
 

@@ -72,5 +72,6 @@ def create_client(request: Request, who: VisitorDep, form: FormDep) -> Response:
 
 @router.post("/clients/{client_id}/revoke")
 def revoke_client(request: Request, who: VisitorDep, form: FormDep, client_id: UUID) -> Response:
-    who.broker.clients.revoke(who.actor, str(client_id), form.get("reason", "")[:500] or "revoked in the console")
+    reason = form.get("reason", "")[:500] or "revoked in the console"
+    who.broker.clients.revoke(who.actor, str(client_id), reason)
     return redirect(who, "/console/clients", request)

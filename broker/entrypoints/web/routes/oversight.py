@@ -152,7 +152,8 @@ def _download(name: str, columns: Any, rows: list[Any], format: str) -> Response
     if format == "xlsx":
         body, media = xlsx(name, columns, rows), XLSX
     else:
-        body, media = csvout.render(columns, [[str(v) for v in row] for row in rows]), "text/csv; charset=utf-8"
+        body = csvout.render(columns, [[str(v) for v in row] for row in rows])
+        media = "text/csv; charset=utf-8"
     return Response(body, media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{name}.{format}"', "Cache-Control": "no-store"})
 

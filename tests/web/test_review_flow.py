@@ -1,0 +1,97 @@
+"""A citizen's request through the pages: filed on the portal page, reviewed by a privacy
+officer who writes a reason, followed and downloaded by the citizen; the audit trail names
+the officer and holds the reason. An auditor sees the case but cannot decide it."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+
+from broker.entrypoints.api.main import create_app
+from broker.readmodel.audit_query import AuditFilter
+from tests.conftest import SHELL
+from tests.web.conftest import csrf_of, sign_in
+from tests.web.flows import file_through_portal, real_footage
+
+
+@pytest.fixture
+def citizen(broker):
+    with TestClient(create_app(broker), raise_server_exceptions=False, follow_redirects=False) as client:
+        yield client
+
+
+def test_file_review_release_and_download(web, citizen, broker, officer, tmp_path):
+    footage = real_footage(broker, tmp_path)
+    request_id, token = file_through_portal(citizen)
+    status = citizen.get("/portal/status")
+    assert (status.status_code == 200 and "pending_review" in status.text) or "심사 대기" in status.text
+
+    csrf = sign_in(web, broker, officer)
+    queue = web.get("/console/reviews")
+    assert request_id in queue.text
+    case = web.get(f"/console/reviews/{request_id}")
+    assert case.status_code == 200 and 'id="review-form"' in case.text
+    assert footage["camera"][:8] in case.text and "김민준" in case.text
+    decided = web.post(f"/console/reviews/{request_id}", data={
+        "csrf_token": csrf, "decision": "approve", "reason": "the claimant's own collision, in scope"})
+    assert decided.status_code == 303
+
+    trail = broker.oversight.audit_events(
+        SHELL, AuditFilter(request_id=request_id, event_type="FootageRequest.Reviewed"))
+    reviewed = trail["items"][0]
+    assert reviewed["actor"]["client_id"] == officer.actor_id
+    assert reviewed["actor"]["name"] == "Kim Minji" and reviewed["actor"]["role"] == "privacy_officer"
+    assert reviewed["detail"]["reason"] == "the claimant's own collision, in scope"
+
+    audit = web.get(f"/console/audit?request={request_id}")
+    assert "Kim Minji" in audit.text and "the claimant&#39;s own collision" in audit.text
+
+    status = citizen.get("/portal/status")
+    assert 'id="download"' in status.text and "the claimant&#39;s own collision" in status.text
+    delivered = citizen.get("/portal/delivery")
+    assert delivered.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(delivered.content)) as package:
+        assert "manifest.json" in package.namelist()
+        assert any(name.endswith(".mp4") for name in package.namelist())
+    assert token not in delivered.headers.get("content-disposition", "")
+
+
+def test_the_token_is_needed_to_follow_and_another_visitor_sees_nothing(citizen, broker, web):
+    request_id, token = file_through_portal(citizen)
+    page = web.get("/portal/")
+    wrong = web.post("/portal/follow", data={"csrf_token": csrf_of(page.text), "request_id": request_id,
+                                             "token": token[:-2] + "xx"})
+    assert wrong.status_code == 404
+    assert web.get("/portal/status").status_code == 404
+    right = web.post("/portal/follow", data={"csrf_token": csrf_of(page.text), "request_id": request_id,
+                                             "token": token})
+    assert right.status_code == 303 and web.get("/portal/status").status_code == 200
+
+
+def test_an_auditor_sees_the_case_but_cannot_decide_it(web, citizen, broker, auditor):
+    request_id, _ = file_through_portal(citizen)
+    csrf = sign_in(web, broker, auditor)
+    case = web.get(f"/console/reviews/{request_id}")
+    assert case.status_code == 200 and 'id="review-form"' not in case.text
+    refused = web.post(f"/console/reviews/{request_id}", data={
+        "csrf_token": csrf, "decision": "approve", "reason": "not mine to give"})
+    assert refused.status_code == 403 and "may not" in refused.text
+    assert web.get("/console/reviews").status_code == 403
+    assert web.get("/console/audit").status_code == 200
+
+
+def test_an_officer_cannot_run_operator_pages_nor_an_operator_the_audit(web, broker, officer, operator):
+    sign_in(web, broker, officer)
+    assert web.get("/console/cameras/import").status_code == 200  # the form itself is harmless
+    csrf = csrf_of(web.get("/console/cameras/import").text)
+    refused = web.post("/console/cameras/import", data={"csrf_token": csrf},
+                       files={"file": ("c.csv", b"x,y\n1,2\n", "text/csv")})
+    assert refused.status_code == 403
+    assert web.get("/console/clients").status_code == 403
+    web.cookies.clear()
+    sign_in(web, broker, operator)
+    assert web.get("/console/audit").status_code == 403
+    assert web.get("/console/ledger").status_code == 403
