@@ -22,7 +22,14 @@ run: $(STAMP)
 	$(BIN)/broker demo
 	$(BIN)/broker serve
 
-test: $(STAMP)
+# The console's tests run node tools (a real OpenID Connect provider, axe-core): installed
+# when npm is there, otherwise those tests skip and say why.
+NODE_TOOLS := tests/node/node_modules/.package-lock.json
+$(NODE_TOOLS): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the OpenID Connect and accessibility tests will skip"; fi
+
+test: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -43,4 +50,4 @@ messages: $(STAMP)
 	rm $(WEB)/locales/messages.pot
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) tests/node/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -20,6 +20,9 @@ from broker.errors import BrokerError, Unauthenticated
 
 logger = logging.getLogger("broker.entrypoints.web")
 
+SIGN_IN_PATHS = ("/login", "/oidc/callback")
+"""Where a refusal is the answer to a sign-in, shown as a page (not sent back to sign in)."""
+
 
 class PageRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -29,7 +32,7 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except (SignInRequired, Unauthenticated) as exc:
-                if request.url.path.endswith("/login"):
+                if request.url.path.endswith(SIGN_IN_PATHS):
                     return error_page(request, 401, i18n.gettext("Sign-in refused"), exc.detail)
                 target = request.app.state.console["login"] + "?next=" + quote(request.url.path)
                 return redirect(getattr(request.state, "visitor", None), target, request)
