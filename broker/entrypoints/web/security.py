@@ -103,7 +103,9 @@ class SecurityHeaders:
                 headers["Content-Security-Policy"] = self.csp
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "no-referrer"
+                # same-origin, not no-referrer: under no-referrer a browser sends ``Origin: null``
+                # with its own forms, and the origin check would refuse every one of them.
+                headers["Referrer-Policy"] = "same-origin"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
                 if "cache-control" not in headers:
