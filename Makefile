@@ -46,7 +46,7 @@ bench: $(STAMP)
 WEB := broker/entrypoints/web
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F $(WEB)/babel.cfg -k N_ --no-location -o $(WEB)/locales/messages.pot $(WEB)
-	$(BIN)/pybabel update -i $(WEB)/locales/messages.pot -d $(WEB)/locales --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i $(WEB)/locales/messages.pot -d $(WEB)/locales --ignore-obsolete
 	rm $(WEB)/locales/messages.pot
 
 clean:

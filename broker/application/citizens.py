@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import RowMapping
 
+from broker.adapters import playback
 from broker.adapters.delivery import MaskedDelivery
 from broker.adapters.evidence import canonical, signature_document
 from broker.adapters.masking import Detector
@@ -99,6 +100,13 @@ class Delivery:
     body: Iterator[bytes]
 
 
+@dataclass(frozen=True)
+class Watched:
+    """One masked clip (MP4, H.264), whole: clips are bounded by ``max_clip_bytes``."""
+    body: bytes
+    sha256: str
+
+
 class Citizens(UseCases):
     @allowed(Role.CITIZEN_PORTAL)
     def file(self, actor: Actor, draft: CitizenDraft) -> dict[str, Any]:
@@ -145,7 +153,13 @@ class Citizens(UseCases):
                after: int | None = None) -> dict[str, Any]:
         with self.read(after) as conn:
             row = own_request(conn, request_id, actor, token)
-        return self._citizen_view(row)
+            view = self._citizen_view(row)
+            if view["delivery"] is not None:  # what the page's player offers, one clip at a time
+                view["delivery"]["clips"] = [
+                    {"number": n, "start": rfc3339(c["start"]), "end": rfc3339(c["end"])}
+                    for n, c in enumerate((c for c in in_scope(conn, json.loads(row["grant"]))
+                                           if c["status"] == "available"), start=1)]
+        return view
 
     @allowed(Role.CITIZEN_PORTAL)
     def withdraw(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
@@ -155,9 +169,9 @@ class Citizens(UseCases):
                                           lambda r: r.withdraw(at=self.ctx.clock.now()))
         return self.follow(actor, request_id, token, after=position)
 
-    @allowed(Role.CITIZEN_PORTAL)
-    def deliver(self, actor: Actor, request_id: UUID, token: str) -> Delivery:
-        """The approved footage with third parties masked, as a signed zip; refused if masking fails."""
+    def _deliverable(self, actor: Actor, request_id: UUID,
+                     token: str) -> tuple[RowMapping, dict[str, Any], list[RowMapping]]:
+        """The citizen's granted request, its usable grant and the available clips in scope."""
         with self.read() as conn:
             row = own_request(conn, request_id, actor, token)
         if row["status"] != "granted":
@@ -171,6 +185,39 @@ class Citizens(UseCases):
             clips = [c for c in in_scope(conn, grant) if c["status"] == "available"]
         if not clips:
             raise InvalidInput("no footage is available in the approved scope")
+        return row, grant, clips
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def watch(self, actor: Actor, request_id: UUID, token: str, number: int) -> Watched:
+        """One clip of the approved footage, masked, to play in the page. Watching is a
+        delivery like the download (recorded, masked, refused if masking fails)."""
+        _, _, clips = self._deliverable(actor, request_id, token)
+        if not 1 <= number <= len(clips):
+            raise NotFound(f"the approved footage has no clip {number}")
+        clip = clips[number - 1]
+        package = MaskedDelivery(self.ctx.scratch_dir)
+        try:
+            package.add({"id": clip["id"], "camera_id": clip["camera_id"],
+                         "start": rfc3339(clip["start"]), "end": rfc3339(clip["end"]),
+                         "sha256": clip["sha256"]},
+                        self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"], clip["size"]),
+                        Detector())
+            masked = package.clips[0]
+            body = playback.browser_playable(masked.path, masked.path.with_suffix(".h264.mp4")).read_bytes()
+            sha256 = hashlib.sha256(body).hexdigest()
+            try:
+                self.ctx.app.change(request_id, FootageRequest, "request", lambda r: r.record_delivery(
+                    str(uuid4()), [clip["id"]], sha256, True, actor.client_id, at=self.ctx.clock.now()))
+            except DomainConflict as exc:
+                raise Forbidden(exc.detail) from None
+        finally:
+            package.close()
+        return Watched(body=body, sha256=sha256)
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def deliver(self, actor: Actor, request_id: UUID, token: str) -> Delivery:
+        """The approved footage with third parties masked, as a signed zip; refused if masking fails."""
+        row, grant, clips = self._deliverable(actor, request_id, token)
         package = MaskedDelivery(self.ctx.scratch_dir)
         try:
             detector = Detector()

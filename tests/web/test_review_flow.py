@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import av
 import pytest
 from fastapi.testclient import TestClient
 
@@ -51,6 +52,20 @@ def test_file_review_release_and_download(web, citizen, broker, officer, tmp_pat
 
     status = citizen.get("/portal/status")
     assert 'id="download"' in status.text and "the claimant&#39;s own collision" in status.text
+    assert 'src="/portal/delivery/clips/1"' in status.text and "/clips/2" not in status.text
+    watched = citizen.get("/portal/delivery/clips/1")
+    assert watched.status_code == 200 and watched.headers["content-type"] == "video/mp4"
+    played = tmp_path / "watched.mp4"
+    played.write_bytes(watched.content)
+    with av.open(str(played)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(stream)) >= 1
+    assert citizen.get("/portal/delivery/clips/2").status_code == 404
+    assert web.get("/portal/delivery/clips/1").status_code == 404  # another visitor: no token
+    watch_events = broker.oversight.audit_events(
+        SHELL, AuditFilter(request_id=request_id, event_type="FootageRequest.Delivered"))
+    assert len(watch_events["items"]) == 1
     delivered = citizen.get("/portal/delivery")
     assert delivered.status_code == 200
     with zipfile.ZipFile(io.BytesIO(delivered.content)) as package:

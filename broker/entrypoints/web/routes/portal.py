@@ -9,9 +9,10 @@ access token, kept only in an HttpOnly cookie for this path once the citizen has
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 
@@ -108,6 +109,15 @@ def status(request: Request, who: VisitorDep) -> Response:
 def forget(request: Request, who: VisitorDep, form: FormDep) -> Response:
     who.cookie(CITIZEN_COOKIE, "", 0, path="/portal")
     return redirect(who, "/portal/")
+
+
+@router.get("/delivery/clips/{number}")
+def watch(request: Request, who: VisitorDep, number: Annotated[int, Path(ge=1, le=10_000)]) -> Response:
+    request_id, token = _held(request)
+    watched = who.broker.citizens.watch(PORTAL, request_id, token, number)
+    return Response(watched.body, media_type="video/mp4", headers={
+        "Cache-Control": "private, no-store", "Content-Disposition": "inline",
+        "ETag": f'"{watched.sha256}"'})
 
 
 @router.get("/delivery")
