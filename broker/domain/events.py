@@ -40,6 +40,7 @@ RequestReviewOverdue: EventClass = FootageRequest.ReviewOverdue  # type: ignore[
 RequestPersonalDataErased: EventClass = FootageRequest.PersonalDataErased  # type: ignore[attr-defined]
 RequestViewed: EventClass = FootageRequest.Viewed  # type: ignore[attr-defined]
 RequestExported: EventClass = FootageRequest.Exported  # type: ignore[attr-defined]
+RequestPreviewed: EventClass = FootageRequest.Previewed  # type: ignore[attr-defined]
 RequestAccessTokenIssued: EventClass = FootageRequest.AccessTokenIssued  # type: ignore[attr-defined]
 RequestDelivered: EventClass = FootageRequest.Delivered  # type: ignore[attr-defined]
 RequestWithdrawn: EventClass = FootageRequest.Withdrawn  # type: ignore[attr-defined]
@@ -83,6 +84,7 @@ ALL: tuple[EventClass, ...] = (
     RequestReviewOverdue,
     RequestPersonalDataErased,
     RequestViewed,
+    RequestPreviewed,
     RequestExported,
     RequestAccessTokenIssued,
     RequestDelivered,

@@ -249,6 +249,14 @@ class AuditTrail(ViewProjection):
         facts.camera_ids = [camera] if camera else []
         facts.detail = {"byte_range": event.byte_range}
 
+    @facts.register(events.RequestPreviewed)
+    def _previewed(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = event.reviewer
+        facts.clip_id = event.clip_id
+        camera = self._camera_of(event.clip_id)
+        facts.camera_ids = [camera] if camera else []
+
     @facts.register(events.RequestExported)
     def _exported(self, event: Any, facts: Facts) -> None:
         facts.request_id = facts.aggregate_id

@@ -36,6 +36,18 @@ def test_file_review_release_and_download(web, citizen, broker, officer, tmp_pat
     case = web.get(f"/console/reviews/{request_id}")
     assert case.status_code == 200 and 'id="review-form"' in case.text
     assert footage["camera"][:8] in case.text and "김민준" in case.text
+    assert 'id="preview-1"' in case.text
+    preview = web.get(f"/console/reviews/{request_id}/clips/1")
+    assert preview.status_code == 200 and preview.headers["content-type"] == "video/mp4"
+    watched_before = tmp_path / "preview.mp4"
+    watched_before.write_bytes(preview.content)
+    with av.open(str(watched_before)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+    assert web.get(f"/console/reviews/{request_id}/clips/2").status_code == 404
+    previewed = broker.oversight.audit_events(
+        SHELL, AuditFilter(request_id=request_id, event_type="FootageRequest.Previewed"))["items"]
+    assert [(e["actor"]["client_id"], e["clip_id"], e["camera_ids"]) for e in previewed] == [
+        (officer.actor_id, footage["clip"], [footage["camera"]])]
     decided = web.post(f"/console/reviews/{request_id}", data={
         "csrf_token": csrf, "decision": "approve", "reason": "the claimant's own collision, in scope"})
     assert decided.status_code == 303
@@ -95,6 +107,7 @@ def test_an_auditor_sees_the_case_but_cannot_decide_it(web, citizen, broker, aud
         "csrf_token": csrf, "decision": "approve", "reason": "not mine to give"})
     assert refused.status_code == 403 and "may not" in refused.text
     assert web.get("/console/reviews").status_code == 403
+    assert web.get(f"/console/reviews/{request_id}/clips/1").status_code == 403
     assert web.get("/console/audit").status_code == 200
 
 

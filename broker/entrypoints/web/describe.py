@@ -30,6 +30,7 @@ LINES = {
     "FootageRequest.Exported": N_("{who} exported signed evidence"),
     "FootageRequest.AccessTokenIssued": N_("an access token was issued to the requester"),
     "FootageRequest.Delivered": N_("{who} received the masked footage"),
+    "FootageRequest.Previewed": N_("{who} watched a clip while reviewing"),
     "FootageRequest.Withdrawn": N_("the requester withdrew the request"),
     "FootageRequest.Closed": N_("{who} closed the request"),
     "FootageRequest.Revoked": N_("the grant was revoked"),

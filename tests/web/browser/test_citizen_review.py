@@ -41,6 +41,14 @@ def test_filed_reviewed_released_and_played(pages, broker, officer, tmp_path):
     officer_page.click(f"a[href='/console/reviews/{request_id}']")
     officer_page.wait_for_selector("#review-form")
     pages.check(officer_page, "review")
+    previewed = officer_page.evaluate("""async () => {
+        const video = document.querySelector('#preview-1');
+        video.muted = true;
+        await video.play();
+        await new Promise((done) => setTimeout(done, 800));
+        return {time: video.currentTime, width: video.videoWidth, error: video.error && video.error.code};
+    }""")
+    assert previewed["error"] is None and previewed["width"] > 0 and previewed["time"] > 0, previewed
     officer_page.check("#review-form input[value=approve]")
     officer_page.fill("#reason", "the claimant's own collision, in scope")
     officer_page.click("#review-form button[type=submit]")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from broker.common import csvout
@@ -42,6 +42,15 @@ def reviews(request: Request, who: VisitorDep) -> Response:
 def review_case(request: Request, who: VisitorDep, request_id: UUID) -> Response:
     case = who.broker.reviews.case(who.actor, request_id)
     return page(request, who, "review.html", case=case, request_id=str(request_id))
+
+
+@router.get("/reviews/{request_id}/clips/{number}")
+def preview(request: Request, who: VisitorDep, request_id: UUID,
+            number: Annotated[int, Path(ge=1, le=10_000)]) -> Response:
+    previewed = who.broker.reviews.preview(who.actor, request_id, number)
+    return Response(previewed.body, media_type="video/mp4", headers={
+        "Cache-Control": "private, no-store", "Content-Disposition": "inline",
+        "ETag": f'"{previewed.sha256}"'})
 
 
 @router.post("/reviews/{request_id}")
