@@ -1,7 +1,8 @@
 """The console in Chromium: a privacy officer signs in with TOTP, goes through the dashboard,
 audit search (filters, CSV export), ledger, chain and transparency report, and signs out; an
-operator imports cameras and makes a client key; an auditor reaches no officer action. Every
-page passes axe-core with no serious or critical violation."""
+operator imports cameras, makes a client key (shown once, it works on the API) and revokes
+it; an auditor reaches no officer action. Every page passes axe-core with no serious or
+critical violation."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def test_officer_pages_audit_search_and_csv_export(pages, broker, officer, tmp_p
     assert page.goto("/console/audit") is not None and "/console/login" in page.url
 
 
-def test_operator_imports_cameras_and_makes_a_client_key(pages, broker, operator, tmp_path):
+def test_operator_imports_cameras_and_makes_and_revokes_a_client_key(pages, broker, operator, tmp_path,
+                                                                     served):
     page = pages.person()
     sign_in(page, broker, operator)
     page.goto("/console/cameras/import")
@@ -81,6 +83,21 @@ def test_operator_imports_cameras_and_makes_a_client_key(pages, broker, operator
 
     page.goto("/console/clients")
     pages.check(page, "clients")
+    page.select_option("#c-role", "police")
+    page.fill("#c-agency", "대전둔산경찰서")
+    page.fill("#c-name", "Dunsan 112 dispatch")
+    page.click("form[action='/console/clients'] button[type=submit]")
+    page.wait_for_selector("#new-key")
+    key = page.input_value("#key")
+    pages.check(page, "client-created")
+    api = page.request
+    assert api.get(f"{served}/v1/policy", headers={"Authorization": f"Bearer {key}"}).status == 200
+    page.goto("/console/clients")
+    assert key not in page.content()  # shown once
+    page.click("button[aria-label$='Dunsan 112 dispatch']")
+    page.wait_for_load_state()
+    assert page.locator("button[aria-label$='Dunsan 112 dispatch']").count() == 0
+    assert api.get(f"{served}/v1/policy", headers={"Authorization": f"Bearer {key}"}).status == 401
     sign_out(page)
 
 
