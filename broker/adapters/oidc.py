@@ -79,9 +79,16 @@ class OidcClient:
         return Authorization(url=f"{self.metadata()['authorization_endpoint']}?{query}",
                              state=state, nonce=nonce, verifier=verifier)
 
-    def claims(self, code: str, verifier: str, nonce: str, redirect_uri: str) -> Claims:
-        """Exchange the code and check the ID token; every failure is a refusal."""
+    def claims(self, code: str, verifier: str, nonce: str, redirect_uri: str,
+               response_issuer: str | None = None) -> Claims:
+        """Exchange the code and check the ID token; every failure is a refusal. The ``iss`` of
+        the authorization response (RFC 9207) must be this provider's whenever the provider
+        sends one or says it does: a code from another provider is never exchanged here."""
         meta = self.metadata()
+        if response_issuer is not None and response_issuer != self.issuer:
+            raise Unauthenticated("the sign-in answer came from another identity provider")
+        if response_issuer is None and meta.get("authorization_response_iss_parameter_supported"):
+            raise Unauthenticated("the sign-in answer does not say which identity provider sent it")
         try:
             answer = httpx.post(meta["token_endpoint"], timeout=TIMEOUT,
                                 auth=(self.client_id, self.client_secret), data={

@@ -130,9 +130,10 @@ class People(UseCases):
         """Where to send the browser, and the state, nonce and PKCE verifier to keep."""
         return self._provider().authorization(redirect_uri)
 
-    def oidc_finish(self, code: str, verifier: str, nonce: str, redirect_uri: str) -> SignIn:
+    def oidc_finish(self, code: str, verifier: str, nonce: str, redirect_uri: str,
+                    response_issuer: str | None = None) -> SignIn:
         """Exchange the code, check the ID token, map the role; sign the person in."""
-        claims = self._provider().claims(code, verifier, nonce, redirect_uri)
+        claims = self._provider().claims(code, verifier, nonce, redirect_uri, response_issuer)
         return self.sign_in_federated(FederatedIdentity(
             issuer=claims.issuer, subject=claims.subject, username=claims.username,
             display_name=claims.name, role=Role(claims.role), agency=claims.agency))

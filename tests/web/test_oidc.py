@@ -122,8 +122,19 @@ def test_a_callback_that_did_not_start_here_is_refused(console, city):
     assert answer.status_code == 401 and console.get("/console/").status_code == 303
 
 
-def test_a_forged_code_is_refused_by_the_provider(console, city):
+def test_a_code_said_to_come_from_another_provider_is_never_exchanged(console, city):
     start = console.get("/console/oidc/start")
     state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
-    answer = console.get(f"/console/oidc/callback?code=not-a-real-code&state={state}")
+    mixed = console.get(f"/console/oidc/callback?code=abc&state={state}&iss=https://evil.example")
+    assert mixed.status_code == 401 and "another identity provider" in mixed.text
+    start = console.get("/console/oidc/start")
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    unnamed = console.get(f"/console/oidc/callback?code=abc&state={state}")  # the provider sends iss
+    assert unnamed.status_code == 401 and "does not say which" in unnamed.text
+
+
+def test_a_forged_code_is_refused_by_the_provider(console, city, provider):
+    start = console.get("/console/oidc/start")
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    answer = console.get(f"/console/oidc/callback?code=not-a-real-code&state={state}&iss={provider.issuer}")
     assert answer.status_code == 401 and "refused" in answer.text

@@ -79,11 +79,12 @@ def oidc_start(request: Request, who: VisitorDep) -> Response:
 @router.get("/oidc/callback", name="oidc_callback")
 def oidc_callback(request: Request, who: VisitorDep,
                   code: Annotated[str, Query(max_length=2048)],
-                  state: Annotated[str, Query(max_length=256)]) -> Response:
+                  state: Annotated[str, Query(max_length=256)],
+                  iss: Annotated[str | None, Query(max_length=512)] = None) -> Response:
     parts = (request.cookies.get(OIDC_COOKIE) or "").split("~")
     who.cookie(OIDC_COOKIE, "", 0, path="/console/oidc")
     if len(parts) != 4 or not who.signer.valid("oidc", "~".join(parts[:3]), parts[3]) or \
             not who.signer.valid("state", parts[0], who.signer.mac("state", state)):
         raise Unauthenticated("the sign-in did not start here, or took too long; start again")
-    signed = who.broker.people.oidc_finish(code, parts[2], parts[1], _callback_url(request))
+    signed = who.broker.people.oidc_finish(code, parts[2], parts[1], _callback_url(request), iss)
     return _signed_in(who, signed, "/console/")
