@@ -153,8 +153,16 @@ class Citizens(UseCases):
                after: int | None = None) -> dict[str, Any]:
         with self.read(after) as conn:
             row = own_request(conn, request_id, actor, token)
+        return self._citizen_view(row)
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def status_page(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
+        """What the citizen's page shows: ``follow``'s view and, once granted, the clips its
+        player offers (``watch`` plays them one at a time)."""
+        with self.read() as conn:
+            row = own_request(conn, request_id, actor, token)
             view = self._citizen_view(row)
-            if view["delivery"] is not None:  # what the page's player offers, one clip at a time
+            if view["delivery"] is not None:
                 view["delivery"]["clips"] = [
                     {"number": n, "start": rfc3339(c["start"]), "end": rfc3339(c["end"])}
                     for n, c in enumerate((c for c in in_scope(conn, json.loads(row["grant"]))

@@ -101,7 +101,7 @@ def follow(request: Request, who: VisitorDep, form: FormDep) -> Response:
 @router.get("/status")
 def status(request: Request, who: VisitorDep) -> Response:
     request_id, token = _held(request)
-    view = who.broker.citizens.follow(PORTAL, request_id, token)
+    view = who.broker.citizens.status_page(PORTAL, request_id, token)
     return page(request, who, "portal/status.html", view=view)
 
 
