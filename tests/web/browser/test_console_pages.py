@@ -118,3 +118,31 @@ def test_a_forged_form_from_another_site_is_refused(pages, broker, officer, serv
     assert answer.status == 403
     page.goto("/console/")
     assert "/console/login" not in page.url
+
+
+def test_keyboard_only_sign_in_skip_link_and_language(pages, broker, officer):
+    """No mouse: the sign-in form in tab order, Enter submits; the first Tab reaches the skip
+    link; the language switch is a form like any other and the page answers in English."""
+    page = pages.person()
+    page.goto("/console/login")
+    assert page.evaluate("document.activeElement.id") == "username"  # autofocus
+    page.keyboard.type(officer.username)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(officer.password)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "code"
+    page.keyboard.type(officer.code(broker))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/console/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert page.locator("html").get_attribute("lang") == "ko"  # the default under kr-pipa
+    page.select_option("#language", "en")
+    page.click("form[action='/console/language'] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#logout").inner_text() == "Sign out"
+    pages.check(page, "dashboard-english")
