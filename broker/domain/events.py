@@ -14,7 +14,7 @@ from broker.domain.camera import Camera
 from broker.domain.client import Client
 from broker.domain.clip import Clip
 from broker.domain.hold import Hold
-from broker.domain.housekeeping import VaultSweep
+from broker.domain.housekeeping import JobFailure, VaultSweep
 from broker.domain.person import Person
 from broker.domain.request import FootageRequest
 
@@ -49,6 +49,7 @@ RequestRevoked: EventClass = FootageRequest.Revoked  # type: ignore[attr-defined
 RequestExpired: EventClass = FootageRequest.Expired  # type: ignore[attr-defined]
 RequestSuperseded: EventClass = FootageRequest.Superseded  # type: ignore[attr-defined]
 VaultSwept: EventClass = VaultSweep.Swept  # type: ignore[attr-defined]
+JobFailed: EventClass = JobFailure.Failed  # type: ignore[attr-defined]
 PersonRegistered: EventClass = Person.Registered  # type: ignore[attr-defined]
 PersonSignInFailed: EventClass = Person.SignInFailed  # type: ignore[attr-defined]
 PersonSignedIn: EventClass = Person.SignedIn  # type: ignore[attr-defined]
@@ -94,6 +95,7 @@ ALL: tuple[EventClass, ...] = (
     RequestExpired,
     RequestSuperseded,
     VaultSwept,
+    JobFailed,
     PersonRegistered,
     PersonSignInFailed,
     PersonSignedIn,

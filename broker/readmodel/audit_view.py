@@ -303,6 +303,11 @@ class AuditTrail(ViewProjection):
                         "orphan_blobs": len(event.orphan_blobs),
                         "stale_uploads": event.stale_uploads}
 
+    @facts.register(events.JobFailed)
+    def _job_failed(self, event: Any, facts: Facts) -> None:
+        facts.outcome = "failed"
+        facts.detail = {"job": event.job, "error": event.error}
+
     @facts.register(events.RequestAccessTokenIssued)
     def _token_issued(self, event: Any, facts: Facts) -> None:
         facts.request_id = facts.aggregate_id

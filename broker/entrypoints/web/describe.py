@@ -37,6 +37,7 @@ LINES = {
     "FootageRequest.Expired": N_("the grant expired"),
     "FootageRequest.Superseded": N_("the request was replaced by an amended one"),
     "VaultSweep.Swept": N_("the vault sweep removed leftovers"),
+    "JobFailure.Failed": N_("the scheduled job {job} failed: {error}"),
     "Person.Registered": N_("{who} created the account of {subject}"),
     "Person.SignInFailed": N_("{who}: sign-in failed ({why})"),
     "Person.SignedIn": N_("{who} signed in"),
@@ -63,7 +64,8 @@ def describe(item: dict[str, Any]) -> str:
               "outcome": item.get("outcome") or "-", "reason": detail.get("reason") or "",
               "what": detail.get("what") or "", "role": detail.get("role") or "",
               "agency": detail.get("agency") or "", "why": detail.get("why") or "",
-              "subject": detail.get("display_name") or detail.get("person") or ""}
+              "subject": detail.get("display_name") or detail.get("person") or "",
+              "job": detail.get("job") or "", "error": detail.get("error") or ""}
     try:
         return _(template).format(**values)
     except (KeyError, IndexError):
