@@ -1,10 +1,13 @@
 """A citizen's request in Chromium from start to end: filed on the portal page (the place picked
 on the map), reviewed by a privacy officer who signs in with TOTP and writes a reason, and the
-released masked video played in the citizen's page. Each page passes axe-core."""
+released masked video played in the citizen's page; the officer exports the ledger. Each page
+passes axe-core."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+
+import openpyxl
 
 from tests.conftest import T0
 from tests.web.browser.steps import sign_in, sign_out
@@ -54,6 +57,15 @@ def test_filed_reviewed_released_and_played(pages, broker, officer, tmp_path):
     officer_page.click("#review-form button[type=submit]")
     officer_page.wait_for_load_state()
     assert officer_page.locator("#review-form").count() == 0
+    officer_page.goto("/console/ledger")
+    assert "cam 0" in officer_page.inner_text("main")  # the camera by name, not only its id
+    with officer_page.expect_download() as downloading:
+        officer_page.click("#ledger-xlsx")
+    saved = tmp_path / "ledger.xlsx"
+    downloading.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved, read_only=True).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert request_id in cells and any("cam 0" in c for c in cells)
     sign_out(officer_page)
 
     follower = pages.person()  # another device: the request number and token are enough
