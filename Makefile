@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench models clean
+.PHONY: run test lint fuzz bench models messages clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
@@ -27,7 +27,14 @@ run: $(STAMP) models
 	$(BIN)/broker demo
 	$(BIN)/broker serve
 
-test: $(STAMP) models
+# The console's tests run node tools (a real OpenID Connect provider, axe-core): installed
+# when npm is there, otherwise those tests skip and say why.
+NODE_TOOLS := tests/node/node_modules/.package-lock.json
+$(NODE_TOOLS): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the OpenID Connect and accessibility tests will skip"; fi
+
+test: $(STAMP) models $(NODE_TOOLS)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -41,5 +48,12 @@ bench: $(STAMP) models
 	$(BIN)/python bench/cameras.py
 	$(BIN)/python bench/masking.py
 
+# The console's message catalogues (Korean, English) from its templates and modules.
+WEB := broker/entrypoints/web
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F $(WEB)/babel.cfg -k N_ --no-location -o $(WEB)/locales/messages.pot $(WEB)
+	$(BIN)/pybabel update -i $(WEB)/locales/messages.pot -d $(WEB)/locales --ignore-obsolete
+	rm $(WEB)/locales/messages.pot
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .models
+	rm -rf $(VENV) tests/node/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis .models

@@ -20,6 +20,7 @@ from broker.adapters.checkpoint_archive import (
 )
 from broker.adapters.durable import born_private, private_dir
 from broker.adapters.locks import FileWriteLock, no_write_lock
+from broker.adapters.oidc import OidcClient
 from broker.adapters.vault.blobs import BlobStore, FilesystemBlobStore, S3BlobStore
 from broker.adapters.vault.clipvault import ClipVault
 from broker.adapters.vault.kek import KeyFile, load_keyring, load_or_create_signing_key
@@ -33,11 +34,13 @@ from broker.application.clips import Clips
 from broker.application.consistency import ReadYourWrites
 from broker.application.context import Context
 from broker.application.core import BrokerApp
+from broker.application.dashboard import Dashboard
 from broker.application.demo import Demo
 from broker.application.grants import Grants
 from broker.application.health import Health
 from broker.application.holds import Holds
 from broker.application.oversight import Oversight
+from broker.application.people import People, SessionPolicy
 from broker.application.policies import Policies
 from broker.application.recorder import Recorder
 from broker.application.redactions import Redactions
@@ -55,6 +58,7 @@ from broker.readmodel.clip_view import ClipView
 from broker.readmodel.database import ReadModelDatabase, open_database
 from broker.readmodel.ledger_view import LedgerView
 from broker.readmodel.migrate import upgrade_to_head
+from broker.readmodel.people_view import PeopleView
 from broker.readmodel.projection import Projector, ReadModelView, ViewProjection
 from broker.readmodel.redaction_view import RedactionView
 from broker.readmodel.request_view import HoldView, RequestView
@@ -83,6 +87,8 @@ class Broker:
     demo: Demo
     health: Health
     analytics: Analytics
+    people: People
+    dashboard: Dashboard
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -124,7 +130,7 @@ def projections(view: ReadModelView, personal_data: PersonalData) -> list[ViewPr
     Analytics opens each request's sealed location once, to keep only its grid cell."""
     return [CameraView(view), ClientView(view), ClipView(view), RequestView(view),
             HoldView(view), LedgerView(view), RedactionView(view), AnalyticsView(view, personal_data),
-            AuditTrail(view)]
+            PeopleView(view),             AuditTrail(view)]
 
 
 def open_keystore(settings: Settings) -> Keystore:
@@ -143,6 +149,16 @@ def open_blob_store(settings: Settings) -> BlobStore:
             secret_key=settings.s3_secret_key.get_secret_value(), region=settings.s3_region,
         )
     return FilesystemBlobStore(settings.blobs_dir)
+
+
+def oidc_client(settings: Settings) -> OidcClient | None:
+    if not settings.oidc_issuer:
+        return None
+    return OidcClient(issuer=settings.oidc_issuer, client_id=settings.oidc_client_id,
+                      client_secret=settings.oidc_client_secret.get_secret_value(),
+                      scopes=settings.oidc_scopes, role_claim=settings.oidc_role_claim,
+                      roles=dict(settings.oidc_roles), agency_claim=settings.oidc_agency_claim,
+                      default_agency=settings.oidc_default_agency)
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Broker:
@@ -194,6 +210,10 @@ def build(settings: Settings, clock: Clock | None = None) -> Broker:
         policies=Policies(ctx), sweeps=Sweeps(ctx),
         demo=Demo(cameras=cameras, clients=clients, clips=clips, clock=clock), health=Health(ctx),
         analytics=Analytics(ctx),
+        people=People(ctx, SessionPolicy(idle=timedelta(minutes=settings.console_idle_minutes),
+                                         absolute=timedelta(hours=settings.console_session_hours)),
+                      oidc=oidc_client(settings)),
+        dashboard=Dashboard(ctx),
     )
     consistency.latest()  # whatever other processes recorded while we were away
     return broker

@@ -79,12 +79,35 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     scheduler_enabled: bool = True
 
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    """A console session unused this long is over."""
+    console_session_hours: float = Field(default=12.0, gt=0, le=7 * 24)
+    """No console session lasts longer, used or not."""
+    console_tile_url: str = ""
+    """Map tiles, e.g. ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``; empty: no tiles (the
+    offline default: cameras on a plain grid)."""
+    console_tile_attribution: str = ""
+    oidc_issuer: str | None = None
+    """The city's OpenID Connect provider (its discovery document is under this URL); unset:
+    local accounts only."""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_scopes: str = "openid profile email"
+    oidc_role_claim: str = "roles"
+    oidc_roles: dict[str, str] = Field(default_factory=dict)
+    """JSON: a value of the role claim -> a console role, e.g. ``{"cctv-privacy": "privacy_officer"}``."""
+    oidc_agency_claim: str = "agency"
+    oidc_default_agency: str = ""
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
-        for name in ("postgres_password", "s3_secret_key"):
+        for name in ("postgres_password", "s3_secret_key", "oidc_client_secret"):
             value: SecretStr = getattr(self, name)
             if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError(f"BROKER_{name.upper()} is a placeholder; set a real secret")
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret.get_secret_value()):
+            raise ValueError("BROKER_OIDC_CLIENT_ID and BROKER_OIDC_CLIENT_SECRET are required "
+                             "with BROKER_OIDC_ISSUER")
         if self.blob_store == "s3" and not self.s3_endpoint_url:
             raise ValueError("BROKER_S3_ENDPOINT_URL is required when BROKER_BLOB_STORE=s3")
         return self

@@ -171,3 +171,31 @@ def ingest_clip(broker: Broker, camera_id: Any, start: datetime, end: datetime,
     view, _ = broker.clips.ingest(SHELL, camera_id=camera_id, start=start, end=end, chunks=[body],
                                   idempotency_key=idempotency_key)
     return broker.app.load(UUID(view["id"]), Clip, "clip")
+
+
+# A real browser ------------------------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("BROKER_TEST_CHROMIUM", "/usr/bin/chromium"))
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("BROKER_TEST_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (BROKER_TEST_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for the whole run (Playwright's sync API allows one per process)."""
+    if not CHROMIUM.is_file():
+        _unavailable(f"no Chromium at {CHROMIUM} (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()

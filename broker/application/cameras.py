@@ -17,9 +17,9 @@ from broker.application.context import UseCases
 from broker.common.geo import haversine_m
 from broker.common.progress import Progress, no_progress
 from broker.domain.camera import DETAIL_FIELDS, Camera, CameraImport, CameraSpec, camera_id_for
-from broker.domain.roles import Role
+from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import Conflict, InvalidInput, NotFound
-from broker.readmodel import camera_view
+from broker.readmodel import browse, camera_view
 
 UpsertOutcome = Literal["created", "updated", "unchanged"]
 STALE_SAMPLE = 100
@@ -263,6 +263,14 @@ class Cameras(UseCases):
                        if more else None)
         return {"items": [camera_view.as_public(hit.row, hit.distance_m) for hit in page],
                 "next_cursor": next_cursor}
+
+    @allowed(Role.OPERATOR, *OVERSIGHT_ROLES)
+    def browse(self, actor: Actor, text: str | None = None, *, limit: int = 50,
+               offset: int = 0) -> dict[str, Any]:
+        """The registry by name, every status, for people: a page and how many match."""
+        with self.read() as conn:
+            rows, total = browse.browse_cameras(conn, text, limit=limit, offset=offset)
+        return {"items": [camera_view.as_public(row) for row in rows], "total": total}
 
     @allowed(*ANY_CLIENT)
     def get(self, actor: Actor, camera_id: UUID) -> dict[str, Any]:

@@ -7,7 +7,10 @@ another's request even through the same portal. ``own_request`` is that rule, on
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +32,8 @@ from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Forbidden, NotFound
 from broker.policy import EvaluationRequest, PolicyPack
-from broker.readmodel import request_view
+from broker.readmodel import redaction_view, request_view
+from broker.readmodel.clip_view import get_clip_row
 
 CitizenReason = Literal["insurance_claim", "own_image", "consent"]
 APPEAL = {
@@ -97,6 +101,13 @@ class Delivery:
     body: Iterator[bytes]
 
 
+@dataclass(frozen=True)
+class Watched:
+    """One masked clip (MP4, H.264), whole: clips are bounded by ``max_clip_bytes``."""
+    body: bytes
+    sha256: str
+
+
 class Citizens(UseCases):
     @allowed(Role.CITIZEN_PORTAL)
     def file(self, actor: Actor, draft: CitizenDraft) -> dict[str, Any]:
@@ -149,6 +160,26 @@ class Citizens(UseCases):
         return self.look_up(view, after)
 
     @allowed(Role.CITIZEN_PORTAL)
+    def status_page(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
+        """What the citizen's page shows: ``follow``'s view and, once the masked copy is
+        ready, the clips its player offers (``watch`` plays them one at a time, in the order
+        of the copy's files)."""
+        with self.read() as conn:
+            row = own_request(conn, request_id, actor, token)
+            view = self._citizen_view(row, conn)
+            delivery = view["delivery"]
+            redaction = redaction_view.get_by_request(conn, str(request_id))
+            if delivery is not None and delivery["state"] == "ready" and redaction is not None:
+                ids = [c["clip_id"] for c in redaction_view.clips_of(conn, redaction["id"])]
+                delivery["clips"] = []
+                for number, clip_id in enumerate(sorted(ids), start=1):
+                    clip = get_clip_row(conn, clip_id)
+                    delivery["clips"].append({"number": number,
+                                              "start": rfc3339(clip["start"]) if clip else None,
+                                              "end": rfc3339(clip["end"]) if clip else None})
+        return view
+
+    @allowed(Role.CITIZEN_PORTAL)
     def withdraw(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
         self.look_up(lambda conn: own_request(conn, request_id, actor, token))
         _, position = self.ctx.app.change(request_id, FootageRequest, "request",
@@ -161,6 +192,26 @@ class Citizens(UseCases):
         a privacy officer signed the redaction off, the same bytes on every download; each
         download is recorded first, and they are limited in number and time. 409 while it is
         being prepared or reviewed, 410 once expired, used up or destroyed."""
+        self._deliverable(actor, request_id, token)
+        artifact = Redactions(self.ctx).download(actor, request_id)
+        return Delivery(delivery_id=artifact.delivery_id, sha256=artifact.sha256, size=artifact.size,
+                        download=artifact.download, body=artifact.body)
+
+    @allowed(Role.CITIZEN_PORTAL)
+    def watch(self, actor: Actor, request_id: UUID, token: str, number: int) -> Watched:
+        """Clip ``number`` of the released masked copy, to play in the page: the very MP4 the
+        download holds, and a watch is a download (recorded first, counted, limited)."""
+        self._deliverable(actor, request_id, token)
+        artifact = Redactions(self.ctx).download(actor, request_id)
+        with zipfile.ZipFile(io.BytesIO(b"".join(artifact.body))) as package:
+            films = sorted(name for name in package.namelist() if name.endswith(".mp4"))
+            if not 1 <= number <= len(films):
+                raise NotFound(f"the masked copy has no clip {number}")
+            body = package.read(films[number - 1])
+        return Watched(body=body, sha256=hashlib.sha256(body).hexdigest())
+
+    def _deliverable(self, actor: Actor, request_id: UUID, token: str) -> None:
+        """Refuse unless this is the citizen's own granted request with a usable grant."""
         with self.read() as conn:
             row = own_request(conn, request_id, actor, token)
         if row["status"] != "granted":
@@ -170,9 +221,6 @@ class Citizens(UseCases):
             footage_request.require_usable_grant(self.ctx.clock.now())
         except DomainConflict as exc:
             raise Forbidden(exc.detail) from None
-        artifact = Redactions(self.ctx).download(actor, request_id)
-        return Delivery(delivery_id=artifact.delivery_id, sha256=artifact.sha256, size=artifact.size,
-                        download=artifact.download, body=artifact.body)
 
     def _reason(self, basis_id: str) -> str:
         return _basis_reason(self.ctx.policy, basis_id)

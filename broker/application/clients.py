@@ -9,7 +9,8 @@ from broker.application.actors import Actor
 from broker.application.context import UseCases
 from broker.domain import apikeys
 from broker.domain.client import Client, client_uuid
-from broker.domain.roles import Role
+from broker.domain.person import is_person
+from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import Forbidden, Unauthenticated
 from broker.readmodel.client_view import find_client, list_clients
 
@@ -20,10 +21,12 @@ class Clients(UseCases):
     def register(self, actor: Actor, *, name: str, role: Role | str, agency: str) -> tuple[UUID, str]:
         """A new client; returns its id and the API key, which is never stored or shown again.
 
-        Only the local shell creates clients. The key works on the very next request, from
-        any process: the command returns once the read model knows the client.
+        The local shell creates any client; an operator signed in as a person, clients of the
+        agency roles (never an oversight role: that would let an operator read the audit
+        trail). The key works on the very next request, from any process: the command returns
+        once the read model knows the client.
         """
-        self._require_shell(actor)
+        self._require_manager(actor, str(role))
         secret = apikeys.new_secret()
         client = Client.register(name=name, role=str(role), agency=agency,
                                  key_hash=apikeys.hash_secret(secret), at=self.ctx.clock.now())
@@ -36,7 +39,9 @@ class Clients(UseCases):
         Idempotent: revoking a revoked client changes nothing and still returns only once the
         read model agrees, so a retry after a crash mid-revocation finishes the job.
         """
-        self._require_shell(actor)
+        with self.read() as conn:
+            row = find_client(conn, str(client_uuid(client_id)))
+        self._require_manager(actor, row["role"] if row is not None else None)
 
         def revoke(client: Client) -> None:
             if client.revoked_at is None:
@@ -50,7 +55,7 @@ class Clients(UseCases):
 
     def list(self, actor: Actor) -> list[dict[str, Any]]:
         """Every client (never a key)."""
-        self._require_shell(actor)
+        self._require_manager(actor, None)
         with self.read() as conn:
             return [{"id": row["id"], "name": row["name"], "role": row["role"],
                      "agency": row["agency"], "status": row["status"]} for row in list_clients(conn)]
@@ -75,7 +80,13 @@ class Clients(UseCases):
                      agency=row["agency"])
 
     @staticmethod
-    def _require_shell(actor: Actor) -> None:
-        if not actor.is_shell:
-            raise Forbidden("clients are managed from the broker's own shell (broker clients ...)")
+    def _require_manager(actor: Actor, role: str | None) -> None:
+        """The shell, or an operator who is a person (not an API client) for agency roles."""
+        if actor.is_shell:
+            return
+        if not (is_person(actor.client_id) and actor.role is Role.OPERATOR):
+            raise Forbidden("clients are managed from the broker's own shell (broker clients ...) "
+                            "or by an operator signed in to the console")
+        if role is not None and role in {r.value for r in OVERSIGHT_ROLES}:
+            raise Forbidden(f"clients of role {role!r} are created and revoked only at the shell")
 

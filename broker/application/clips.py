@@ -22,6 +22,9 @@ from broker.domain.camera import Camera
 from broker.domain.clip import Clip, check_window, clip_id_for_idempotency_key
 from broker.domain.roles import Role
 from broker.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from broker.readmodel.browse import clips_of_camera
+from broker.readmodel.camera_view import as_public as camera_public
+from broker.readmodel.camera_view import get_camera_row
 from broker.readmodel.clip_view import as_public, require_clip_row
 
 
@@ -130,6 +133,17 @@ class Clips(UseCases):
     @allowed(Role.OPERATOR)
     def get(self, actor: Actor, clip_id: UUID) -> dict[str, Any]:
         return self._public(clip_id)
+
+    @allowed(Role.OPERATOR)
+    def of_camera(self, actor: Actor, camera_id: UUID, limit: int = 200) -> dict[str, Any]:
+        """A camera and its clips, newest first: what the vault holds, what was purged and why."""
+        with self.read() as conn:
+            camera = get_camera_row(conn, str(camera_id))
+            if camera is None:
+                raise NotFound(f"no camera {camera_id}")
+            rows = clips_of_camera(conn, str(camera_id), limit)
+        return {"camera": camera_public(camera), "items": [as_public(row) for row in rows],
+                "next_cursor": None}
 
     def _replayed(self, landed: Clip, camera_id: UUID, start: datetime, end: datetime,
                   sha256: str) -> tuple[dict[str, Any], bool]:

@@ -21,10 +21,11 @@ from broker.application.cameras import resolve_camera
 from broker.application.context import UseCases
 from broker.common.progress import Progress, no_progress
 from broker.domain.audit import AuditAccess
+from broker.domain.person import actor_id
 from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import InvalidInput, NotFound
 from broker.merkle import VerifierKey
-from broker.readmodel import audit_query, ledger_view
+from broker.readmodel import audit_query, browse, ledger_view
 from broker.readmodel.audit_query import AuditFilter
 from broker.readmodel.transparency import transparency_report
 
@@ -48,6 +49,13 @@ class Oversight(UseCases):
         with self.read(position) as conn:
             items, next_page = audit_query.query_events(conn, flt, after=after, limit=limit)
         return {"items": items, "next_cursor": next_page.encode() if next_page else None}
+
+    @allowed(*OVERSIGHT_ROLES)
+    def audit_page(self, actor: Actor, flt: AuditFilter, *, limit: int = 50,
+                   cursor: str | None = None) -> dict[str, Any]:
+        """The console's audit search: a page of the trail and the people one can filter by."""
+        return {"page": self.audit_events(actor, flt, limit=limit, cursor=cursor, output="html"),
+                "people": self.people(actor)}
 
     @allowed(*OVERSIGHT_ROLES)
     def ledger(self, actor: Actor, start: datetime | None, end: datetime | None,
@@ -105,6 +113,20 @@ class Oversight(UseCases):
         proof = audit_chain.consistency_between(self.ctx, old_size, new_size)
         return {"old_size": old_size, "new_size": new_size,
                 "proof": [base64.b64encode(node).decode() for node in proof]}
+
+    @allowed(*OVERSIGHT_ROLES)
+    def chain_status(self, actor: Actor, limit: int = 5) -> dict[str, Any]:
+        """The tree's size and the newest checkpoints, without recomputing anything."""
+        with self.read() as conn:
+            return browse.recent_checkpoints(conn, limit)
+
+    @allowed(*OVERSIGHT_ROLES)
+    def people(self, actor: Actor) -> list[dict[str, Any]]:
+        """Who may appear in the trail as a person (to filter by): id, name, role, agency."""
+        with self.read() as conn:
+            return [{"actor_id": actor_id(row["id"]), "name": row["display_name"],
+                     "role": row["role"], "agency": row["agency"], "status": row["status"]}
+                    for row in browse.people_list(conn)]
 
     @allowed(*OVERSIGHT_ROLES)
     def checkpoint(self, actor: Actor) -> str | None:

@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Connection, RowMapping
+
+from broker.adapters import playback
 from broker.application.actors import Actor, allowed
 from broker.application.context import UseCases
 from broker.application.core import SAVE_ATTEMPTS, RecordConflict
 from broker.application.redactions import Redactions
 from broker.application.requests import Requests, present
-from broker.common.times import as_utc
+from broker.common.times import as_utc, rfc3339
+from broker.domain.errors import DomainConflict
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
-from broker.errors import Conflict, InvalidInput
+from broker.errors import Conflict, InvalidInput, NotFound
 from broker.policy import Decision, Reason, Scope, approve_review, deny_review
-from broker.readmodel import request_view
+from broker.readmodel import camera_view, clip_view, request_view
+
+
+@dataclass(frozen=True)
+class Previewed:
+    """One clip as a browser plays it (H.264 MP4), whole: clips are bounded by max_clip_bytes."""
+    body: bytes
+    sha256: str
+
+
+def _clips_in_scope(conn: Connection, request: dict[str, Any]) -> list[RowMapping]:
+    """Available clips of the scope the policy proposed (what approving would release)."""
+    scope = (request.get("decision") or {}).get("scope") or {}
+    window = scope.get("window") or {}
+    if not scope.get("camera_ids") or not window.get("start") or not window.get("end"):
+        return []
+    return [c for c in clip_view.clips_in_scope(conn, scope["camera_ids"],
+                                                as_utc(datetime.fromisoformat(window["start"])),
+                                                as_utc(datetime.fromisoformat(window["end"])))
+            if c["status"] == "available"]
 
 
 class Reviews(UseCases):
@@ -32,6 +60,49 @@ class Reviews(UseCases):
             item["overdue"] = deadline is not None and now > as_utc(deadline)
             items.append(item)
         return {"items": items, "next_cursor": None}
+
+    @allowed(Role.PRIVACY_OFFICER, Role.AUDITOR)
+    def case(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
+        """What a reviewer looks at: the request (its personal data opened), its decision, and
+        the cameras in scope with names and places, for the map."""
+        request = Requests(self.ctx).view(actor, request_id)
+        scope = ((request.get("decision") or {}).get("scope") or {}).get("camera_ids") or []
+        with self.read() as conn:
+            cameras = [camera_view.as_public(row) for row in
+                       (camera_view.get_camera_row(conn, camera_id) for camera_id in scope) if row]
+            names = {c["id"]: c["name"] for c in cameras}
+            clips = [{"number": n, "camera": names.get(c["camera_id"], c["camera_id"]),
+                      "start": rfc3339(c["start"]), "end": rfc3339(c["end"])}
+                     for n, c in enumerate(_clips_in_scope(conn, request), start=1)]
+        deadline = (request.get("decision") or {}).get("review_deadline")
+        request["overdue"] = isinstance(deadline, str) and self.ctx.clock.now() > as_utc(
+            datetime.fromisoformat(deadline))
+        return {"request": request, "cameras": cameras, "clips": clips,
+                "own": request["requester"]["client_id"] == actor.client_id}
+
+    @allowed(Role.PRIVACY_OFFICER)
+    def preview(self, actor: Actor, request_id: UUID, number: int) -> Previewed:
+        """A clip in the scope under review, to watch before deciding (as the browser plays it);
+        recorded as ``FootageRequest.Previewed`` naming the officer. Only while pending."""
+        request = Requests(self.ctx).view(actor, request_id)
+        with self.read() as conn:
+            clips = _clips_in_scope(conn, request)
+        if not 1 <= number <= len(clips):
+            raise NotFound(f"the scope under review has no clip {number}")
+        clip = clips[number - 1]
+        try:
+            self.ctx.app.change(request_id, FootageRequest, "request", lambda r: r.record_preview(
+                clip["id"], actor.client_id, at=self.ctx.clock.now()))
+        except DomainConflict as exc:
+            raise Conflict(exc.detail) from None
+        self.ctx.scratch_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="preview-", dir=self.ctx.scratch_dir) as scratch:
+            source = Path(scratch) / "source.mp4"
+            with source.open("wb") as handle:
+                for chunk in self.ctx.vault.read(clip["id"], clip["key_id"], clip["blob_id"], clip["size"]):
+                    handle.write(chunk)
+            body = playback.browser_playable(source, Path(scratch) / "playable.mp4").read_bytes()
+        return Previewed(body=body, sha256=hashlib.sha256(body).hexdigest())
 
     @allowed(Role.PRIVACY_OFFICER)
     def review(self, actor: Actor, request_id: UUID, *, approve: bool, reason: str,

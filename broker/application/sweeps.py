@@ -22,7 +22,7 @@ from broker.application.core import RecordConflict
 from broker.application.redactions import Redactions
 from broker.common.progress import Progress, no_progress
 from broker.domain.clip import Clip
-from broker.domain.housekeeping import VaultSweep
+from broker.domain.housekeeping import JobFailure, VaultSweep
 from broker.domain.request import FootageRequest
 from broker.domain.retention import PurgeItem, Verdict, judge
 from broker.errors import InvalidInput
@@ -209,6 +209,13 @@ class Sweeps(UseCases):
                     path.unlink(missing_ok=True)
             except FileNotFoundError:
                 continue
+
+    def record_failure(self, job: str, error: BaseException) -> None:
+        """A scheduled job failed: ``JobFailure.Failed`` with the job and the error's type and
+        first line (never a traceback, which may hold data)."""
+        message = (str(error).splitlines() or [""])[0]
+        text = f"{type(error).__name__}: {message}"[:300] if message else type(error).__name__
+        self.ctx.app.record(JobFailure(job=job[:64], error=text, at=self.ctx.clock.now()))
 
     def checkpoint(self) -> str | None:
         """Sign the audit log's current head (once per size)."""

@@ -14,8 +14,9 @@ from broker.domain.camera import Camera, CameraImport
 from broker.domain.client import Client
 from broker.domain.clip import Clip
 from broker.domain.hold import Hold
-from broker.domain.housekeeping import VaultSweep
+from broker.domain.housekeeping import JobFailure, VaultSweep
 from broker.domain.overlays import CameraOverlays
+from broker.domain.person import Person
 from broker.domain.redaction import Redaction
 from broker.domain.request import FootageRequest
 
@@ -43,6 +44,7 @@ RequestReviewOverdue: EventClass = FootageRequest.ReviewOverdue  # type: ignore[
 RequestPersonalDataErased: EventClass = FootageRequest.PersonalDataErased  # type: ignore[attr-defined]
 RequestViewed: EventClass = FootageRequest.Viewed  # type: ignore[attr-defined]
 RequestExported: EventClass = FootageRequest.Exported  # type: ignore[attr-defined]
+RequestPreviewed: EventClass = FootageRequest.Previewed  # type: ignore[attr-defined]
 RequestAccessTokenIssued: EventClass = FootageRequest.AccessTokenIssued  # type: ignore[attr-defined]
 RequestDelivered: EventClass = FootageRequest.Delivered  # type: ignore[attr-defined]
 RequestWithdrawn: EventClass = FootageRequest.Withdrawn  # type: ignore[attr-defined]
@@ -63,6 +65,15 @@ RedactionApproved: EventClass = Redaction.Approved  # type: ignore[attr-defined]
 RedactionRendered: EventClass = Redaction.Rendered  # type: ignore[attr-defined]
 RedactionDownloaded: EventClass = Redaction.Downloaded  # type: ignore[attr-defined]
 RedactionPurged: EventClass = Redaction.Purged  # type: ignore[attr-defined]
+JobFailed: EventClass = JobFailure.Failed  # type: ignore[attr-defined]
+PersonRegistered: EventClass = Person.Registered  # type: ignore[attr-defined]
+PersonSignInFailed: EventClass = Person.SignInFailed  # type: ignore[attr-defined]
+PersonSignedIn: EventClass = Person.SignedIn  # type: ignore[attr-defined]
+PersonSignedOut: EventClass = Person.SignedOut  # type: ignore[attr-defined]
+PersonCredentialsChanged: EventClass = Person.CredentialsChanged  # type: ignore[attr-defined]
+PersonProfileChanged: EventClass = Person.ProfileChanged  # type: ignore[attr-defined]
+PersonDisabled: EventClass = Person.Disabled  # type: ignore[attr-defined]
+PersonEnabled: EventClass = Person.Enabled  # type: ignore[attr-defined]
 
 
 def type_name(event_class: EventClass) -> str:
@@ -92,6 +103,7 @@ ALL: tuple[EventClass, ...] = (
     RequestReviewOverdue,
     RequestPersonalDataErased,
     RequestViewed,
+    RequestPreviewed,
     RequestExported,
     RequestAccessTokenIssued,
     RequestDelivered,
@@ -113,6 +125,15 @@ ALL: tuple[EventClass, ...] = (
     RedactionRendered,
     RedactionDownloaded,
     RedactionPurged,
+    JobFailed,
+    PersonRegistered,
+    PersonSignInFailed,
+    PersonSignedIn,
+    PersonSignedOut,
+    PersonCredentialsChanged,
+    PersonProfileChanged,
+    PersonDisabled,
+    PersonEnabled,
 )
 """Every event class, in the order above."""
 

@@ -26,3 +26,18 @@ class VaultSweep(Aggregate):
         self.orphan_keys = orphan_keys
         self.orphan_blobs = orphan_blobs
         self.stale_uploads = stale_uploads
+
+
+class JobFailure(Aggregate):
+    """A scheduled job that failed (it runs again at its next interval): recorded, so that the
+    dashboard and the audit trail show it, not only the log. Successes are not recorded."""
+
+    TOPIC = topic("JobFailure")
+
+    class Event(Aggregate.Event):
+        TOPIC = topic("JobFailure.Event")
+
+    @event("Failed", topic=topic("JobFailure.Failed"))
+    def __init__(self, job: str, error: str, at: datetime) -> None:
+        self.job = job
+        self.error = error

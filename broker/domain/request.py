@@ -181,6 +181,16 @@ class FootageRequest(Aggregate):
                 at: datetime) -> None:
         self.views += 1
 
+    def record_preview(self, clip_id: str, reviewer: str, at: datetime) -> None:
+        """A privacy officer watched a clip in scope while reviewing; only a pending review."""
+        if self.status != PENDING_REVIEW:
+            raise DomainConflict(f"request {self.id} is {self.status}: there is nothing to review")
+        self._previewed(clip_id=clip_id, reviewer=reviewer, at=at)
+
+    @event("Previewed", topic=topic("FootageRequest.Previewed"))
+    def _previewed(self, clip_id: str, reviewer: str, at: datetime) -> None:
+        pass
+
     def record_export(self, export_id: str, clip_ids: list[str], manifest_sha256: str,
                       client_id: str, at: datetime) -> None:
         self.require_usable_grant(at)

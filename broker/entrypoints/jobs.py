@@ -88,8 +88,12 @@ def run_job(broker: Broker, spec: JobSpec, lock: JobLock | None = None) -> objec
             return None
         try:
             result = spec.run(broker)
-        except Exception:
+        except Exception as exc:
             logger.exception("job %s failed; it will run again at its next interval", spec.name)
+            try:
+                broker.sweeps.record_failure(spec.name, exc)
+            except Exception:  # the store itself may be what failed: the log has it
+                logger.exception("job %s: its failure could not be recorded", spec.name)
             return None
         logger.info("job %s done: %s", spec.name, result)
         return result

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Select, and_, or_, select
 from broker.common import csvout, cursors
 from broker.common.times import as_utc, rfc3339
 from broker.errors import InvalidInput
+from broker.readmodel.people_view import actor_names
 from broker.readmodel.tables import audit_event_cameras, audit_events
 
 
@@ -29,11 +30,17 @@ class AuditFilter:
     legal_basis: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    include_types: tuple[str, ...] = ()
+    """Only these event types (any of them); empty: every type."""
+    exclude_types: tuple[str, ...] = ()
+    """Never these event types (a camera import's thousands of ``Camera.Registered``)."""
+    newest_first: bool = False
 
     def as_record(self) -> dict[str, Any]:
         """The filter as recorded in ``AuditAccess.Queried`` (times as RFC 3339)."""
-        return {key: (rfc3339(value) if isinstance(value, datetime) else value)
-                for key, value in asdict(self).items() if value is not None}
+        return {key: (rfc3339(value) if isinstance(value, datetime)
+                      else list(value) if isinstance(value, tuple) else value)
+                for key, value in asdict(self).items() if value not in (None, (), False)}
 
 
 @dataclass(frozen=True)
@@ -72,10 +79,18 @@ def build_query(flt: AuditFilter, *, after: AuditCursor | None, limit: int) -> S
                           (e.legal_basis, flt.legal_basis)):
         if value is not None:
             query = query.where(column == value)
+    if flt.include_types:
+        query = query.where(e.event_type.in_(flt.include_types))
+    if flt.exclude_types:
+        query = query.where(e.event_type.not_in(flt.exclude_types))
     if flt.start is not None:
         query = query.where(at >= flt.start)
     if flt.end is not None:
         query = query.where(at < flt.end)
+    if flt.newest_first:
+        if after is not None:
+            query = query.where(or_(at < after.at, and_(at == after.at, position < after.position)))
+        return query.order_by(at.desc(), position.desc()).limit(limit)
     if after is not None:
         query = query.where(or_(at > after.at, and_(at == after.at, position > after.position)))
     return query.order_by(at, position).limit(limit)
@@ -93,19 +108,21 @@ def query_events(conn: Connection, flt: AuditFilter, *, after: AuditCursor | Non
                 select(audit_event_cameras.c.camera_id, audit_event_cameras.c.position)
                 .where(audit_event_cameras.c.position.in_(positions))):
             cameras.setdefault(position, []).append(camera_id)
-    items = [as_public(row, sorted(cameras.get(row["position"], []))) for row in page]
+    names = actor_names(conn, {row["actor_client_id"] for row in page if row["actor_client_id"]})
+    items = [as_public(row, sorted(cameras.get(row["position"], [])), names) for row in page]
     next_cursor = AuditCursor(page[-1]["at"], page[-1]["position"]) if len(rows) > limit else None
     return items, next_cursor
 
 
-def as_public(row: Any, camera_ids: list[str]) -> dict[str, Any]:
+def as_public(row: Any, camera_ids: list[str], names: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "position": row["position"],
         "at": rfc3339(row["at"]),
         "event_type": row["event_type"],
         "aggregate_id": row["aggregate_id"],
         "actor": {"client_id": row["actor_client_id"], "role": row["actor_role"],
-                  "agency": row["actor_agency"]},
+                  "agency": row["actor_agency"],
+                  "name": (names or {}).get(row["actor_client_id"] or "")},
         "request_id": row["request_id"],
         "grant_id": row["grant_id"],
         "clip_id": row["clip_id"],
@@ -116,14 +133,15 @@ def as_public(row: Any, camera_ids: list[str]) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = ("position", "at", "event_type", "aggregate_id", "actor_client_id", "actor_role",
-               "actor_agency", "request_id", "grant_id", "clip_id", "camera_ids", "legal_basis",
+CSV_COLUMNS = ("position", "at", "event_type", "aggregate_id", "actor_client_id", "actor_name",
+               "actor_role", "actor_agency", "request_id", "grant_id", "clip_id", "camera_ids", "legal_basis",
                "outcome", "detail")
 
 
 def csv_row(item: dict[str, Any]) -> list[str]:
     actor = item["actor"]
-    values = {**item, "actor_client_id": actor["client_id"], "actor_role": actor["role"],
+    values = {**item, "actor_client_id": actor["client_id"], "actor_name": actor.get("name"),
+              "actor_role": actor["role"],
               "actor_agency": actor["agency"], "camera_ids": " ".join(item["camera_ids"]),
               "detail": json.dumps(item["detail"], ensure_ascii=False) if item["detail"] else ""}
     return ["" if values[c] is None else str(values[c]) for c in CSV_COLUMNS]

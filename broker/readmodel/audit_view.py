@@ -20,6 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from broker.domain import events
 from broker.domain.events import type_name
+from broker.domain.person import PERSON_PREFIX, actor_id, is_person
 from broker.merkle import BuilderState, TreeBuilder, leaf_hash
 from broker.readmodel.projection import Position, ReadModelView, ViewProjection
 from broker.readmodel.rows import BulkInsert
@@ -31,6 +32,7 @@ from broker.readmodel.tables import (
     clients,
     clips,
     footage_requests,
+    people,
     redactions,
 )
 
@@ -231,6 +233,7 @@ class AuditTrail(ViewProjection):
                         "pack_digest": event.decision["pack_digest"]}
         if hasattr(event, "reviewer"):
             facts.actor_client_id = event.reviewer
+            facts.detail.update(approved=event.approved, reason=event.reason)
 
     @facts.register(events.RequestGranted)
     def _granted(self, event: Any, facts: Facts) -> None:
@@ -254,6 +257,14 @@ class AuditTrail(ViewProjection):
         camera = self._camera_of(event.clip_id)
         facts.camera_ids = [camera] if camera else []
         facts.detail = {"byte_range": event.byte_range}
+
+    @facts.register(events.RequestPreviewed)
+    def _previewed(self, event: Any, facts: Facts) -> None:
+        facts.request_id = facts.aggregate_id
+        facts.actor_client_id = event.reviewer
+        facts.clip_id = event.clip_id
+        camera = self._camera_of(event.clip_id)
+        facts.camera_ids = [camera] if camera else []
 
     @facts.register(events.RequestExported)
     def _exported(self, event: Any, facts: Facts) -> None:
@@ -300,6 +311,11 @@ class AuditTrail(ViewProjection):
         facts.detail = {"orphan_keys": len(event.orphan_keys),
                         "orphan_blobs": len(event.orphan_blobs),
                         "stale_uploads": event.stale_uploads}
+
+    @facts.register(events.JobFailed)
+    def _job_failed(self, event: Any, facts: Facts) -> None:
+        facts.outcome = "failed"
+        facts.detail = {"job": event.job, "error": event.error}
 
     @facts.register(events.RequestAccessTokenIssued)
     def _token_issued(self, event: Any, facts: Facts) -> None:
@@ -367,6 +383,43 @@ class AuditTrail(ViewProjection):
         elif kind == "Purged":
             facts.detail = {"reason": event.reason, "keys_shredded": len(event.key_ids)}
 
+    @facts.register(events.PersonRegistered)
+    def _person_registered(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
+        facts.detail = {"person": actor_id(facts.aggregate_id), "username": event.username,
+                        "display_name": event.display_name, "role": event.role,
+                        "agency": event.agency, "source": event.source}
+
+    @facts.register(events.PersonSignedIn)
+    def _person_signed_in(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = actor_id(facts.aggregate_id)
+        facts.outcome = "signed_in"
+        facts.detail = {"session": event.session_id, "method": event.method}
+
+    @facts.register(events.PersonSignInFailed)
+    def _person_failed(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = actor_id(facts.aggregate_id)
+        facts.outcome = "locked" if event.locked_until else "failed"
+        facts.detail = {"why": event.why, "failures": event.failures,
+                        "locked_until": event.locked_until.isoformat() if event.locked_until else None}
+
+    @facts.register(events.PersonSignedOut)
+    def _person_signed_out(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = actor_id(facts.aggregate_id)
+        facts.outcome = "signed_out"
+        facts.detail = {"session": event.session_id, "reason": event.reason}
+
+    @facts.register(events.PersonCredentialsChanged)
+    @facts.register(events.PersonProfileChanged)
+    @facts.register(events.PersonDisabled)
+    @facts.register(events.PersonEnabled)
+    def _person_changed(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
+        facts.detail = {"person": actor_id(facts.aggregate_id)}
+        for name in ("what", "reason", "role", "agency"):
+            if hasattr(event, name):
+                facts.detail[name] = getattr(event, name)
+
     # lookups of immutable facts, cached ------------------------------------------------------
 
     def _request_of_redaction(self, redaction_id: str) -> str | None:
@@ -379,6 +432,10 @@ class AuditTrail(ViewProjection):
         return self._redaction_requests[redaction_id]
 
     def _client(self, client_id: str) -> tuple[str | None, str | None]:
+        if is_person(client_id):  # a person's role can change: never cached
+            row = self.conn.execute(select(people.c.role, people.c.agency).where(
+                people.c.id == client_id[len(PERSON_PREFIX):])).first()
+            return (row[0], row[1]) if row is not None else (None, None)
         if client_id not in self._clients:
             row = self.conn.execute(select(clients.c.role, clients.c.agency)
                                     .where(clients.c.id == client_id)).first()

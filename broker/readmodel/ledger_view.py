@@ -18,7 +18,7 @@ from broker.common.times import rfc3339
 from broker.domain import events
 from broker.readmodel.projection import ReadModelView, ViewProjection
 from broker.readmodel.rows import PendingRows
-from broker.readmodel.tables import footage_requests, provisions
+from broker.readmodel.tables import cameras, footage_requests, provisions
 
 FILE_NAME = "공공 CCTV 영상정보 (public CCTV footage, footage-broker)"
 
@@ -170,9 +170,11 @@ def ledger_rows(conn: Connection, start: datetime | None, end: datetime | None) 
         query = query.where(provisions.c.provided_at >= start)
     if end is not None:
         query = query.where(provisions.c.provided_at < end)
+    found = list(conn.execute(query).mappings())
+    named = camera_names(conn, {c for row in found for c in json.loads(row["camera_ids"])})
     rows = []
-    for row in conn.execute(query).mappings():
-        cameras = json.loads(row["camera_ids"])
+    for row in found:
+        camera_ids = json.loads(row["camera_ids"])
         masked = row["recipient_role"] == "citizen_portal"
         method = ("masked copy delivered to the data subject" if masked
                   else "online viewing (decrypting stream)")
@@ -188,7 +190,10 @@ def ledger_rows(conn: Connection, start: datetime | None, end: datetime | None) 
             "purpose": row["purpose"],
             "legal_basis": row["legal_basis"],
             "legal_ground": row["citation"],
-            "items": f"{len(cameras)} camera(s): {', '.join(cameras)}",
+            "items": f"{len(camera_ids)} camera(s): " + "; ".join(
+                _camera_label(named.get(c), c) for c in camera_ids),
+            "cameras": [{"id": c, "name": (named.get(c) or {}).get("name"),
+                         "address": (named.get(c) or {}).get("address")} for c in camera_ids],
             "window_start": rfc3339(row["window_start"]),
             "window_end": rfc3339(row["window_end"]),
             "period_until": rfc3339(row["expires_at"]),
@@ -202,6 +207,25 @@ def ledger_rows(conn: Connection, start: datetime | None, end: datetime | None) 
             "request_id": row["request_id"],
         })
     return rows
+
+
+def camera_names(conn: Connection, camera_ids: set[str]) -> dict[str, dict[str, str]]:
+    """Name and address of each camera, for people who read the ledger."""
+    found: dict[str, dict[str, str]] = {}
+    ids = sorted(camera_ids)
+    for start in range(0, len(ids), 500):
+        for camera_id, name, address in conn.execute(
+                select(cameras.c.id, cameras.c.name, cameras.c.address)
+                .where(cameras.c.id.in_(ids[start:start + 500]))):
+            found[camera_id] = {"name": name, "address": address}
+    return found
+
+
+def _camera_label(camera: dict[str, str] | None, camera_id: str) -> str:
+    if camera is None:
+        return camera_id
+    where = f", {camera['address']}" if camera["address"] and camera["address"] != camera["name"] else ""
+    return f"{camera['name']}{where} [{camera_id}]"
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:

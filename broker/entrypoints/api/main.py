@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 
 from broker import __version__
 from broker.bootstrap import Broker
+from broker.entrypoints import web
 from broker.entrypoints.api import metrics, problems
 from broker.entrypoints.api.edge import BodyLimit, ClientDisconnects
 from broker.entrypoints.api.routers import (
@@ -76,11 +77,13 @@ def create_app(broker: Broker, *, close_on_shutdown: bool = False,
     problems.install(app)
     app.add_middleware(BodyLimit, limits=lambda: {
         ("POST", "/v1/clips"): broker.settings.max_clip_bytes,
-        ("POST", "/v1/cameras/import"): cameras.MAX_IMPORT_BYTES})
+        ("POST", "/v1/cameras/import"): cameras.MAX_IMPORT_BYTES,
+        ("POST", web.IMPORT_PATH): cameras.MAX_IMPORT_BYTES + 64 * 1024})
     app.add_middleware(ClientDisconnects)
     app.add_middleware(metrics.Measure, metrics=app.state.metrics)
     app.include_router(health.router)
     app.include_router(v1_router())
+    web.mount(app, broker)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -32,6 +32,7 @@ from broker.entrypoints.cli import (
     models,
     policy,
     service,
+    users,
     witness,
 )
 from broker.entrypoints.cli.common import err
@@ -70,6 +71,7 @@ cli.add_typer(analytics.app, name="analytics")
 cli.add_typer(export.app, name="export")
 cli.add_typer(witness.app, name="witness")
 cli.add_typer(models.app, name="models")
+cli.add_typer(users.app, name="users")
 
 
 def _one_line(text: str) -> str:

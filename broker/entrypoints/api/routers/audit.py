@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import StringConstraints
 
 from broker.application.oversight import Oversight
 from broker.entrypoints.api.deps import ActorDep, BrokerDep
@@ -25,6 +26,8 @@ from broker.readmodel.audit_query import AuditFilter
 router = APIRouter(prefix="/audit", tags=["audit"])
 Format = Literal["json", "csv"]
 CSV = {"text/csv": {"schema": {"type": "string"}}}
+ACTOR_ID = r"^(person:)?[0-9a-fA-F-]{36}$"
+EventType = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z]+\.[A-Za-z]+$")]
 
 
 @router.get("/events", response_model=AuditPage,
@@ -35,7 +38,8 @@ def audit_events(
     actor: ActorDep,
     camera_id: UUID | None = None,
     agency: Annotated[str | None, Query(max_length=200)] = None,
-    client_id: UUID | None = None,
+    client_id: Annotated[str | None, Query(pattern=ACTOR_ID, description=(
+        "an API client's id, or person:<id> for a person"))] = None,
     request_id: UUID | None = None,
     event_type: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z]+\.[A-Za-z]+$")] = None,
     legal_basis: Annotated[str | None, Query(max_length=64)] = None,
@@ -44,12 +48,17 @@ def audit_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Format = "json",
+    include: Annotated[list[EventType] | None, Query(alias="type", max_length=40, description=(
+        "only these event types (repeat the parameter)"))] = None,
+    exclude: Annotated[list[EventType] | None, Query(alias="exclude_type", max_length=40,
+                                                     description="never these event types")] = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="desc: newest first")] = "asc",
 ) -> Any:
     flt = AuditFilter(
-        camera_id=str(camera_id) if camera_id else None, agency=agency,
-        client_id=str(client_id) if client_id else None,
+        camera_id=str(camera_id) if camera_id else None, agency=agency, client_id=client_id,
         request_id=str(request_id) if request_id else None, event_type=event_type,
-        legal_basis=legal_basis, start=start, end=end)
+        legal_basis=legal_basis, start=start, end=end, include_types=tuple(include or ()),
+        exclude_types=tuple(exclude or ()), newest_first=order == "desc")
     page = broker.oversight.audit_events(actor, flt, limit=limit, cursor=cursor, output=format)
     if format == "json":
         return page

@@ -10,9 +10,11 @@ from broker.entrypoints.api.schemas.common import Public
 
 
 class AuditActor(Public):
-    client_id: str | None
+    client_id: str | None = Field(description="an API client's id, person:<id> for a person, "
+                                              "cli:<user> for the shell")
     role: str | None
     agency: str | None
+    name: str | None = Field(default=None, description="the person's or client's name")
 
 
 class AuditEvent(Public):
@@ -35,6 +37,12 @@ class AuditPage(Public):
     next_cursor: str | None
 
 
+class LedgerCamera(Public):
+    id: str
+    name: str | None
+    address: str | None
+
+
 class LedgerEntry(Public):
     """One provision beyond the footage's purpose (PIPA Art. 18(4)-(5), Decree Art. 15)."""
 
@@ -46,6 +54,7 @@ class LedgerEntry(Public):
     legal_basis: str
     legal_ground: str | None
     items: str
+    cameras: list[LedgerCamera]
     window_start: AwareDatetime
     window_end: AwareDatetime
     period_until: AwareDatetime

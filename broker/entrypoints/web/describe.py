@@ -1,0 +1,72 @@
+"""One readable line per audit event: who did what to which request or camera."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from broker.entrypoints.web.i18n import gettext as _
+from broker.entrypoints.web.vocabulary import N_
+
+LINES = {
+    "AuditAccess.Queried": N_("{who} looked at the audit trail ({what})"),
+    "Camera.Registered": N_("{who} registered a camera"),
+    "Camera.Relocated": N_("a camera was moved"),
+    "Camera.RetentionChanged": N_("a camera's retention was changed"),
+    "Camera.Decommissioned": N_("a camera was decommissioned"),
+    "Client.Registered": N_("API client registered ({role}, {agency})"),
+    "Client.Revoked": N_("API client revoked"),
+    "Clip.Ingested": N_("{who} stored a clip"),
+    "Clip.Purged": N_("a clip was purged ({outcome})"),
+    "Hold.Placed": N_("{who} placed a legal hold"),
+    "Hold.Released": N_("{who} released a legal hold"),
+    "FootageRequest.Submitted": N_("{who} filed a request on {basis}"),
+    "FootageRequest.Decided": N_("the policy decided: {outcome}"),
+    "FootageRequest.Reviewed": N_("{who} reviewed the request: {outcome} (\u201c{reason}\u201d)"),
+    "FootageRequest.Granted": N_("footage granted"),
+    "FootageRequest.Denied": N_("request denied"),
+    "FootageRequest.ReviewOverdue": N_("the review deadline passed"),
+    "FootageRequest.PersonalDataErased": N_("personal data erased (retention ended)"),
+    "FootageRequest.Viewed": N_("{who} viewed a clip"),
+    "FootageRequest.Exported": N_("{who} exported signed evidence"),
+    "FootageRequest.AccessTokenIssued": N_("an access token was issued to the requester"),
+    "FootageRequest.Delivered": N_("{who} received the masked footage"),
+    "FootageRequest.Previewed": N_("{who} watched a clip while reviewing"),
+    "FootageRequest.Withdrawn": N_("the requester withdrew the request"),
+    "FootageRequest.Closed": N_("{who} closed the request"),
+    "FootageRequest.Revoked": N_("the grant was revoked"),
+    "FootageRequest.Expired": N_("the grant expired"),
+    "FootageRequest.Superseded": N_("the request was replaced by an amended one"),
+    "VaultSweep.Swept": N_("the vault sweep removed leftovers"),
+    "JobFailure.Failed": N_("the scheduled job {job} failed: {error}"),
+    "Person.Registered": N_("{who} created the account of {subject}"),
+    "Person.SignInFailed": N_("{who}: sign-in failed ({why})"),
+    "Person.SignedIn": N_("{who} signed in"),
+    "Person.SignedOut": N_("{who} signed out"),
+    "Person.CredentialsChanged": N_("{who} reset the credentials of a person ({what})"),
+    "Person.ProfileChanged": N_("the identity provider changed a person's role or agency"),
+    "Person.Disabled": N_("{who} disabled an account"),
+    "Person.Enabled": N_("{who} enabled an account"),
+}
+
+
+def actor_label(item: dict[str, Any]) -> str:
+    actor = item["actor"]
+    name = actor.get("name") or actor.get("client_id") or _("the broker")
+    return f"{name} ({actor['role']})" if actor.get("role") else str(name)
+
+
+def describe(item: dict[str, Any]) -> str:
+    template = LINES.get(item["event_type"])
+    if template is None:
+        return item["event_type"]
+    detail = item.get("detail") or {}
+    values = {"who": actor_label(item), "basis": item.get("legal_basis") or "-",
+              "outcome": item.get("outcome") or "-", "reason": detail.get("reason") or "",
+              "what": detail.get("what") or "", "role": detail.get("role") or "",
+              "agency": detail.get("agency") or "", "why": detail.get("why") or "",
+              "subject": detail.get("display_name") or detail.get("person") or "",
+              "job": detail.get("job") or "", "error": detail.get("error") or ""}
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError):
+        return template.format(**values)

@@ -1,0 +1,24 @@
+"""What a person does in the browser, step by step, as the tests share it (by element ids, so
+that the steps hold in Korean and English)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from broker.bootstrap import Broker
+from tests.web.conftest import Person
+
+
+def sign_in(page: Any, broker: Broker, who: Person) -> None:
+    page.goto("/console/login")
+    page.fill("#username", who.username)
+    page.fill("#password", who.password)
+    if who.totp_secret:
+        page.fill("#code", who.code(broker))
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/console/")
+
+
+def sign_out(page: Any) -> None:
+    page.click("#logout")
+    page.wait_for_url("**/console/login")

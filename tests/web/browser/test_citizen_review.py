@@ -1,0 +1,87 @@
+"""A citizen's request in Chromium from start to end: filed on the portal page (the place picked
+on the map), reviewed by a privacy officer who signs in with TOTP and writes a reason, and the
+released masked video played in the citizen's page; the officer exports the ledger. Each page
+passes axe-core."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import openpyxl
+
+from tests.conftest import T0
+from tests.web.browser.steps import sign_in, sign_out
+from tests.web.flows import local, real_footage, release_masked_copy
+
+
+def test_filed_reviewed_released_and_played(pages, broker, officer, models, tmp_path):
+    real_footage(broker, tmp_path)
+    citizen = pages.person()
+    citizen.goto("/portal/")
+    pages.check(citizen, "portal")
+    citizen.fill("#name", "김민준")
+    citizen.fill("#contact", "010-1234-5678")
+    citizen.fill("#identity_proof", "주민등록증 1234")
+    citizen.fill("#claim_reference", "삼성화재-2026-0042")
+    citizen.fill("#incident_kind", "rear-end collision")
+    citizen.fill("#occurred_at", local(T0 - timedelta(minutes=30)))
+    citizen.fill("#start", local(T0 - timedelta(minutes=40)))
+    citizen.fill("#end", local(T0 - timedelta(minutes=20)))
+    before = citizen.input_value("#lat"), citizen.input_value("#lon")
+    citizen.click("#map", position={"x": 120, "y": 160})  # the map picker writes the coordinates
+    assert (citizen.input_value("#lat"), citizen.input_value("#lon")) != before
+    citizen.fill("#lat", "36.3504")  # and typing them works too: back to the incident
+    citizen.fill("#lon", "127.3845")
+    citizen.fill("#radius_m", "50")
+    citizen.click("#citizen-form button[type=submit]")
+    citizen.wait_for_selector("#f-token")
+    request_id, token = citizen.input_value("#f-id"), citizen.input_value("#f-token")
+    assert request_id and len(token) >= 20
+    pages.check(citizen, "portal-filed")
+
+    officer_page = pages.person()
+    sign_in(officer_page, broker, officer)
+    officer_page.click(f"a[href='/console/reviews/{request_id}']")
+    officer_page.wait_for_selector("#review-form")
+    pages.check(officer_page, "review")
+    previewed = officer_page.evaluate("""async () => {
+        const video = document.querySelector('#preview-1');
+        video.muted = true;
+        await video.play();
+        await new Promise((done) => setTimeout(done, 800));
+        return {time: video.currentTime, width: video.videoWidth, error: video.error && video.error.code};
+    }""")
+    assert previewed["error"] is None and previewed["width"] > 0 and previewed["time"] > 0, previewed
+    officer_page.check("#review-form input[value=approve]")
+    officer_page.fill("#reason", "the claimant's own collision, in scope")
+    officer_page.click("#review-form button[type=submit]")
+    officer_page.wait_for_load_state()
+    assert officer_page.locator("#review-form").count() == 0
+    officer_page.goto("/console/ledger")
+    assert "cam 0" in officer_page.inner_text("main")  # the camera by name, not only its id
+    with officer_page.expect_download() as downloading:
+        officer_page.click("#ledger-xlsx")
+    saved = tmp_path / "ledger.xlsx"
+    downloading.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved, read_only=True).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert request_id in cells and any("cam 0" in c for c in cells)
+    sign_out(officer_page)
+
+    release_masked_copy(broker, request_id)
+    follower = pages.person()  # another device: the request number and token are enough
+    follower.goto("/portal/")
+    follower.fill("#request_id", request_id)
+    follower.fill("#token", token)
+    follower.click("#follow-form button[type=submit]")
+    follower.wait_for_selector("#clip-1")
+    assert "the claimant's own collision" in follower.inner_text("main")
+    played = follower.evaluate("""async () => {
+        const video = document.querySelector('#clip-1');
+        video.muted = true;
+        await video.play();
+        await new Promise((done) => setTimeout(done, 800));
+        return {time: video.currentTime, width: video.videoWidth, error: video.error && video.error.code};
+    }""")
+    assert played["error"] is None and played["width"] > 0 and played["time"] > 0, played
+    pages.check(follower, "portal-status")
