@@ -7,7 +7,8 @@ takes the acting ``Actor`` first and answers plain dicts; errors are ``broker.er
   with the request by the review), or None; ``request(actor, request_id)`` starts one or retries
   a failed one.
 - ``queue(actor)``: drafts awaiting review and failures; ``view(actor, request_id)``: one
-  redaction (state, per-clip progress and draft, corrections, approval, delivery, failure).
+  redaction (state, per-clip progress and draft, corrections, approval, delivery, failure);
+  ``sheet(actor, request_id, clip_id, frame)``: ``view`` with one clip's ``boxes`` (the console).
 - ``boxes(actor, request_id, clip_id, frame)``: a draft's tracks and one frame's boxes;
   ``preview(...)``: that frame as a JPEG with the boxes drawn.
 - ``correct(actor, request_id, clip_id, keep=, unkeep=, add=, remove=, note=)``: keep tracks
@@ -122,6 +123,20 @@ class Redactions(RedactionJob):
             view = self._present(conn, row)
         assert view is not None
         return view
+
+    @allowed(Role.PRIVACY_OFFICER)
+    def sheet(self, actor: Actor, request_id: UUID, clip_id: UUID | None = None,
+              frame: int = 0) -> dict[str, Any]:
+        """What the console's review of a redaction shows: ``view``, and for one drafted clip
+        (the first, unless ``clip_id`` names another) ``boxes`` at ``frame``."""
+        view = self.view(actor, request_id)
+        drafted = [clip["clip_id"] for clip in view["clips"] if clip["draft"]]
+        chosen = str(clip_id) if clip_id is not None else (drafted[0] if drafted else None)
+        if chosen is not None and chosen not in drafted:
+            raise NotFound(f"no drafted clip {chosen} in this redaction")
+        if chosen is None or view["status"] == "purged":
+            return {**view, "sheet": None}
+        return {**view, "sheet": self.boxes(actor, request_id, UUID(chosen), frame)}
 
     @allowed(Role.PRIVACY_OFFICER)
     def correct(self, actor: Actor, request_id: UUID, clip_id: UUID, *, keep: list[str],

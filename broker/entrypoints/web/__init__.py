@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from broker.bootstrap import Broker
-from broker.entrypoints.web.routes import auth, operations, oversight, portal
+from broker.entrypoints.web.routes import auth, operations, oversight, portal, redactions
 from broker.entrypoints.web.security import SecurityHeaders, Signer, content_security_policy, cookie_key
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -54,7 +54,7 @@ def mount(app: FastAPI, broker: Broker) -> None:
               "jurisdiction": broker.policy.jurisdiction}
     app.mount("/console/static", CachedStatic(directory=STATIC_DIR), name="console-static")
     app.mount("/console", _site(broker, signer, config, auth.router, oversight.router,
-                                operations.router))
+                                redactions.router, operations.router))
     app.mount("/portal", _site(broker, signer, config, portal.router))
 
     @app.get("/", include_in_schema=False)
