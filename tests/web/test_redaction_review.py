@@ -100,6 +100,6 @@ def _uuid(value: str):
 
 def test_the_queue_says_when_nothing_waits(web, broker, officer):
     sign_in(web, broker, officer)
-    page = web.get("/console/redactions")
-    assert page.status_code == 200 and "검토를 기다리는 가림 처리 사본이 없습니다." in page.text  # Korean pack
+    page = web.get("/console/redactions")  # the Korean pack: Korean pages
+    assert page.status_code == 200 and "검토를 기다리는 가림 처리 사본이 없습니다." in page.text
     assert csrf_of(page.text)
