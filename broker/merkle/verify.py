@@ -119,7 +119,6 @@ class _Heads:
 
     def __init__(self, checkpoints: Iterable[TrustedHead], tree: TreeBuilder) -> None:
         ordered = sorted((_as_head(cp) for cp in checkpoints), key=lambda head: head[0])
-        self._all = ordered
         self._heads = [head for head in ordered if head[0] >= tree.size]
         self._next = 0
         self.confirmed = 0

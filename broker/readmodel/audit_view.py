@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -422,44 +423,36 @@ class AuditTrail(ViewProjection):
 
     # lookups of immutable facts, cached ------------------------------------------------------
 
-    def _request_of_redaction(self, redaction_id: str) -> str | None:
-        if redaction_id not in self._redaction_requests:
-            row = self.conn.execute(select(redactions.c.request_id)
-                                    .where(redactions.c.id == redaction_id)).first()
+    def _once(self, cache: LRU[Any], key: str, statement: Callable[[], Any]) -> Any:
+        """The first row of ``statement()`` (its value, if it has one column), looked up once
+        per key; a miss is not kept (the row may be projected later)."""
+        if key not in cache:
+            row = self.conn.execute(statement()).first()
             if row is None:
                 return None
-            self._redaction_requests[redaction_id] = row[0]
-        return self._redaction_requests[redaction_id]
+            cache[key] = row[0] if len(row) == 1 else tuple(row)
+        return cache[key]
+
+    def _request_of_redaction(self, redaction_id: str) -> str | None:
+        return self._once(self._redaction_requests, redaction_id, lambda: select(
+            redactions.c.request_id).where(redactions.c.id == redaction_id))
 
     def _client(self, client_id: str) -> tuple[str | None, str | None]:
         if is_person(client_id):  # a person's role can change: never cached
             row = self.conn.execute(select(people.c.role, people.c.agency).where(
                 people.c.id == client_id[len(PERSON_PREFIX):])).first()
             return (row[0], row[1]) if row is not None else (None, None)
-        if client_id not in self._clients:
-            row = self.conn.execute(select(clients.c.role, clients.c.agency)
-                                    .where(clients.c.id == client_id)).first()
-            if row is None:
-                return None, None
-            self._clients[client_id] = (row[0], row[1])
-        return self._clients[client_id]
+        found = self._once(self._clients, client_id, lambda: select(
+            clients.c.role, clients.c.agency).where(clients.c.id == client_id))
+        return found if found is not None else (None, None)
 
     def _basis(self, request_id: str) -> str | None:
-        if request_id not in self._bases:
-            row = self.conn.execute(select(footage_requests.c.legal_basis)
-                                    .where(footage_requests.c.id == request_id)).first()
-            if row is None:
-                return None
-            self._bases[request_id] = row[0]
-        return self._bases[request_id]
+        return self._once(self._bases, request_id, lambda: select(
+            footage_requests.c.legal_basis).where(footage_requests.c.id == request_id))
 
     def _camera_of(self, clip_id: str) -> str | None:
-        if clip_id not in self._clip_cameras:
-            row = self.conn.execute(select(clips.c.camera_id).where(clips.c.id == clip_id)).first()
-            if row is None:
-                return None
-            self._clip_cameras[clip_id] = row[0]
-        return self._clip_cameras[clip_id]
+        return self._once(self._clip_cameras, clip_id, lambda: select(
+            clips.c.camera_id).where(clips.c.id == clip_id))
 
     def _cameras_of(self, clip_ids: list[str]) -> list[str]:
         return [camera for camera in (self._camera_of(clip) for clip in clip_ids) if camera]
