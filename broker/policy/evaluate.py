@@ -177,7 +177,7 @@ def _check_role(request: EvaluationRequest, basis: LegalBasis | None) -> Reason:
     rule = "role_allowed"
     if basis is None:
         return Reason(rule=rule, passed=False, message=f"the requester's role {_UNCHECKED}")
-    role = request.requester.role
+    role = str(request.requester.role)  # a Role is a StrEnum: its value, not its repr
     if role in basis.roles:
         return Reason(rule=rule, passed=True, message=f"role {role!r} may invoke {basis.id!r}")
     return Reason(
