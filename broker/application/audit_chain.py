@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from broker.adapters.eventstore import read_leaf_rows, read_raw
 from broker.application.context import Context
 from broker.common.progress import Progress, no_progress
+from broker.domain.audit import ChainVerification
 from broker.errors import InvalidInput
 from broker.merkle import (
     Batch,
@@ -246,6 +247,16 @@ def verify_chain(ctx: Context, public_key: Ed25519PublicKey | VerifierKey | None
         ok, reason = False, f"no checkpoint carries a cosignature of witness {witness.name!r}"
     return _report(ok, result.events_checked, tree_size, pending, result.checked_checkpoints,
                    result.first_bad_position, bad_event, reason, notes)
+
+
+def record_verification(ctx: Context, report: ChainReport, by: str | None) -> ChainReport:
+    """Put the run and its outcome on record (``ChainVerification.Completed``); the report."""
+    ctx.app.record(ChainVerification(
+        ok=report.ok, events_checked=report.events_checked, tree_size=report.tree_size,
+        checkpoints_verified=report.checkpoints_verified,
+        first_bad_position=report.first_bad_position, reason=report.reason[:500], by=by,
+        at=ctx.clock.now()))
+    return report
 
 
 def _batches(ctx: Context, tree_size: int, seen: dict[Any, Any],

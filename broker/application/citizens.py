@@ -8,9 +8,7 @@ another's request even through the same portal. ``own_request`` is that rule, on
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -200,14 +198,10 @@ class Citizens(UseCases):
     @allowed(Role.CITIZEN_PORTAL)
     def watch(self, actor: Actor, request_id: UUID, token: str, number: int) -> Watched:
         """Clip ``number`` of the released masked copy, to play in the page: the very MP4 the
-        download holds, and a watch is a download (recorded first, counted, limited)."""
+        download holds. Each watch is recorded first (``Redaction.Watched``); it spends no
+        download, and the first hand-over of either kind is the ledger's provision."""
         self._deliverable(actor, request_id, token)
-        artifact = Redactions(self.ctx).download(actor, request_id)
-        with zipfile.ZipFile(io.BytesIO(b"".join(artifact.body))) as package:
-            films = sorted(name for name in package.namelist() if name.endswith(".mp4"))
-            if not 1 <= number <= len(films):
-                raise NotFound(f"the masked copy has no clip {number}")
-            body = package.read(films[number - 1])
+        body = Redactions(self.ctx).watch(actor, request_id, number)
         return Watched(body=body, sha256=hashlib.sha256(body).hexdigest())
 
     def _deliverable(self, actor: Actor, request_id: UUID, token: str) -> None:

@@ -11,7 +11,7 @@ from broker.domain import apikeys
 from broker.domain.client import Client, client_uuid
 from broker.domain.person import is_person
 from broker.domain.roles import OVERSIGHT_ROLES, Role
-from broker.errors import Forbidden, Unauthenticated
+from broker.errors import Forbidden, NotFound, Unauthenticated
 from broker.readmodel.client_view import find_client, list_clients
 
 _DUMMY_HASH = apikeys.hash_secret("not-a-key")
@@ -29,7 +29,8 @@ class Clients(UseCases):
         self._require_manager(actor, str(role))
         secret = apikeys.new_secret()
         client = Client.register(name=name, role=str(role), agency=agency,
-                                 key_hash=apikeys.hash_secret(secret), at=self.ctx.clock.now())
+                                 key_hash=apikeys.hash_secret(secret), at=self.ctx.clock.now(),
+                                 by=actor.client_id)
         self.ctx.consistency.wait(self.ctx.app.record(client))
         return client.id, apikeys.format_key(client.id, secret)
 
@@ -45,13 +46,24 @@ class Clients(UseCases):
 
         def revoke(client: Client) -> None:
             if client.revoked_at is None:
-                client.revoke(reason, at=self.ctx.clock.now())
+                client.revoke(reason, at=self.ctx.clock.now(), by=actor.client_id)
 
         _, position = self.ctx.app.change(client_uuid(client_id), Client, "client", revoke)
         if position is None:
             self.ctx.consistency.latest()
         else:
             self.ctx.consistency.wait(position)
+
+    def get(self, actor: Actor, client_id: str) -> dict[str, Any]:
+        """One client (never its key), as whoever may manage it sees it."""
+        self._require_manager(actor, None)
+        with self.read() as conn:
+            row = find_client(conn, str(client_uuid(client_id)))
+        if row is None:
+            raise NotFound(f"no client {client_id}")
+        self._require_manager(actor, row["role"])
+        return {"id": row["id"], "name": row["name"], "role": row["role"],
+                "agency": row["agency"], "status": row["status"]}
 
     def list(self, actor: Actor) -> list[dict[str, Any]]:
         """Every client (never a key)."""

@@ -20,15 +20,16 @@ FAILED_JOBS_WINDOW = timedelta(days=1)
 class Dashboard(UseCases):
     @allowed(Role.PRIVACY_OFFICER, Role.AUDITOR, Role.OPERATOR)
     def overview(self, actor: Actor) -> dict[str, Any]:
-        """Pending reviews (overdue first in red) for officers; the chain's last checkpoints for
-        oversight; the camera registry's size for operators; for everyone, the scheduled jobs
-        that failed in the last day."""
-        board: dict[str, Any] = {"reviews": None, "chain": None, "cameras": None,
-                                 "failed_jobs": self._failed_jobs()}
+        """Pending reviews (overdue first in red) for officers; the chain's last checkpoint and
+        last verification for oversight; the camera registry's size for operators; for
+        everyone, the scheduled jobs that failed in the last day."""
+        board: dict[str, Any] = {"reviews": None, "chain": None, "verification": None,
+                                 "cameras": None, "failed_jobs": self._failed_jobs()}
         if actor.role is Role.PRIVACY_OFFICER:
             board["reviews"] = Reviews(self.ctx).queue(actor, limit=20)["items"]
         if actor.role in OVERSIGHT_ROLES:
             board["chain"] = Oversight(self.ctx).chain_status(actor, 1)
+            board["verification"] = Oversight(self.ctx).last_verification(actor)
         if actor.role is Role.OPERATOR:
             board["cameras"] = Cameras(self.ctx).browse(actor, None, limit=1)["total"]
         return board

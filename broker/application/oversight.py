@@ -21,6 +21,7 @@ from broker.application.cameras import resolve_camera
 from broker.application.context import UseCases
 from broker.common.progress import Progress, no_progress
 from broker.domain.audit import AuditAccess
+from broker.domain.events import ChainVerified, type_name
 from broker.domain.person import actor_id
 from broker.domain.roles import OVERSIGHT_ROLES, Role
 from broker.errors import InvalidInput, NotFound
@@ -74,7 +75,8 @@ class Oversight(UseCases):
         it to every checkpoint the broker keeps (read model, checkpoint log, object store)."""
         self._record(actor, "audit.verify", {})
         audit_chain.checkpoint(self.ctx)
-        report = audit_chain.verify_chain(self.ctx).as_dict()
+        report = audit_chain.record_verification(
+            self.ctx, audit_chain.verify_chain(self.ctx), actor.client_id).as_dict()
         report["public_key"] = {"algorithm": "Ed25519", "key_name": audit_chain.KEY_NAME,
                                 "raw_base64": audit_chain.public_key_b64(self.ctx),
                                 "vkey": audit_chain.log_vkey(self.ctx)}
@@ -85,9 +87,19 @@ class Oversight(UseCases):
                       witness: VerifierKey | None = None, *,
                       progress: Progress = no_progress) -> audit_chain.ChainReport:
         """Recompute the chain as it stands (the shell's ``audit verify``), without signing,
-        against the kept checkpoints and any held elsewhere (``independent``)."""
-        return audit_chain.verify_chain(self.ctx, public_key, independent, witness,
-                                        progress=progress)
+        against the kept checkpoints and any held elsewhere (``independent``); the run is
+        recorded with its outcome."""
+        report = audit_chain.verify_chain(self.ctx, public_key, independent, witness,
+                                          progress=progress)
+        return audit_chain.record_verification(self.ctx, report, actor.client_id)
+
+    @allowed(*OVERSIGHT_ROLES)
+    def last_verification(self, actor: Actor) -> dict[str, Any] | None:
+        """The newest recorded verification run (an audit row), or None if none ever ran."""
+        with self.read() as conn:
+            items, _ = audit_query.query_events(conn, AuditFilter(
+                event_type=type_name(ChainVerified), newest_first=True), limit=1)
+        return items[0] if items else None
 
     def checkpoints(self, after: int | None = None, limit: int = 1000) -> dict[str, Any]:
         """Public: every signed checkpoint (C2SP signed notes), oldest first, and the log's key.

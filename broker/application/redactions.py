@@ -16,8 +16,9 @@ takes the acting ``Actor`` first and answers plain dicts; errors are ``broker.er
   request_id, note)``: sign the draft off, after which the job renders the copy.
 - ``zones(actor, camera_id)`` / ``set_zones(actor, camera_id, zones)``: a camera's overlay zones.
 - ``download(actor, request_id)``: the rendered copy as an ``Artifact`` (the same bytes every
-  time, each download recorded, limited, expiring); ``citizen_delivery(conn, ...)``: what the
-  data subject sees of it.
+  time, each download recorded, limited, expiring); ``watch(actor, request_id, number)``: one
+  of its films, to play in a page (recorded, not a download); ``citizen_delivery(conn, ...)``:
+  what the data subject sees of it.
 
 The job itself (``run``, ``purge_expired``, ``purge_for_request``) is ``RedactionJob``
 (``redaction_job.py``), which ``Redactions`` extends.
@@ -25,14 +26,18 @@ The job itself (``run``, ``purge_expired``, ``purge_for_request``) is ``Redactio
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import RowMapping
 
+from broker.adapters.evidence import clip_path
 from broker.adapters.redaction.engine import RedactionError
 from broker.adapters.vault.errors import KeyShreddedError
 from broker.application.actors import Actor, allowed
@@ -40,13 +45,15 @@ from broker.application.core import RecordConflict
 from broker.application.grants import in_scope
 from broker.application.redaction_job import RedactionJob, corrections_of
 from broker.common.times import as_utc, rfc3339
-from broker.domain.errors import DomainConflict
+from broker.domain.errors import DomainConflict, DomainInvalid
 from broker.domain.overlays import CameraOverlays, check_zones, overlays_id_for
 from broker.domain.redaction import Redaction, redaction_id_for
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Conflict, Gone, InvalidInput, NotFound
 from broker.readmodel import camera_view, redaction_view
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -236,22 +243,45 @@ class Redactions(RedactionJob):
     # downloads ----------------------------------------------------------------------------------
 
     def download(self, actor: Actor, request_id: UUID) -> Artifact:
-        """The rendered copy (the same bytes every time), its download recorded first; the
-        first download also records the request's ``Delivered`` (one ledger provision)."""
+        """The rendered copy (the same bytes every time), its download recorded first."""
+        redaction, n = self._provide(request_id, lambda r, at: r.download(actor.client_id, at=at),
+                                     actor)
+        artifact = redaction.artifact
+        assert artifact is not None
+        return Artifact(delivery_id=artifact["delivery_id"], sha256=artifact["sha256"],
+                        size=artifact["size"], download=n, body=self._package(artifact))
+
+    def watch(self, actor: Actor, request_id: UUID, number: int) -> bytes:
+        """Film ``number`` of the rendered copy, to play in a page: the very MP4 the download
+        holds, its watch recorded first (not spending a download)."""
+        redaction, clip_id = self._provide(
+            request_id, lambda r, at: r.watch(number, actor.client_id, at=at), actor)
+        assert redaction.artifact is not None
+        with zipfile.ZipFile(io.BytesIO(b"".join(self._package(redaction.artifact)))) as package:
+            return package.read(clip_path(clip_id, ".mp4"))
+
+    def _provide(self, request_id: UUID, hand_over: Callable[[Redaction, datetime], T],
+                 actor: Actor) -> tuple[Redaction, T]:
+        """Record one hand-over of the copy (a download or a watch) before any byte leaves; the
+        first also records the request's ``Delivered``: one provision in the ledger, however the
+        data subject first received it."""
         for _ in range(5):
             redaction = self.ctx.app.find(redaction_id_for(request_id), Redaction)
             if redaction is None:
                 raise Conflict("no masked copy is being prepared for this request")
             self._refuse_unready(redaction)
             now = self.ctx.clock.now()
+            first = not redaction.provided
             try:
-                n = redaction.download(actor.client_id, at=now)
+                handed = hand_over(redaction, now)
             except DomainConflict as exc:
                 raise Gone(exc.detail) from None
+            except DomainInvalid as exc:
+                raise NotFound(exc.detail) from None
             artifact = redaction.artifact
             assert artifact is not None
             changed: list[Any] = [redaction]
-            if n == 1:
+            if first:
                 footage_request = self.ctx.app.load(request_id, FootageRequest, "request")
                 try:
                     footage_request.record_delivery(artifact["delivery_id"], list(redaction.clip_ids),
@@ -264,14 +294,15 @@ class Redactions(RedactionJob):
                 self.ctx.app.record(*changed)
             except RecordConflict:
                 continue
-            try:
-                body = self.ctx.vault.read(f"redaction-delivery:{artifact['delivery_id']}",
-                                           artifact["key_id"], artifact["blob_id"], artifact["size"])
-            except KeyShreddedError:
-                raise Gone("the masked copy has been destroyed") from None
-            return Artifact(delivery_id=artifact["delivery_id"], sha256=artifact["sha256"],
-                            size=artifact["size"], download=n, body=body)
+            return redaction, handed
         raise Conflict("the delivery is busy; try again")
+
+    def _package(self, artifact: dict[str, Any]) -> Iterator[bytes]:
+        try:
+            return self.ctx.vault.read(f"redaction-delivery:{artifact['delivery_id']}",
+                                       artifact["key_id"], artifact["blob_id"], artifact["size"])
+        except KeyShreddedError:
+            raise Gone("the masked copy has been destroyed") from None
 
     def _refuse_unready(self, redaction: Redaction) -> None:
         status = redaction.status
@@ -311,7 +342,8 @@ class Redactions(RedactionJob):
             "delivery": {"delivery_id": artifact["delivery_id"], "sha256": artifact["sha256"],
                          "size": artifact["size"], "manifest_sha256": artifact["manifest_sha256"],
                          "expires_at": rfc3339(row["expires_at"]), "downloads": row["downloads"],
-                         "max_downloads": artifact["max_downloads"]} if artifact else None,
+                         "max_downloads": artifact["max_downloads"],
+                         "watches": row["watches"]} if artifact else None,
             "purged_at": rfc3339(row["purged_at"]) if row["purged_at"] else None,
         }
 

@@ -221,6 +221,12 @@ class Sweeps(UseCases):
         """Sign the audit log's current head (once per size)."""
         return audit_chain.checkpoint(self.ctx)
 
+    def verify_chain(self) -> bool:
+        """Recompute the whole chain against every kept checkpoint, and record the outcome: the
+        dashboard then says when the trail was last proven intact (or that it was not)."""
+        self.ctx.consistency.latest()
+        return audit_chain.record_verification(self.ctx, audit_chain.verify_chain(self.ctx), None).ok
+
     def _sweep(self, find_due: Callable[[Connection, datetime], list[str]],
                change: Callable[[FootageRequest], bool]) -> int:
         """Find what a rule says is due (read model); settle each with an event or nothing.

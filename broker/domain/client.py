@@ -19,7 +19,9 @@ class Client(Aggregate):
         TOPIC = topic("Client.Event")
 
     @event("Registered", topic=topic("Client.Registered"))
-    def __init__(self, name: str, role: str, agency: str, key_hash: str, at: datetime) -> None:
+    def __init__(self, name: str, role: str, agency: str, key_hash: str, at: datetime,
+                 by: str | None = None) -> None:
+        """``by``: who registered it (events recorded before it was named lack it)."""
         self.name = name
         self.role = role
         self.agency = agency
@@ -28,22 +30,25 @@ class Client(Aggregate):
         self.revoked_at: datetime | None = None
 
     @classmethod
-    def register(cls, *, name: str, role: str, agency: str, key_hash: str, at: datetime) -> Client:
+    def register(cls, *, name: str, role: str, agency: str, key_hash: str, at: datetime,
+                 by: str | None = None) -> Client:
         if role not in {r.value for r in Role}:
             raise DomainInvalid(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}")
         if not name.strip() or not agency.strip():
             raise DomainInvalid("client name and agency must not be empty")
         if len(key_hash) != 64:
             raise DomainInvalid("key hash must be a SHA-256 hex digest")
-        return cls(name=name, role=role, agency=agency, key_hash=key_hash, at=at)
+        return cls(name=name, role=role, agency=agency, key_hash=key_hash, at=at, by=by)
 
-    def revoke(self, reason: str, at: datetime) -> None:
+    def revoke(self, reason: str, at: datetime, by: str | None = None) -> None:
         if self.revoked_at is not None:
             raise DomainConflict(f"client {self.id} is already revoked")
-        self._revoked(reason=reason, at=at)
+        if not reason.strip():
+            raise DomainInvalid("say why the client is revoked")
+        self._revoked(reason=reason, at=at, by=by)
 
     @event("Revoked", topic=topic("Client.Revoked"))
-    def _revoked(self, reason: str, at: datetime) -> None:
+    def _revoked(self, reason: str, at: datetime, by: str | None = None) -> None:
         self.revoked_at = at
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from broker.domain.audit import AuditAccess
+from broker.domain.audit import AuditAccess, ChainVerification
 from broker.domain.camera import Camera, CameraImport
 from broker.domain.client import Client
 from broker.domain.clip import Clip
@@ -64,8 +64,10 @@ RedactionCorrected: EventClass = Redaction.Corrected  # type: ignore[attr-define
 RedactionApproved: EventClass = Redaction.Approved  # type: ignore[attr-defined]
 RedactionRendered: EventClass = Redaction.Rendered  # type: ignore[attr-defined]
 RedactionDownloaded: EventClass = Redaction.Downloaded  # type: ignore[attr-defined]
+RedactionWatched: EventClass = Redaction.Watched  # type: ignore[attr-defined]
 RedactionPurged: EventClass = Redaction.Purged  # type: ignore[attr-defined]
 JobFailed: EventClass = JobFailure.Failed  # type: ignore[attr-defined]
+ChainVerified: EventClass = ChainVerification.Completed  # type: ignore[attr-defined]
 PersonRegistered: EventClass = Person.Registered  # type: ignore[attr-defined]
 PersonSignInFailed: EventClass = Person.SignInFailed  # type: ignore[attr-defined]
 PersonSignedIn: EventClass = Person.SignedIn  # type: ignore[attr-defined]
@@ -124,8 +126,10 @@ ALL: tuple[EventClass, ...] = (
     RedactionApproved,
     RedactionRendered,
     RedactionDownloaded,
+    RedactionWatched,
     RedactionPurged,
     JobFailed,
+    ChainVerified,
     PersonRegistered,
     PersonSignInFailed,
     PersonSignedIn,

@@ -5,6 +5,8 @@ privacy officer, rendered once after approval, downloaded a limited number of ti
     approved --Rendered--> ready --Downloaded* (at most max_downloads, until expires_at)-->
     purged (the artifact and drafts destroyed: expiry, erasure, or the request ended)
 
+While ready, each clip played in the citizen's page is ``Watched`` (not a download).
+
 Any step may record ``Failed`` (clip, stage, message): the redaction is then ``failed`` until a
 privacy officer asks again (``Requeued``). Drafts and the artifact live encrypted in the vault,
 each under its own data key; the events name them and their SHA-256, never their contents.
@@ -27,6 +29,7 @@ QUEUED, AWAITING_REVIEW, APPROVED, READY, FAILED, PURGED = (
 STAGES = frozenset({"scope", "models", "read", "decode", "detect", "store", "render", "encode",
                     "grant"})
 MAX_MANUAL_BOXES = 500
+MAX_WATCHES = 200
 
 
 def redaction_id_for(request_id: UUID | str) -> UUID:
@@ -61,6 +64,7 @@ class Redaction(Aggregate):
         self.approval: dict[str, Any] | None = None
         self.artifact: dict[str, Any] | None = None
         self.downloads = 0
+        self.watches = 0
 
     # the job ----------------------------------------------------------------------------------
 
@@ -185,14 +189,25 @@ class Redaction(Aggregate):
                   clips: list[dict[str, Any]], at: datetime) -> None:
         self.artifact = {"delivery_id": delivery_id, "key_id": key_id, "blob_id": blob_id,
                          "sha256": sha256, "size": size, "manifest_sha256": manifest_sha256,
-                         "expires_at": expires_at, "max_downloads": max_downloads}
+                         "expires_at": expires_at, "max_downloads": max_downloads,
+                         "films": sorted(str(clip["clip_id"]) for clip in clips)}
         self.status = READY
 
-    def require_downloadable(self, now: datetime) -> dict[str, Any]:
+    @property
+    def provided(self) -> bool:
+        """Whether the data subject has received the copy yet, by download or in the page."""
+        return self.downloads + self.watches > 0
+
+    def require_watchable(self, now: datetime) -> dict[str, Any]:
         if self.status != READY or self.artifact is None:
             raise DomainConflict(f"the masked copy is not ready (redaction is {self.status})")
         if now >= datetime.fromisoformat(self.artifact["expires_at"]):
             raise DomainConflict(f"the masked copy expired at {self.artifact['expires_at']}")
+        return self.artifact
+
+    def require_downloadable(self, now: datetime) -> dict[str, Any]:
+        self.require_watchable(now)
+        assert self.artifact is not None
         if self.downloads >= self.artifact["max_downloads"]:
             raise DomainConflict(f"the masked copy was downloaded {self.downloads} times, the limit")
         return self.artifact
@@ -206,6 +221,27 @@ class Redaction(Aggregate):
     @event("Downloaded", topic=topic("Redaction.Downloaded"))
     def _downloaded(self, n: int, delivery_id: str, grant_id: str, client_id: str, at: datetime) -> None:
         self.downloads = n
+
+    def watch(self, clip_number: int, client_id: str, at: datetime) -> str:
+        """Clip ``clip_number`` (1-based, in the package's order) played in the citizen's page;
+        its id. Recorded like a download but not counted against ``max_downloads``: a player
+        fetches the film again to replay or seek, and the limit is on copies handed out. Watching
+        has its own, wider bound (``MAX_WATCHES``), so a leaked token cannot stream forever."""
+        artifact = self.require_watchable(at)
+        films = artifact["films"]
+        if not 1 <= clip_number <= len(films):
+            raise DomainInvalid(f"the masked copy has no clip {clip_number}")
+        if self.watches >= MAX_WATCHES:
+            raise DomainConflict(f"the masked copy was played {self.watches} times, the limit")
+        self._watched(n=self.watches + 1, clip_id=films[clip_number - 1],
+                      delivery_id=artifact["delivery_id"], grant_id=self.grant_id,
+                      client_id=client_id, at=at)
+        return films[clip_number - 1]
+
+    @event("Watched", topic=topic("Redaction.Watched"))
+    def _watched(self, n: int, clip_id: str, delivery_id: str, grant_id: str, client_id: str,
+                 at: datetime) -> None:
+        self.watches = n
 
     def vault_locations(self) -> list[tuple[str, str]]:
         """Every (key, blob) this redaction holds in the vault: drafts and the artifact."""

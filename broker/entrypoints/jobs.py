@@ -1,5 +1,6 @@
 """Scheduled jobs (APScheduler 3): purge, grant expiry, review deadlines, personal-data erasure,
-audit checkpoints, the vault's orphan sweep, the redaction job and the expiry of masked copies.
+audit checkpoints and a daily verification of the chain, the vault's orphan sweep, the
+redaction job and the expiry of masked copies.
 Every job runs once at start, then on its
 interval.
 
@@ -41,6 +42,7 @@ JOBS = (
     JobSpec("review_deadlines", 60, lambda broker: broker.sweeps.flag_overdue_reviews()),
     JobSpec("erase_personal_data", 24 * 60, lambda broker: broker.sweeps.erase_personal_data()),
     JobSpec("audit_checkpoint", 10, lambda broker: broker.sweeps.checkpoint() is not None),
+    JobSpec("verify_chain", 24 * 60, lambda broker: broker.sweeps.verify_chain()),
     JobSpec("reconcile_vault", 60, lambda broker: broker.sweeps.reconcile_vault()),
     # One redaction step after the other, in one process at a time: detection and rendering are
     # CPU-bound (both cores), and each clip must be masked by one job only.

@@ -180,11 +180,14 @@ class AuditTrail(ViewProjection):
 
     @facts.register(events.ClientRegistered)
     def _client_registered(self, event: Any, facts: Facts) -> None:
-        facts.detail = {"client_id": facts.aggregate_id, "role": event.role, "agency": event.agency}
+        facts.actor_client_id = getattr(event, "by", None)
+        facts.detail = {"client_id": facts.aggregate_id, "role": event.role, "agency": event.agency,
+                        "name": event.name}
 
     @facts.register(events.ClientRevoked)
     def _client_revoked(self, event: Any, facts: Facts) -> None:
-        facts.detail = {"client_id": facts.aggregate_id}
+        facts.actor_client_id = getattr(event, "by", None)
+        facts.detail = {"client_id": facts.aggregate_id, "reason": event.reason}
 
     @facts.register(events.ClipIngested)
     def _clip_ingested(self, event: Any, facts: Facts) -> None:
@@ -318,6 +321,14 @@ class AuditTrail(ViewProjection):
         facts.outcome = "failed"
         facts.detail = {"job": event.job, "error": event.error}
 
+    @facts.register(events.ChainVerified)
+    def _chain_verified(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
+        facts.outcome = "passed" if event.ok else "failed"
+        facts.detail = {"events_checked": event.events_checked, "tree_size": event.tree_size,
+                        "checkpoints_verified": event.checkpoints_verified,
+                        "first_bad_position": event.first_bad_position, "reason": event.reason}
+
     @facts.register(events.RequestAccessTokenIssued)
     def _token_issued(self, event: Any, facts: Facts) -> None:
         facts.request_id = facts.aggregate_id
@@ -346,6 +357,7 @@ class AuditTrail(ViewProjection):
     @facts.register(events.RedactionApproved)
     @facts.register(events.RedactionRendered)
     @facts.register(events.RedactionDownloaded)
+    @facts.register(events.RedactionWatched)
     @facts.register(events.RedactionPurged)
     def _redaction(self, event: Any, facts: Facts) -> None:
         """Each step of a redaction: its request, clip, who acted and what came of it."""
@@ -360,7 +372,7 @@ class AuditTrail(ViewProjection):
         facts.outcome = {"JobStarted": "started", "DraftReady": "drafted", "Failed": "failed",
                          "Requeued": "requeued", "Corrected": "corrected", "Approved": "approved",
                          "Rendered": "rendered", "Downloaded": "downloaded",
-                         "Purged": "purged"}[kind]
+                         "Watched": "watched", "Purged": "purged"}[kind]
         if kind == "JobStarted":
             facts.detail = {"attempt": event.attempt, "resumed_from": event.resumed_from,
                             "detector": event.detector}
@@ -378,7 +390,7 @@ class AuditTrail(ViewProjection):
             facts.detail = {"delivery_id": event.delivery_id, "sha256": event.sha256,
                             "manifest_sha256": event.manifest_sha256, "expires_at": event.expires_at,
                             "max_downloads": event.max_downloads}
-        elif kind == "Downloaded":
+        elif kind in ("Downloaded", "Watched"):
             facts.grant_id = event.grant_id
             facts.detail = {"n": event.n, "delivery_id": event.delivery_id}
         elif kind == "Purged":

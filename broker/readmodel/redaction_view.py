@@ -41,7 +41,7 @@ class RedactionView(ViewProjection):
         self.conn.execute(insert(redactions).values(
             id=redaction_id, request_id=event.request_id, grant_id=event.grant_id, status="queued",
             own_image=int(bool(event.own_image)), requested_by=event.by, requested_at=event.at,
-            updated_at=event.at, corrections=_dumps({"keep": {}, "manual": {}}), downloads=0))
+            updated_at=event.at, corrections=_dumps({"keep": {}, "manual": {}}), downloads=0, watches=0))
         if event.clip_ids:
             self.conn.execute(insert(redaction_clips), [
                 {"redaction_id": redaction_id, "clip_id": clip_id, "status": "queued", "attempts": 0}
@@ -109,6 +109,10 @@ class RedactionView(ViewProjection):
     @process_event.register(events.RedactionDownloaded)
     def _downloaded(self, event: Any, tracking: Tracking) -> None:
         self._touch(event, downloads=event.n)
+
+    @process_event.register(events.RedactionWatched)
+    def _watched(self, event: Any, tracking: Tracking) -> None:
+        self._touch(event, watches=event.n)
 
     @process_event.register(events.RedactionPurged)
     def _purged(self, event: Any, tracking: Tracking) -> None:

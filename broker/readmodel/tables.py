@@ -247,6 +247,7 @@ redactions = Table(
     Column("artifact", Text),  # JSON {delivery_id, key_id, blob_id, sha256, size, ...}
     Column("expires_at", DateTime(timezone=True)),
     Column("downloads", Integer, nullable=False),
+    Column("watches", Integer, nullable=False, server_default="0"),  # plays in the citizen's page
     Column("purged_at", DateTime(timezone=True)),
 )
 

@@ -1,6 +1,7 @@
-"""The Redaction aggregate under any order of operations: nothing is downloadable before a
-privacy officer's approval and the render that follows it, never more often than allowed or
-after expiry or a purge; a refused operation changes nothing; the events rebuild the state."""
+"""The Redaction aggregate under any order of operations: nothing is downloadable (or
+watchable) before a privacy officer's approval and the render that follows it, never more often
+than allowed or after expiry or a purge; watching spends no download; a refused operation
+changes nothing; the events rebuild the state."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from broker.domain.errors import DomainConflict, DomainInvalid
-from broker.domain.redaction import Redaction
+from broker.domain.redaction import MAX_WATCHES, Redaction
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 CLIPS = ["clip-a", "clip-b"]
 MAX_DOWNLOADS = 3
 EXPIRES = T0 + timedelta(hours=5)
+FILMS = [{"clip_id": clip, "sha256": "aa" * 32, "frames_masked": 3} for clip in reversed(CLIPS)]
 
 operations = st.one_of(
     st.tuples(st.just("start"), st.sampled_from([*CLIPS, "clip-x"])),
@@ -29,6 +31,7 @@ operations = st.one_of(
     st.tuples(st.just("approve"), st.none()),
     st.tuples(st.just("render"), st.none()),
     st.tuples(st.just("download"), st.integers(0, 6)),  # hours after T0
+    st.tuples(st.just("watch"), st.tuples(st.integers(0, 3), st.integers(0, 6))),  # clip, hours
     st.tuples(st.just("purge"), st.none()),
 )
 
@@ -57,9 +60,12 @@ def _apply(redaction: Redaction, op: str, arg: Any, at: datetime) -> Any:
         return redaction.approve("officer", "looked at every track", at=at)
     if op == "render":
         return redaction.rendered("delivery-1", "key-d", "blob-d", "cd" * 32, 1000, "ef" * 32,
-                                  EXPIRES.isoformat(), MAX_DOWNLOADS, [], at=at)
+                                  EXPIRES.isoformat(), MAX_DOWNLOADS, FILMS, at=at)
     if op == "download":
         return redaction.download("portal", at=T0 + timedelta(hours=arg))
+    if op == "watch":
+        number, hours = arg
+        return redaction.watch(number, "portal", at=T0 + timedelta(hours=hours))
     assert op == "purge"
     return redaction.purge("the request ended", at=at)
 
@@ -74,6 +80,8 @@ HAPPY = [("start", "clip-a"), ("draft", "clip-a"), ("draft", "clip-b"), ("approv
 def histories(draw: st.DrawFn) -> list[tuple[str, Any]]:
     ops = HAPPY[:draw(st.just(len(HAPPY)) | st.integers(0, len(HAPPY)))]
     ops += [("download", draw(st.integers(0, 6))) for _ in range(draw(st.integers(0, 5)))]
+    ops += [("watch", (draw(st.integers(0, 3)), draw(st.integers(0, 6))))
+            for _ in range(draw(st.integers(0, 3)))]
     for noise in draw(st.lists(operations, max_size=12)):
         ops.insert(draw(st.integers(0, len(ops))), noise)
     return ops
@@ -85,7 +93,7 @@ def test_only_an_approved_rendered_copy_is_downloaded_within_its_limits(own_imag
     redaction = Redaction(request_id="3f1c2a4e-0000-4000-8000-000000000001", grant_id="grant-1",
                           clip_ids=CLIPS, own_image=own_image, by="officer", at=T0)
     approved = rendered = purged = False
-    downloads = 0
+    downloads = watches = 0
     for op, arg in ops:
         before = _state(redaction)
         try:
@@ -94,6 +102,8 @@ def test_only_an_approved_rendered_copy_is_downloaded_within_its_limits(own_imag
             assert _state(redaction) == before, f"a refused {op} changed the redaction"
             if op == "download" and rendered and not purged:
                 assert downloads == MAX_DOWNLOADS or T0 + timedelta(hours=arg) >= EXPIRES
+            if op == "watch" and rendered and not purged:
+                assert arg[0] not in (1, 2) or T0 + timedelta(hours=arg[1]) >= EXPIRES
             continue
         if op == "approve":
             assert all(clip in redaction.drafts for clip in CLIPS)
@@ -106,6 +116,11 @@ def test_only_an_approved_rendered_copy_is_downloaded_within_its_limits(own_imag
             assert T0 + timedelta(hours=arg) < EXPIRES
             downloads += 1
             assert result == downloads <= MAX_DOWNLOADS
+        elif op == "watch":
+            assert approved and rendered and not purged
+            assert T0 + timedelta(hours=arg[1]) < EXPIRES
+            watches += 1
+            assert result == sorted(CLIPS)[arg[0] - 1]  # the package's order: by clip id
         elif op == "purge":
             purged = True
         elif op in ("fail", "requeue"):
@@ -114,9 +129,29 @@ def test_only_an_approved_rendered_copy_is_downloaded_within_its_limits(own_imag
             assert not approved
             assert op != "keep" or own_image, "a detection was kept on a request not own-image"
     event(f"downloads: {downloads}")
-    assert redaction.downloads == downloads
+    event(f"watches: {min(watches, 2)}")
+    assert redaction.downloads == downloads and redaction.watches == watches
+    assert redaction.provided == (downloads + watches > 0)
     events = redaction.collect_events()
     rebuilt = None
     for stored in events:
         rebuilt = stored.mutate(rebuilt)
     assert rebuilt is not None and _state(rebuilt) == _state(redaction)
+
+
+def test_watching_has_its_own_wider_bound_and_spends_no_download():
+    redaction = Redaction(request_id="3f1c2a4e-0000-4000-8000-000000000002", grant_id="grant-1",
+                          clip_ids=CLIPS, own_image=False, by="officer", at=T0)
+    for op, arg in HAPPY:
+        _apply(redaction, op, arg, T0)
+    for _ in range(MAX_WATCHES):
+        redaction.watch(1, "portal", at=T0)
+    before = _state(redaction)
+    try:
+        redaction.watch(2, "portal", at=T0)
+    except DomainConflict as refused:
+        assert "played" in refused.detail
+    else:
+        raise AssertionError("a watch beyond MAX_WATCHES was allowed")
+    assert _state(redaction) == before
+    assert redaction.download("portal", at=T0) == 1  # every download is still there

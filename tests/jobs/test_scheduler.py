@@ -16,7 +16,8 @@ def test_jobs_coalesce_and_never_overlap(broker):
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
     assert set(jobs) == {"purge", "expire_grants", "review_deadlines", "erase_personal_data",
-                         "audit_checkpoint", "reconcile_vault", "redact", "expire_deliveries"}
+                         "audit_checkpoint", "verify_chain", "reconcile_vault", "redact",
+                         "expire_deliveries"}
     assert jobs["reconcile_vault"].trigger.interval == timedelta(hours=1)
     assert jobs["purge"].trigger.interval == timedelta(minutes=10)
     assert jobs["expire_grants"].trigger.interval == timedelta(minutes=1)

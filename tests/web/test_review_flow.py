@@ -5,15 +5,18 @@ the officer and holds the reason. An auditor sees the case but cannot decide it.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from uuid import UUID
 
 import av
 import pytest
 from fastapi.testclient import TestClient
 
+from broker.domain.roles import Role
 from broker.entrypoints.api.main import create_app
 from broker.readmodel.audit_query import AuditFilter
-from tests.conftest import SHELL
+from tests.conftest import SHELL, actor
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.flows import file_through_portal, real_footage, release_masked_copy
 
@@ -76,11 +79,24 @@ def test_file_review_release_and_download(web, citizen, broker, officer, models,
         assert sum(1 for _ in container.decode(stream)) >= 1
     assert citizen.get("/portal/delivery/clips/2").status_code == 404
     assert web.get("/portal/delivery/clips/1").status_code == 404  # another visitor: no token
-    watch_events = broker.oversight.audit_events(
-        SHELL, AuditFilter(request_id=request_id, event_type="FootageRequest.Delivered"))
-    assert len(watch_events["items"]) == 1
+    assert citizen.get("/portal/delivery/clips/1").content == watched.content  # replayed
+
+    def trail(event_type: str) -> list[dict]:
+        return broker.oversight.audit_events(
+            SHELL, AuditFilter(request_id=request_id, event_type=event_type))["items"]
+
+    # Playing in the page is recorded each time and spends no download; the first hand-over is
+    # the ledger's one provision.
+    assert [e["detail"]["n"] for e in trail("Redaction.Watched")] == [1, 2]
+    assert trail("Redaction.Downloaded") == [] and len(trail("FootageRequest.Delivered")) == 1
+    assert re.search(r'id="downloads-left">[^<]*\b5\b', citizen.get("/portal/status").text)
     delivered = citizen.get("/portal/delivery")
     assert delivered.status_code == 200
+    assert [e["detail"]["n"] for e in trail("Redaction.Downloaded")] == [1]
+    assert len(trail("FootageRequest.Delivered")) == 1
+    shown = broker.redactions.view(actor(Role.PRIVACY_OFFICER), UUID(request_id))["delivery"]
+    assert (shown["downloads"], shown["watches"]) == (1, 2)
+    assert re.search(r'id="downloads-left">[^<]*\b4\b', citizen.get("/portal/status").text)
     with zipfile.ZipFile(io.BytesIO(delivered.content)) as package:
         assert "manifest.json" in package.namelist()
         assert any(name.endswith(".mp4") for name in package.namelist())

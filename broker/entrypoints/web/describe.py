@@ -13,8 +13,8 @@ LINES = {
     "Camera.Relocated": N_("a camera was moved"),
     "Camera.RetentionChanged": N_("a camera's retention was changed"),
     "Camera.Decommissioned": N_("a camera was decommissioned"),
-    "Client.Registered": N_("API client registered ({role}, {agency})"),
-    "Client.Revoked": N_("API client revoked"),
+    "Client.Registered": N_("{who} registered an API client ({role}, {agency})"),
+    "Client.Revoked": N_("{who} revoked an API client (\u201c{reason}\u201d)"),
     "Clip.Ingested": N_("{who} stored a clip"),
     "Clip.Purged": N_("a clip was purged ({outcome})"),
     "Hold.Placed": N_("{who} placed a legal hold"),
@@ -38,6 +38,18 @@ LINES = {
     "FootageRequest.Superseded": N_("the request was replaced by an amended one"),
     "VaultSweep.Swept": N_("the vault sweep removed leftovers"),
     "JobFailure.Failed": N_("the scheduled job {job} failed: {error}"),
+    "ChainVerification.Completed": N_("{who} verified the audit chain: {outcome} ({checked} events)"),
+    "Redaction.Requested": N_("a masked copy was requested for the citizen"),
+    "Redaction.JobStarted": N_("detection started on a clip"),
+    "Redaction.DraftReady": N_("a clip's draft boxes are ready for review"),
+    "Redaction.Failed": N_("preparing the masked copy failed"),
+    "Redaction.Requeued": N_("{who} asked for the masked copy again"),
+    "Redaction.Corrected": N_("{who} corrected the boxes of a clip"),
+    "Redaction.Approved": N_("{who} signed the masked copy off (\u201c{note}\u201d)"),
+    "Redaction.Rendered": N_("the masked copy was rendered"),
+    "Redaction.Downloaded": N_("{who} downloaded the masked copy (download {n})"),
+    "Redaction.Watched": N_("{who} played a clip of the masked copy in the page"),
+    "Redaction.Purged": N_("the masked copy was destroyed"),
     "Person.Registered": N_("{who} created the account of {subject}"),
     "Person.SignInFailed": N_("{who}: sign-in failed ({why})"),
     "Person.SignedIn": N_("{who} signed in"),
@@ -65,7 +77,9 @@ def describe(item: dict[str, Any]) -> str:
               "what": detail.get("what") or "", "role": detail.get("role") or "",
               "agency": detail.get("agency") or "", "why": detail.get("why") or "",
               "subject": detail.get("display_name") or detail.get("person") or "",
-              "job": detail.get("job") or "", "error": detail.get("error") or ""}
+              "job": detail.get("job") or "", "error": detail.get("error") or "",
+              "note": detail.get("note") or "", "n": detail.get("n") or "",
+              "checked": detail.get("events_checked", "")}
     try:
         return _(template).format(**values)
     except (KeyError, IndexError):

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from broker.entrypoints.web import i18n
+from broker.entrypoints.web.describe import actor_label
 from broker.entrypoints.web.visitor import Visitor
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -36,6 +37,7 @@ def when(value: Any) -> str:
 
 env.filters["short"] = short
 env.filters["when"] = when
+env.globals["actor_label"] = actor_label
 
 
 def page(request: Request, who: Visitor | None, template: str, http_status: int = 200,

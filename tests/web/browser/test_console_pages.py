@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 
+from broker.readmodel.audit_query import AuditFilter
 from tests.api.helpers import add_cameras
+from tests.conftest import SHELL
 from tests.importers.samples import DAEJEON_CSV
 from tests.web.browser.steps import sign_in, sign_out
 
@@ -94,9 +96,17 @@ def test_operator_imports_cameras_and_makes_and_revokes_a_client_key(pages, brok
     assert api.get(f"{served}/v1/policy", headers={"Authorization": f"Bearer {key}"}).status == 200
     page.goto("/console/clients")
     assert key not in page.content()  # shown once
-    page.click("button[aria-label$='Dunsan 112 dispatch']")
-    page.wait_for_load_state()
-    assert page.locator("button[aria-label$='Dunsan 112 dispatch']").count() == 0
+    page.click("a[aria-label$='Dunsan 112 dispatch']")  # asked again, with the reason to record
+    page.wait_for_selector("#revoke-form")
+    pages.check(page, "client-revoke")
+    assert api.get(f"{served}/v1/policy", headers={"Authorization": f"Bearer {key}"}).status == 200
+    page.fill("#revoke-reason", "the dispatch system was replaced")
+    page.click("#revoke-form button[type=submit]")
+    page.wait_for_url("**/console/clients")
+    assert page.locator("a[aria-label$='Dunsan 112 dispatch']").count() == 0
+    revoked = broker.oversight.audit_events(SHELL, AuditFilter(event_type="Client.Revoked"))["items"]
+    assert [(e["actor"]["client_id"], e["detail"]["reason"]) for e in revoked] == [
+        (operator.actor_id, "the dispatch system was replaced")]
     assert api.get(f"{served}/v1/policy", headers={"Authorization": f"Bearer {key}"}).status == 401
     sign_out(page)
 

@@ -122,6 +122,7 @@ class RedactionDelivery(Public):
     expires_at: AwareDatetime
     downloads: int
     max_downloads: int
+    watches: int = Field(description="plays in the citizen's page (not downloads)")
 
 
 class RedactionPublic(Public):

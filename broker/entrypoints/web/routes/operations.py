@@ -70,8 +70,13 @@ def create_client(request: Request, who: VisitorDep, form: FormDep) -> Response:
                 created={"id": str(client_id), "key": key, "name": name})
 
 
+@router.get("/clients/{client_id}/revoke")
+def confirm_revoke(request: Request, who: VisitorDep, client_id: UUID) -> Response:
+    """Revoking stops a dispatch system at once: asked again, with the reason to record."""
+    return page(request, who, "revoke_client.html", client=who.broker.clients.get(who.actor, str(client_id)))
+
+
 @router.post("/clients/{client_id}/revoke")
 def revoke_client(request: Request, who: VisitorDep, form: FormDep, client_id: UUID) -> Response:
-    reason = form.get("reason", "")[:500] or "revoked in the console"
-    who.broker.clients.revoke(who.actor, str(client_id), reason)
+    who.broker.clients.revoke(who.actor, str(client_id), form.get("reason", "").strip()[:500])
     return redirect(who, "/console/clients", request)
