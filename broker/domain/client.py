@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -21,7 +22,7 @@ class Client(Aggregate):
     @event("Registered", topic=topic("Client.Registered"))
     def __init__(self, name: str, role: str, agency: str, key_hash: str, at: datetime,
                  by: str | None = None) -> None:
-        """``by``: who registered it (events recorded before it was named lack it)."""
+        """``by``: who registered it (None in events recorded before that was kept)."""
         self.name = name
         self.role = role
         self.agency = agency
@@ -50,6 +51,16 @@ class Client(Aggregate):
     @event("Revoked", topic=topic("Client.Revoked"))
     def _revoked(self, reason: str, at: datetime, by: str | None = None) -> None:
         self.revoked_at = at
+
+
+def _named_nobody(state: dict[str, Any]) -> None:
+    """Version 1 of these events did not say who acted: read them as by nobody known."""
+    state["by"] = None
+
+
+for _named in (Client.Registered, Client.Revoked):  # type: ignore[attr-defined]
+    _named.class_version = 2  # eventsourcing's upcasting: old stored events gain ``by``
+    _named.upcast_v1_v2 = staticmethod(_named_nobody)
 
 
 def client_uuid(value: str) -> UUID:

@@ -180,13 +180,13 @@ class AuditTrail(ViewProjection):
 
     @facts.register(events.ClientRegistered)
     def _client_registered(self, event: Any, facts: Facts) -> None:
-        facts.actor_client_id = getattr(event, "by", None)
+        facts.actor_client_id = event.by
         facts.detail = {"client_id": facts.aggregate_id, "role": event.role, "agency": event.agency,
                         "name": event.name}
 
     @facts.register(events.ClientRevoked)
     def _client_revoked(self, event: Any, facts: Facts) -> None:
-        facts.actor_client_id = getattr(event, "by", None)
+        facts.actor_client_id = event.by
         facts.detail = {"client_id": facts.aggregate_id, "reason": event.reason}
 
     @facts.register(events.ClipIngested)
