@@ -81,6 +81,7 @@ class _Batch:
 
     known: dict[str, RowMapping]
     now: datetime
+    by: str
     touched: dict[UUID, Camera] = field(default_factory=dict)
     outcomes: list[tuple[UUID, UpsertOutcome]] = field(default_factory=list)
     moves: list[tuple[UUID, str, float]] = field(default_factory=list)
@@ -95,7 +96,7 @@ class Cameras(UseCases):
         camera_id = camera_id_for(spec.key)
         if self.ctx.app.exists(camera_id):
             raise Conflict(f"a camera with key {spec.key!r} is already registered as {camera_id}")
-        position = self.ctx.app.record(Camera.register(spec, at=self.ctx.clock.now()))
+        position = self.ctx.app.record(Camera.register(spec, at=self.ctx.clock.now(), by=actor.client_id))
         return self._public(camera_id, after=position)
 
     @allowed(Role.OPERATOR)
@@ -125,7 +126,7 @@ class Cameras(UseCases):
             stale = [(row["id"], row["key"], row["address"])
                      for row in camera_view.active_of_agencies(conn, agencies)
                      if row["id"] not in in_file_set]
-        batch = _Batch(known, self.ctx.clock.now())
+        batch = _Batch(known, self.ctx.clock.now(), actor.client_id)
         lines: dict[UUID, int] = {}
         for done, (spec, camera_id, line) in enumerate(specs, start=1):
             lines.setdefault(camera_id, line)
@@ -171,7 +172,7 @@ class Cameras(UseCases):
         self.ctx.consistency.latest()
         with self.read() as conn:
             known = camera_view.rows_by_ids(conn, [str(camera_id) for _, camera_id in keyed])
-        batch = _Batch(known, self.ctx.clock.now())
+        batch = _Batch(known, self.ctx.clock.now(), actor.client_id)
         for spec, camera_id in keyed:
             self._upsert_one(spec, camera_id, batch)
         self._save(batch, no_progress)
@@ -207,7 +208,7 @@ class Cameras(UseCases):
         camera = batch.touched.get(camera_id)
         row = batch.known.get(str(camera_id))
         if camera is None and row is None:
-            batch.touched[camera_id] = Camera.register(spec, at=now)
+            batch.touched[camera_id] = Camera.register(spec, at=now, by=batch.by)
             batch.outcomes.append((camera_id, "created"))
             return
         if camera is None:
@@ -221,11 +222,12 @@ class Cameras(UseCases):
         before = len(camera.pending_events)
         if camera.is_active:
             was = (camera.lat, camera.lon)
-            camera.relocate(spec.lat, spec.lon, spec.coverage_m, at=now)
+            camera.relocate(spec.lat, spec.lon, spec.coverage_m, at=now, by=batch.by)
             if (camera.lat, camera.lon) != was:
                 batch.moves.append((camera_id, spec.key, haversine_m(*was, camera.lat, camera.lon)))
-            camera.change_retention(spec.retention_days, at=now)
-            camera.change_details({name: getattr(spec, name) for name in _TRACKED}, at=now)
+            camera.change_retention(spec.retention_days, at=now, by=batch.by)
+            camera.change_details({name: getattr(spec, name) for name in _TRACKED}, at=now,
+                                  by=batch.by)
         if len(camera.pending_events) > before:
             batch.touched[camera_id] = camera
             batch.outcomes.append((camera_id, "updated"))
@@ -248,7 +250,7 @@ class Cameras(UseCases):
         camera_id = camera if isinstance(camera, UUID) else resolve_camera(self, camera)
         _, position = self.ctx.app.change(
             camera_id, Camera, "camera",
-            lambda camera: camera.decommission(reason, at=self.ctx.clock.now()))
+            lambda camera: camera.decommission(reason, at=self.ctx.clock.now(), by=actor.client_id))
         return self._public(camera_id, after=position)
 
     @allowed(*ANY_CLIENT)

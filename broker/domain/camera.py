@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from broker.domain.errors import DomainConflict, DomainInvalid
 from broker.domain.topics import topic
+from broker.domain.versions import gained_who_acted
 
 CAMERA_NAMESPACE = uuid5(NAMESPACE_URL, "https://footage-broker.invalid/camera")
 MAX_COVERAGE_M = 5_000.0
@@ -111,9 +112,10 @@ class Camera(Aggregate):
         direction: str = "",
         phone: str = "",
         data_date: str | None = None,
+        by: str | None = None,
     ) -> None:
         # The parameters after ``at`` came with the real registers (issue #15); events stored
-        # before them load with these defaults.
+        # before them load with these defaults. ``by``: who registered it (versions.py).
         self.key = key
         self.name = name
         self.agency = agency
@@ -136,7 +138,7 @@ class Camera(Aggregate):
         self.decommissioned_at: datetime | None = None
 
     @classmethod
-    def register(cls, spec: CameraSpec, at: datetime) -> Camera:
+    def register(cls, spec: CameraSpec, at: datetime, by: str | None = None) -> Camera:
         """Validate, then record ``Registered``; invalid cameras never reach the log."""
         if not spec.key.strip():
             raise DomainInvalid("camera key must not be empty")
@@ -149,41 +151,43 @@ class Camera(Aggregate):
         check_details(details)
         return cls(
             key=spec.key, agency=spec.agency, lat=spec.lat, lon=spec.lon,
-            coverage_m=spec.coverage_m, retention_days=spec.retention_days, at=at, **details,
+            coverage_m=spec.coverage_m, retention_days=spec.retention_days, at=at, **details, by=by,
         )
 
     @property
     def is_active(self) -> bool:
         return self.decommissioned_at is None
 
-    def relocate(self, lat: float, lon: float, coverage_m: float, at: datetime) -> None:
+    def relocate(self, lat: float, lon: float, coverage_m: float, at: datetime,
+                 by: str | None = None) -> None:
         self._require_active("relocate")
         check_position(lat, lon)
         check_coverage(coverage_m)
         if (lat, lon, coverage_m) != (self.lat, self.lon, self.coverage_m):
-            self._relocated(lat=lat, lon=lon, coverage_m=coverage_m, at=at)
+            self._relocated(lat=lat, lon=lon, coverage_m=coverage_m, at=at, by=by)
 
     @event("Relocated", topic=topic("Camera.Relocated"))
-    def _relocated(self, lat: float, lon: float, coverage_m: float, at: datetime) -> None:
+    def _relocated(self, lat: float, lon: float, coverage_m: float, at: datetime,
+                   by: str | None = None) -> None:
         self.lat = lat
         self.lon = lon
         self.coverage_m = coverage_m
 
-    def change_retention(self, retention_days: int, at: datetime) -> None:
+    def change_retention(self, retention_days: int, at: datetime, by: str | None = None) -> None:
         self._require_active("change the retention of")
         check_retention(retention_days)
         if retention_days != self.retention_days:
-            self._retention_changed(retention_days=retention_days, at=at)
+            self._retention_changed(retention_days=retention_days, at=at, by=by)
 
     @event("RetentionChanged", topic=topic("Camera.RetentionChanged"))
-    def _retention_changed(self, retention_days: int, at: datetime) -> None:
+    def _retention_changed(self, retention_days: int, at: datetime, by: str | None = None) -> None:
         self.retention_days = retention_days
 
     def details(self) -> dict[str, Any]:
         """What describes the camera but neither places it nor sets its retention."""
         return {name: getattr(self, name) for name in DETAIL_FIELDS}
 
-    def change_details(self, details: dict[str, Any], at: datetime) -> None:
+    def change_details(self, details: dict[str, Any], at: datetime, by: str | None = None) -> None:
         """Record the descriptive fields that differ (name, addresses, purpose, the register's
         columns); nothing if none does. Position and retention have events of their own."""
         self._require_active("change the details of")
@@ -193,24 +197,28 @@ class Camera(Aggregate):
         check_details(details)
         changes = {name: value for name, value in details.items() if getattr(self, name) != value}
         if changes:
-            self._details_changed(changes=changes, at=at)
+            self._details_changed(changes=changes, at=at, by=by)
 
     @event("DetailsChanged", topic=topic("Camera.DetailsChanged"))
-    def _details_changed(self, changes: dict[str, Any], at: datetime) -> None:
+    def _details_changed(self, changes: dict[str, Any], at: datetime, by: str | None = None) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
 
-    def decommission(self, reason: str, at: datetime) -> None:
+    def decommission(self, reason: str, at: datetime, by: str | None = None) -> None:
         self._require_active("decommission")
-        self._decommissioned(reason=reason, at=at)
+        self._decommissioned(reason=reason, at=at, by=by)
 
     @event("Decommissioned", topic=topic("Camera.Decommissioned"))
-    def _decommissioned(self, reason: str, at: datetime) -> None:
+    def _decommissioned(self, reason: str, at: datetime, by: str | None = None) -> None:
         self.decommissioned_at = at
 
     def _require_active(self, verb: str) -> None:
         if not self.is_active:
             raise DomainConflict(f"cannot {verb} decommissioned camera {self.id}")
+
+
+gained_who_acted(Camera.Registered, Camera.Relocated, Camera.RetentionChanged,  # type: ignore[attr-defined]
+                 Camera.DetailsChanged, Camera.Decommissioned)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -11,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 from broker.domain.errors import DomainConflict, DomainInvalid
 from broker.domain.roles import Role
 from broker.domain.topics import topic
+from broker.domain.versions import gained_who_acted
 
 
 class Client(Aggregate):
@@ -53,14 +53,7 @@ class Client(Aggregate):
         self.revoked_at = at
 
 
-def _named_nobody(state: dict[str, Any]) -> None:
-    """Version 1 of these events did not say who acted: read them as by nobody known."""
-    state["by"] = None
-
-
-for _named in (Client.Registered, Client.Revoked):  # type: ignore[attr-defined]
-    _named.class_version = 2  # eventsourcing's upcasting: old stored events gain ``by``
-    _named.upcast_v1_v2 = staticmethod(_named_nobody)
+gained_who_acted(Client.Registered, Client.Revoked)  # type: ignore[attr-defined]
 
 
 def client_uuid(value: str) -> UUID:

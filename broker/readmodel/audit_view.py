@@ -170,6 +170,7 @@ class AuditTrail(ViewProjection):
     @facts.register(events.CameraDecommissioned)
     @facts.register(events.CameraDetailsChanged)
     def _camera(self, event: Any, facts: Facts) -> None:
+        facts.actor_client_id = event.by
         facts.camera_ids = [facts.aggregate_id]
 
     @facts.register(events.CameraImportRecorded)

@@ -10,9 +10,10 @@ from broker.entrypoints.web.vocabulary import N_
 LINES = {
     "AuditAccess.Queried": N_("{who} looked at the audit trail ({what})"),
     "Camera.Registered": N_("{who} registered a camera"),
-    "Camera.Relocated": N_("a camera was moved"),
-    "Camera.RetentionChanged": N_("a camera's retention was changed"),
-    "Camera.Decommissioned": N_("a camera was decommissioned"),
+    "Camera.Relocated": N_("{who} moved a camera"),
+    "Camera.RetentionChanged": N_("{who} changed a camera's retention"),
+    "Camera.DetailsChanged": N_("{who} changed a camera's details"),
+    "Camera.Decommissioned": N_("{who} decommissioned a camera"),
     "Client.Registered": N_("{who} registered an API client ({role}, {agency})"),
     "Client.Revoked": N_("{who} revoked an API client (\u201c{reason}\u201d)"),
     "Clip.Ingested": N_("{who} stored a clip"),

@@ -75,6 +75,10 @@ def test_operator_imports_cameras_and_makes_and_revokes_a_client_key(pages, brok
     assert page.inner_text("#created-count") == "20"  # one per camera of each row
     assert page.locator("#import-errors tbody tr").count() == 1
     pages.check(page, "import-report")
+    registered = broker.oversight.audit_events(SHELL, AuditFilter(
+        event_type="Camera.Registered"), limit=100)["items"]
+    assert len(registered) == 20 and {e["actor"]["client_id"] for e in registered} == {
+        operator.actor_id}  # every camera names the person who imported it
 
     page.goto("/console/cameras")
     assert page.locator("table tbody tr").count() >= 12
