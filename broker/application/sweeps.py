@@ -222,9 +222,11 @@ class Sweeps(UseCases):
         return audit_chain.checkpoint(self.ctx)
 
     def verify_chain(self) -> bool:
-        """Recompute the whole chain against every kept checkpoint, and record the outcome: the
-        dashboard then says when the trail was last proven intact (or that it was not)."""
-        self.ctx.consistency.latest()
+        """Sign the head, then recompute the whole chain against every kept checkpoint, and
+        record the outcome: the dashboard then says when the trail was last proven intact (or
+        that it was not). Signing first means a fresh install, whose first checkpoint may not
+        exist yet, is not reported as a broken chain."""
+        audit_chain.checkpoint(self.ctx)
         return audit_chain.record_verification(self.ctx, audit_chain.verify_chain(self.ctx), None).ok
 
     def _sweep(self, find_due: Callable[[Connection, datetime], list[str]],

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from broker.domain.roles import Role
 from broker.entrypoints.api.main import create_app
 from broker.readmodel.audit_query import AuditFilter
+from tests.api.helpers import add_cameras
 from tests.conftest import SHELL, actor
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.flows import file_through_portal, real_footage, release_masked_copy
@@ -140,3 +141,24 @@ def test_an_officer_cannot_run_operator_pages_nor_an_operator_the_audit(web, bro
     sign_in(web, broker, operator)
     assert web.get("/console/audit").status_code == 403
     assert web.get("/console/ledger").status_code == 403
+
+
+def test_the_form_states_the_packs_limits_and_its_defaults_fit_them(citizen, broker):
+    """A citizen who keeps the form's times and radius is reviewed, not refused on the spot."""
+    add_cameras(broker, count=1)
+    page = citizen.get("/portal/")
+    limits = broker.citizens.form_limits(actor(Role.CITIZEN_PORTAL))
+    insurance = limits["reasons"]["insurance_claim"]
+    assert f"최대 {insurance['max_window_minutes']}분" in page.text  # Korean by default (kr-pipa)
+    defaults = dict(re.findall(r'id="(occurred_at|start|end|radius_m)"[^>]*value="([^"]+)"', page.text))
+    assert set(defaults) == {"occurred_at", "start", "end", "radius_m"}
+    filed = citizen.post("/portal/requests", data={
+        "csrf_token": csrf_of(page.text), "reason": "insurance_claim", "name": "김민준",
+        "contact": "010-1234-5678", "identity_proof": "주민등록증 1234",
+        "claim_reference": "삼성화재-2026-0042", "incident_kind": "rear-end collision",
+        "lat": "36.3504", "lon": "127.3845", "description": "", **defaults})
+    assert filed.status_code == 200, filed.text
+    request_id = dict(re.findall(r'id="(f-id)" readonly value="([^"]+)"', filed.text))["f-id"]
+    row = broker.oversight.audit_events(SHELL, AuditFilter(
+        request_id=request_id, event_type="FootageRequest.Decided"))["items"][0]
+    assert row["outcome"] == "pending_review", row

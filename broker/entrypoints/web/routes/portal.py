@@ -75,8 +75,11 @@ def _held(request: Request) -> tuple[UUID, str]:
 
 @router.get("/")
 def portal(request: Request, who: VisitorDep) -> Response:
-    now = who.broker.clock.now()
-    return page(request, who, "portal/index.html", now=now, earlier=now - timedelta(hours=2))
+    limits = who.broker.citizens.form_limits(PORTAL)
+    now = who.broker.clock.now().replace(second=0, microsecond=0)
+    window = timedelta(minutes=limits["max_window_minutes"])
+    return page(request, who, "portal/index.html", limits=limits, now=now, earlier=now - window,
+                occurred=now - window / 2)
 
 
 @router.post("/requests")
