@@ -181,17 +181,15 @@ class Citizens(UseCases):
     def form_limits(self, actor: Actor) -> dict[str, Any]:
         """What the active pack allows each reason a citizen can give (window, radius, look-back,
         required fields), so that a form can say so, and its defaults fit, before filing."""
+        bases = [basis for basis in self.ctx.policy.bases
+                 if basis.portal_reason and Role.CITIZEN_PORTAL in basis.roles]
         reasons = {basis.portal_reason: {
             "max_window_minutes": basis.max_window_minutes, "max_radius_m": basis.max_radius_m,
             "max_lookback_days": basis.max_lookback_days,
-            "required_fields": list(basis.required_fields)}
-            for basis in self.ctx.policy.bases
-            if basis.portal_reason and Role.CITIZEN_PORTAL in basis.roles}
-        if not reasons:
-            return {"reasons": {}, "max_window_minutes": 60, "max_radius_m": 100.0}
+            "required_fields": list(basis.required_fields)} for basis in bases}
         return {"reasons": reasons,
-                "max_window_minutes": min(r["max_window_minutes"] for r in reasons.values()),
-                "max_radius_m": max(r["max_radius_m"] for r in reasons.values())}
+                "max_window_minutes": min((b.max_window_minutes for b in bases), default=60),
+                "max_radius_m": max((b.max_radius_m for b in bases), default=100.0)}
 
     @allowed(Role.CITIZEN_PORTAL)
     def withdraw(self, actor: Actor, request_id: UUID, token: str) -> dict[str, Any]:
