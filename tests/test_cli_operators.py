@@ -66,7 +66,7 @@ def test_commands_before_init_point_at_init(bare, capsys) -> None:
     (["audit", "verify", "--public-key", "bad.pem"], 1, "bad.pem is not a PEM public key"),
     (["export", "verify", "x.zip", "--public-key", "bad.pem"], 1, "bad.pem is not a PEM public key"),
     (["ingest", "clip.mp4", "--camera", "nope", "--start", "2026-01-01T00:00:00+09:00",
-      "--end", "2026-01-01T00:01:00+09:00"], 1, "no camera with camera id, key or 관리번호 'nope'"),
+      "--end", "2026-01-01T00:01:00+09:00"], 1, "no camera with camera id, key, 관리번호 or name 'nope'"),
     (["ingest", "clip.mp4", "--camera", "00000000-0000-0000-0000-000000000000", "--start",
       "2026-01-01T00:00:00+09:00", "--end", "2026-01-01T00:01:00+09:00"], 1, "no camera with camera id"),
     (["ingest", "clip.mp4", "--camera", "x", "--start", "yesterday", "--end", "now"], 1,
@@ -166,7 +166,7 @@ def test_the_audit_trail_of_a_camera_by_its_key(env, capsys) -> None:
     assert by_id and [e["position"] for e in by_key][:len(by_id)] == [e["position"] for e in by_id]
     assert all(camera["id"] in e["camera_ids"] for e in by_key if e["event_type"] != "AuditAccess.Queried")
     _, stderr = broker(capsys, *query, "nope", code=1)
-    assert "no camera with camera id, key or 관리번호 'nope'" in one_line(stderr)
+    assert "no camera with camera id, key, 관리번호 or name 'nope'" in one_line(stderr)
 
 
 def test_keys_prune_prunes_and_rotates_nothing(env, capsys) -> None:

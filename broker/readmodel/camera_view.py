@@ -377,6 +377,17 @@ def by_management_number(conn: Connection, number: str) -> list[RowMapping]:
                              .order_by(cameras.c.key)).mappings())
 
 
+def by_name(conn: Connection, name: str, limit: int = 6) -> list[RowMapping]:
+    return list(conn.execute(select(cameras).where(cameras.c.name == name)
+                             .order_by(cameras.c.key).limit(limit)).mappings())
+
+
+def by_id_prefix(conn: Connection, prefix: str, limit: int = 6) -> list[RowMapping]:
+    """Cameras whose id starts with ``prefix`` (the short ids pages show)."""
+    return list(conn.execute(select(cameras).where(cameras.c.id.startswith(prefix, autoescape=True))
+                             .order_by(cameras.c.id).limit(limit)).mappings())
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

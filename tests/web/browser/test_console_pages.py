@@ -28,6 +28,8 @@ def test_officer_pages_audit_search_and_csv_export(pages, broker, officer, tmp_p
     page.fill("#code", "000000" if officer.code(broker) != "000000" else "111111")
     page.click("#login-form button[type=submit]")
     assert page.locator("h1").count() == 1 and "/console/login" in page.url
+    assert page.locator("#login-refused").is_visible()  # the form again, not a dead end
+    assert page.input_value("#username") == officer.username
     pages.check(page, "login-refused")
 
     sign_in(page, broker, officer)
@@ -51,6 +53,20 @@ def test_officer_pages_audit_search_and_csv_export(pages, broker, officer, tmp_p
     exported = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
     assert exported and all(row["event_type"] != "Camera.Registered" for row in exported)
     assert [row["actor_name"] for row in exported if row["actor_client_id"] == officer.actor_id]
+
+    # A camera by the name people know it by; an unknown one is said, not swallowed.
+    page.select_option("#f-exclude", [])
+    page.fill("#f-camera", "cam 1")
+    with page.expect_response(lambda r: "partial=true" in r.url):
+        page.click("#audit-filters button[type=submit]")
+    assert not page.locator("#notice").is_visible(), page.inner_text("#notice")
+    assert page.locator("#audit-body tr").count() >= 1
+    page.fill("#f-camera", "no such camera")
+    with page.expect_response(lambda r: "partial=true" in r.url and r.status == 404):
+        page.click("#audit-filters button[type=submit]")
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "no such camera" in page.inner_text("#notice")
+    pages.check(page, "audit-error")
 
     for path, name in (("/console/reviews", "reviews"), ("/console/ledger", "ledger"),
                        ("/console/chain", "chain"), ("/console/transparency", "transparency")):

@@ -32,7 +32,8 @@ def _signed_in(who: Visitor, signed: SignIn, target: str) -> Response:
 def login_page(request: Request, who: VisitorDep, next: Next = "/console/") -> Response:
     if who.session is not None:
         return redirect(who, next)
-    return page(request, who, "login.html", next=next, oidc=who.broker.people.oidc is not None)
+    return page(request, who, "login.html", next=next, username="", refused=False,
+                oidc=who.broker.people.oidc is not None)
 
 
 @router.post("/login")
@@ -40,8 +41,15 @@ def login(request: Request, who: VisitorDep, form: FormDep) -> Response:
     target = form.get("next", "/console/")
     if not target.startswith("/console/") or "//" in target:
         target = "/console/"
-    signed = who.broker.people.sign_in(form.get("username", "")[:64], form.get("password", "")[:1024],
-                                       form.get("code", "")[:16])
+    username = form.get("username", "")[:64]
+    try:
+        signed = who.broker.people.sign_in(username, form.get("password", "")[:1024],
+                                           form.get("code", "")[:16])
+    except Unauthenticated:
+        # The form again, with the username kept and one message for every cause (never which
+        # of the three was wrong).
+        return page(request, who, "login.html", http_status=401, next=target, username=username,
+                    refused=True, oidc=who.broker.people.oidc is not None)
     return _signed_in(who, signed, target)
 
 

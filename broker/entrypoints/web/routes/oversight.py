@@ -103,7 +103,7 @@ def audit_filter(camera: str | None, agency: str | None, person: str | None,
     if person and not (person.startswith("person:") and _uuid(person[7:], "person")) \
             and not _uuid(person, "person"):
         raise InvalidInput("person must be a person or a client")
-    return AuditFilter(camera_id=_uuid(camera, "camera"), agency=agency or None,
+    return AuditFilter(camera_id=(camera or "").strip() or None, agency=agency or None,
                        client_id=person or None, request_id=_uuid(request_id, "request"),
                        legal_basis=basis or None, start=_instant(start), end=_instant(end),
                        include_types=tuple(types), exclude_types=tuple(exclude), newest_first=True)
@@ -111,7 +111,7 @@ def audit_filter(camera: str | None, agency: str | None, person: str | None,
 
 def _query(request: Request) -> dict[str, Any]:
     q = request.query_params
-    return {"camera": q.get("camera", "")[:64], "agency": q.get("agency", "")[:200],
+    return {"camera": q.get("camera", "")[:200], "agency": q.get("agency", "")[:200],
             "person": q.get("person", "")[:64], "request_id": q.get("request", "")[:64],
             "basis": q.get("basis", "")[:64], "start": q.get("from", "")[:32],
             "end": q.get("to", "")[:32], "types": q.getlist("type")[:len(NAMES)],

@@ -1,4 +1,5 @@
-// The console's only script (the CSP allows no inline script): maps and upload progress.
+// The console's only script (the CSP allows no inline script): maps, upload progress, and
+// errors of partial updates shown instead of swallowed.
 "use strict";
 (function () {
   function json(el, name, fallback) {
@@ -59,7 +60,35 @@
     (root || document).querySelectorAll(".map").forEach(setUp);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  function showError(e) {
+    // htmx swaps nothing on an error status: say what the server said (its error page's
+    // title and detail) in the page's alert region, instead of leaving the page unchanged.
+    var notice = document.getElementById("notice"), xhr = e.detail.xhr;
+    if (!notice || !xhr) { return; }
+    var found = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var title = found.querySelector("main h1"), detail = found.querySelector("main .error");
+    notice.textContent = "";
+    var heading = document.createElement("strong");
+    heading.textContent = title ? title.textContent : String(xhr.status);
+    notice.appendChild(heading);
+    if (detail) { notice.appendChild(document.createTextNode(" " + detail.textContent)); }
+    notice.hidden = false;
+    notice.scrollIntoView({block: "nearest"});
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    var back = document.getElementById("go-back");
+    if (back && window.history.length > 1) {
+      back.hidden = false;
+      back.addEventListener("click", function () { window.history.back(); });
+    }
+  });
+  document.addEventListener("htmx:responseError", showError);
+  document.addEventListener("htmx:beforeRequest", function () {
+    var notice = document.getElementById("notice");
+    if (notice) { notice.hidden = true; }
+  });
   document.addEventListener("htmx:afterSettle", function (e) { init(e.target); });
   document.addEventListener("htmx:xhr:progress", function (e) {
     var bar = document.getElementById("import-progress");
