@@ -103,10 +103,11 @@ class Cameras(UseCases):
     @allowed(Role.OPERATOR)
     def import_csv(self, actor: Actor, data: bytes, *,
                    progress: Progress = no_progress) -> ImportReport:
-        """Every row with a usable position lands (atomically); what is wrong in an optional
-        column is a warning on its line, the rest is rejected by line. Re-importing the same
-        file changes nothing; importing its next release updates the same cameras (identity:
-        ``broker.adapters.importers.camera_csv``) and reports which moved."""
+        """Every row with a usable position and its numbers in range lands (atomically); a
+        blank optional column takes its default (보관일수 blank or 0: with a warning on its
+        line), a number out of range or no position rejects the row, by line. Re-importing the
+        same file changes nothing; importing its next release updates the same cameras
+        (identity: ``broker.adapters.importers.camera_csv``) and reports which moved."""
         if not data:
             raise InvalidInput("the request body is empty; send the CSV file as the body")
         progress("reading", 0, None)

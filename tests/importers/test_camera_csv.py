@@ -198,13 +198,12 @@ def test_english_optional_key_name_and_coverage() -> None:
     assert (plain.name, plain.coverage_m) == (None, 2000.0)
 
 
-def test_bad_coverage_takes_the_default_with_a_warning() -> None:
+def test_coverage_out_of_range_rejects_the_row() -> None:
     text = "agency,lat,lon,coverage_m\nX,36.35,127.38,0\nX,36.36,127.38,6000\nX,36.37,127.38,-5\n"
     result = parse_camera_csv(text.encode())
-    assert result.errors == []
-    assert [r.coverage_m for r in result.records] == [50.0, 50.0, 50.0]
-    assert result.warnings == [
-        RowWarning(line, f"coverage_m {value!r} is not in (0, 5000] m: the default of 50 m applies")
+    assert result.records == [] and result.warnings == []
+    assert result.errors == [
+        RowError(line, f"coverage_m {value!r} is not in (0, 5000] m")
         for line, value in ((2, "0"), (3, "6000"), (4, "-5"))
     ]
 
@@ -240,13 +239,14 @@ def test_bad_rows_are_reported_with_exact_lines_and_reasons() -> None:
         RowError(3, "위도 (lat) '36.35x' is not a number"),
         RowError(4, "경도 (lon) '227.388040' is out of range [-180, 180]"),
         RowError(5, "관리기관명 (agency) is empty"),
+        RowError(6, "카메라대수 (camera_count) '0' is outside 1..1000 cameras"),
         RowError(7, "expected 14 fields, found 15"),
         RowError(11, "위도 (lat) and 경도 (lon) are both 0: position missing"),
-        RowError(14, "위도 (lat) is empty"),
+        RowError(14, "위도 (lat) is empty; "
+                     "카메라대수 (camera_count) '2.5' is not a whole number of cameras (1..1000)"),
         RowError(15, "expected 14 fields, found 3"),
     ]
     assert result.warnings == [
-        RowWarning(6, "카메라대수 (camera_count) '0' is outside 1..1000: counted as 1 camera"),
         RowWarning(12, "보관일수 (retention_days) '0' is outside 1..3650: the default of 30 days applies"),
         RowWarning(12, "설치연월 (installed) '2023-13' is not a year-month (YYYY-MM): "
                        "installation date unknown"),
@@ -254,13 +254,13 @@ def test_bad_rows_are_reported_with_exact_lines_and_reasons() -> None:
         RowWarning(18, "same agency, address, purpose and position as line 2: imported as site /3 there"),
     ]
     records = _by_line(result)
-    assert list(records) == [2, 6, 8, 12, 16, 17, 18]
+    assert list(records) == [2, 8, 12, 16, 17, 18]
     assert records[8].agency == "대전광역시 서구청"
-    assert (records[6].camera_count, records[12].retention_days, records[12].installed) == (1, 30, None)
+    assert (records[12].retention_days, records[12].installed) == (30, None)
     # 번호 99 or 1 makes no difference: three rows at one site are three sites there, in order.
     assert len({records[line].site_key for line in (2, 17, 18)}) == 3
     assert [records[line].fingerprint.ordinal for line in (2, 17, 18)] == [1, 2, 3]
-    assert (result.rows, result.rows_with_warnings) == (14, 4)
+    assert (result.rows, result.rows_with_warnings) == (14, 3)
 
 
 def test_row_error_renders_with_its_line() -> None:

@@ -4,13 +4,17 @@ Pure parsing: bytes in, records, per-row warnings and per-row rejections out, so
 operator sees every problem with its physical line number (the header is line 1).
 
 What is kept, defaulted or rejected
-    A row becomes a site (``카메라대수`` cameras) whenever it has an agency and a usable
-    position. What is wrong or missing in an optional column is a *warning* on that line and
-    the column takes its default: 보관일수 0, blank or out of range -> the policy pack's default
-    retention; 설치연월 partial (``2017-  ``, ``2017``) or malformed -> unknown; 카메라대수 0 or
-    malformed -> 1; a bad 화소수, 데이터기준일자 or coverage -> unknown / the default. A row is
-    *rejected* only if it cannot be placed (latitude or longitude missing, not a number, out of
-    range, or both 0) or names no agency, or does not have the header's number of fields.
+    A row becomes a site (``카메라대수`` cameras) whenever it has an agency, a usable position
+    and no number outside its range. A blank optional column takes its default: 보관일수 -> the
+    policy pack's default retention (with a warning; ``0``, how the portal files write "not
+    recorded", too), 카메라대수 -> 1, 화소수 -> unknown, coverage -> 50 m (2 km for a drone). A
+    written number is never replaced by a default: 보관일수 outside 1..3650, 카메라대수 outside
+    1..1000, 화소수 not 1..9999999, coverage not in (0, 5000] m, or any of them not a number
+    (``nan``, ``1e400``, ``2.5`` cameras) *rejects* the row, as does a position that cannot be
+    placed (latitude or longitude missing, not a number, out of range, or both 0), no agency, or
+    not the header's number of fields; every problem of the row is named on its line. A date
+    that cannot be read is a *warning* and unknown: 설치연월 partial (``2017-  ``, ``2017``) or
+    malformed, 데이터기준일자 malformed.
     Latitude and longitude given the wrong way round (a latitude above 90 that is a valid
     longitude, and the reverse) are swapped back, with a warning.
 
@@ -56,8 +60,9 @@ from broker.adapters.importers.register_layout import (
 )
 from broker.adapters.importers.register_values import (
     DECIMAL,
-    INTEGER,
+    MAX_PIXELS,
     PIXELS,
+    SIGNED_INTEGER,
     categorize_purpose,
     clean,
     fold,
@@ -189,6 +194,11 @@ class ImportResult:
 # --- rows ----------------------------------------------------------------------------------
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A cell quoted for a line's report, cut short: a cell may be 100,000 digits."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return round(lat / GRID_DEG), round(lon / GRID_DEG)
 
@@ -262,33 +272,45 @@ class _RowParser:
             )
         return lat, lon
 
-    def _camera_count(self, row: list[str], warnings: list[str]) -> int:
+    def _camera_count(self, row: list[str], problems: list[str]) -> int:
         text = row[self.i_camera_count].strip() if self.i_camera_count >= 0 else ""
         if not text:
             return 1
-        low, high = CAMERA_COUNT_RANGE
-        if INTEGER.fullmatch(text) and low <= int(text) <= high:
-            return int(text)
-        why = "is not an integer" if not INTEGER.fullmatch(text) else f"is outside {low}..{high}"
-        warnings.append(f"{self._label('camera_count')} {text!r} {why}: counted as 1 camera")
-        return 1
+        count = self._integer("camera_count", text, CAMERA_COUNT_RANGE, "cameras", problems)
+        return 1 if count is None else count
 
-    def _retention(self, row: list[str], warnings: list[str]) -> int:
-        if self.i_retention_days < 0:
-            return self.default_retention_days
-        text = row[self.i_retention_days].strip()
+    def _retention(self, row: list[str], warnings: list[str], problems: list[str]) -> int:
         default = self.default_retention_days
-        low, high = RETENTION_DAYS_RANGE
-        if INTEGER.fullmatch(text) and low <= int(text) <= high:
-            return int(text)
-        if not text:
-            why = "is empty"
-        elif not INTEGER.fullmatch(text):
-            why = f"{text!r} is not an integer"
-        else:
-            why = f"{text!r} is outside {low}..{high}"
-        warnings.append(f"{self._label('retention_days')} {why}: the default of {default} days applies")
-        return default
+        if self.i_retention_days < 0:
+            return default
+        text = row[self.i_retention_days].strip()
+        if not text or (SIGNED_INTEGER.fullmatch(text) and not text.lstrip("+-").strip("0")):
+            # Blank, or 0: how the portal files write "not recorded" (a third of the rows of
+            # some real registers, #15). The default applies, with a warning; any other value
+            # outside the range rejects the row.
+            low, high = RETENTION_DAYS_RANGE
+            why = "is empty" if not text else f"{_shown(text)} is outside {low}..{high}"
+            warnings.append(f"{self._label('retention_days')} {why}: the default of {default} days applies")
+            return default
+        days = self._integer("retention_days", text, RETENTION_DAYS_RANGE, "days", problems)
+        return default if days is None else days
+
+    def _integer(self, name: str, text: str, bounds: tuple[int, int], unit: str,
+                 problems: list[str]) -> int | None:
+        """A whole number within ``bounds``, or None and the problem (never a default)."""
+        low, high = bounds
+        if not SIGNED_INTEGER.fullmatch(text):
+            problems.append(f"{self._label(name)} {_shown(text)} is not a whole number of {unit} "
+                            f"({low}..{high})")
+            return None
+        # int() refuses more than 4,300 digits (ValueError); more digits than ``high`` has is
+        # out of range anyway, whatever the sign.
+        sign, digits = text[0] if text[0] in "+-" else "", text.lstrip("+-").lstrip("0") or "0"
+        value = int(sign + digits) if len(digits) <= len(str(high)) else None
+        if value is None or not low <= value <= high:
+            problems.append(f"{self._label(name)} {_shown(text)} is outside {low}..{high} {unit}")
+            return None
+        return value
 
     def _installed(self, row: list[str], warnings: list[str]) -> str | None:
         text = row[self.i_installed].strip() if self.i_installed >= 0 else ""
@@ -302,14 +324,15 @@ class _RowParser:
             warnings.append(f"{self._label('installed')} {text!r} {why}: installation date unknown")
         return value
 
-    def _pixels(self, row: list[str], warnings: list[str]) -> int | None:
+    def _pixels(self, row: list[str], problems: list[str]) -> int | None:
         text = row[self.i_pixels].strip() if self.i_pixels >= 0 else ""
         if not text:
             return None
         match = PIXELS.fullmatch(text.replace(",", ""))
         if match is not None and int(match[1]) > 0:
             return int(match[1])
-        warnings.append(f"{self._label('pixels')} {text!r} is not a positive number: unknown")
+        problems.append(f"{self._label('pixels')} {_shown(text)} is not a pixel count "
+                        f"(1..{MAX_PIXELS}, optionally 만 or 화소)")
         return None
 
     def _data_date(self, row: list[str], warnings: list[str]) -> str | None:
@@ -323,16 +346,18 @@ class _RowParser:
             warnings.append(f"{self._label('data_date')} {text!r} is not a date: unknown")
         return value
 
-    def _coverage(self, row: list[str], category: str, warnings: list[str]) -> float:
+    def _coverage(self, row: list[str], category: str, problems: list[str]) -> float:
         default = DRONE_COVERAGE_M if category == "drone" else DEFAULT_COVERAGE_M
         text = row[self.i_coverage_m].strip() if self.i_coverage_m >= 0 else ""
         if not text:
             return default
-        if DECIMAL.fullmatch(text) and 0.0 < float(text) <= MAX_COVERAGE_M:
-            return float(text)
-        warnings.append(f"{self._label('coverage_m')} {text!r} is not in (0, {MAX_COVERAGE_M:g}] m: "
-                        f"the default of {default:g} m applies")
-        return default
+        if not DECIMAL.fullmatch(text):
+            problems.append(f"{self._label('coverage_m')} {_shown(text)} is not a number")
+            return default
+        if not 0.0 < float(text) <= MAX_COVERAGE_M:  # 1e400 is inf: out of range too
+            problems.append(f"{self._label('coverage_m')} {_shown(text)} is not in "
+                            f"(0, {MAX_COVERAGE_M:g}] m")
+        return float(text)
 
     def _folded(self, text: str) -> str:
         folded = self.folded.get(text)
@@ -347,16 +372,17 @@ class _RowParser:
         if not agency:
             problems.append(f"{self._label('agency')} is empty")
         lat, lon = self._position(row, problems, warnings)
-        if problems:
-            return problems
-        camera_count = self._camera_count(row, warnings)
-        retention_days = self._retention(row, warnings)
-        installed = self._installed(row, warnings)
+        camera_count = self._camera_count(row, problems)
+        retention_days = self._retention(row, warnings, problems)
         purpose = self._cell_text(row, self.i_purpose) or self.default_purpose
         category = self.categories.get(purpose)
         if category is None:
             category = self.categories[purpose] = categorize_purpose(purpose)
-        coverage_m = self._coverage(row, category, warnings)
+        coverage_m = self._coverage(row, category, problems)
+        pixels = self._pixels(row, problems)
+        if problems:
+            return problems
+        installed = self._installed(row, warnings)
         road_address = self._cell_text(row, self.i_address)
         lot_address = self._cell_text(row, self.i_lot_address)
         address = road_address or lot_address
@@ -397,7 +423,7 @@ class _RowParser:
             lot_address=lot_address if road_address else "",
             management_number=management_number,
             agency_code=agency_code,
-            pixels=self._pixels(row, warnings),
+            pixels=pixels,
             direction=self._cell_text(row, self.i_direction),
             phone=self._cell_text(row, self.i_phone),
             data_date=self._data_date(row, warnings),

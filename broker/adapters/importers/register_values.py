@@ -11,7 +11,9 @@ from typing import Final
 from broker.adapters.importers.register_layout import normalize_header
 
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-INTEGER = re.compile(r"\+?[0-9]+")
+SIGNED_INTEGER = re.compile(r"[+-]?[0-9]+")
+"""ASCII digits only: ``int()`` would also take ``٣٦``, ``3_6`` and surrounding spaces."""
+MAX_PIXELS: Final = 9_999_999
 PIXELS = re.compile(r"([0-9]{1,7})\s*(?:만)?\s*(?:화소)?")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})?")
 _SEPARATED_DATE = re.compile(

@@ -46,8 +46,8 @@ def import_(
     """Import a camera register: Korea's CCTV standard data (with 번호, or the newer layout with
     개방자치단체코드/관리번호) or an English CSV; UTF-8, UTF-8 with BOM or CP949.
 
-    Rows with a usable position are imported; wrong or missing optional columns are warnings
-    (defaults apply), rows without a position are rejected, each by line. Importing the next
+    Rows with a usable position are imported; a blank 보관일수 (or 0) is a warning (the default
+    applies), a number outside its range or no position rejects the row, each by line. Importing the next
     release of the same register updates the same cameras and lists which moved."""
     if fmt not in ("text", "json"):
         raise typer.BadParameter("--format is text or json")
