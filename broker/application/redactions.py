@@ -51,7 +51,7 @@ from broker.domain.redaction import Redaction, redaction_id_for
 from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Conflict, Gone, InvalidInput, NotFound
-from broker.readmodel import camera_view, redaction_view
+from broker.readmodel import browse, camera_view, redaction_view
 
 T = TypeVar("T")
 
@@ -137,6 +137,8 @@ class Redactions(RedactionJob):
         """What the console's review of a redaction shows: ``view``, and for one drafted clip
         (the first, unless ``clip_id`` names another) ``boxes`` at ``frame``."""
         view = self.view(actor, request_id)
+        with self.read() as conn:
+            view["people"] = browse.people_names(conn)
         drafted = [clip["clip_id"] for clip in view["clips"] if clip["draft"]]
         chosen = str(clip_id) if clip_id is not None else (drafted[0] if drafted else None)
         if chosen is not None and chosen not in drafted:

@@ -24,7 +24,7 @@ from broker.domain.request import FootageRequest
 from broker.domain.roles import Role
 from broker.errors import Conflict, InvalidInput, NotFound
 from broker.policy import Decision, Reason, Scope, approve_review, deny_review
-from broker.readmodel import camera_view, clip_view, request_view
+from broker.readmodel import browse, camera_view, clip_view, request_view
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,9 @@ class Reviews(UseCases):
 
     @allowed(Role.PRIVACY_OFFICER, Role.AUDITOR)
     def case(self, actor: Actor, request_id: UUID) -> dict[str, Any]:
-        """What a reviewer looks at: the request (its personal data opened), its decision, and
-        the cameras in scope with names and places, for the map."""
+        """What a reviewer looks at: the request (its personal data opened), its decision, the
+        cameras in scope with names and places, for the map, and the names of the people its
+        record mentions by id."""
         request = Requests(self.ctx).view(actor, request_id)
         scope = ((request.get("decision") or {}).get("scope") or {}).get("camera_ids") or []
         with self.read() as conn:
@@ -74,10 +75,11 @@ class Reviews(UseCases):
             clips = [{"number": n, "camera": names.get(c["camera_id"], c["camera_id"]),
                       "start": rfc3339(c["start"]), "end": rfc3339(c["end"])}
                      for n, c in enumerate(_clips_in_scope(conn, request), start=1)]
+            people = browse.people_names(conn)
         deadline = (request.get("decision") or {}).get("review_deadline")
         request["overdue"] = isinstance(deadline, str) and self.ctx.clock.now() > as_utc(
             datetime.fromisoformat(deadline))
-        return {"request": request, "cameras": cameras, "clips": clips,
+        return {"request": request, "cameras": cameras, "clips": clips, "people": people,
                 "own": request["requester"]["client_id"] == actor.client_id}
 
     @allowed(Role.PRIVACY_OFFICER)

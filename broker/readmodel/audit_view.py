@@ -188,7 +188,9 @@ class AuditTrail(ViewProjection):
     @facts.register(events.ClientRevoked)
     def _client_revoked(self, event: Any, facts: Facts) -> None:
         facts.actor_client_id = event.by
-        facts.detail = {"client_id": facts.aggregate_id, "reason": event.reason}
+        name = self.conn.execute(select(clients.c.name).where(
+            clients.c.id == facts.aggregate_id)).scalar()
+        facts.detail = {"client_id": facts.aggregate_id, "name": name, "reason": event.reason}
 
     @facts.register(events.ClipIngested)
     def _clip_ingested(self, event: Any, facts: Facts) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, or_, select
 
 from broker.common.times import rfc3339
+from broker.domain.person import PERSON_PREFIX
 from broker.readmodel.tables import audit_checkpoints, audit_tree, cameras, clips, people
 
 
@@ -41,6 +42,12 @@ def recent_checkpoints(conn: Connection, limit: int) -> dict[str, Any]:
     return {"tree_size": int(size or 0),
             "checkpoints": [{"tree_size": int(r[0]), "root_hex": bytes(r[1]).hex(),
                              "created_at": rfc3339(r[2])} for r in rows]}
+
+
+def people_names(conn: Connection) -> dict[str, str]:
+    """Each person's actor id (``person:<uuid>``) and display name, to show names for ids."""
+    return {f"{PERSON_PREFIX}{row[0]}": str(row[1])
+            for row in conn.execute(select(people.c.id, people.c.display_name))}
 
 
 def people_list(conn: Connection) -> list[RowMapping]:

@@ -65,6 +65,9 @@ def test_file_review_release_and_download(web, citizen, broker, officer, models,
 
     audit = web.get(f"/console/audit?request={request_id}")
     assert "Kim Minji" in audit.text and "the claimant&#39;s own collision" in audit.text
+    assert "시민 (" in audit.text  # the citizen's filing: the citizen, through the portal
+    reviewed_page = web.get(f"/console/reviews/{request_id}").text
+    assert "Kim Minji" in reviewed_page and officer.actor_id not in reviewed_page  # a name, not an id
 
     release_masked_copy(broker, request_id)
     status = citizen.get("/portal/status")

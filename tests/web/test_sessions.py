@@ -100,3 +100,10 @@ def test_refused_sign_in_is_a_page_not_a_stack_trace(web, broker, officer):
     assert answer.status_code == 401 and "<h1>" in answer.text and "Traceback" not in answer.text
     missing = web.get("/console/no-such-page")
     assert missing.status_code == 404
+
+
+def test_an_unknown_console_or_portal_address_is_a_page_not_json(web):
+    for path in ("/console/no-such-page", "/portal/no-such-page"):
+        answer = web.get(path)
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+        assert "<h1>404" in answer.text

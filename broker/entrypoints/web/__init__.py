@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from broker.bootstrap import Broker
+from broker.entrypoints.web.render import error_page
 from broker.entrypoints.web.routes import auth, operations, oversight, portal, redactions
 from broker.entrypoints.web.security import SecurityHeaders, Signer, content_security_policy, cookie_key
 
@@ -42,6 +44,13 @@ def _site(broker: Broker, signer: Signer, config: dict[str, Any], *routers: Any)
     site.state.console = config
     for router in routers:
         site.include_router(router)
+
+    @site.exception_handler(StarletteHTTPException)
+    async def no_such_page(request: Request, exc: StarletteHTTPException) -> Response:
+        """A URL no route answers (a mistyped link, a wrong method): the console's error page."""
+        title = "Not found" if exc.status_code == 404 else "Error"
+        return error_page(request, exc.status_code, title, "there is no such page here")
+
     site.add_middleware(SecurityHeaders, csp=content_security_policy(config["tile_url"]))
     return site
 

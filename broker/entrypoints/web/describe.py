@@ -13,9 +13,10 @@ LINES = {
     "Camera.Relocated": N_("{who} moved a camera"),
     "Camera.RetentionChanged": N_("{who} changed a camera's retention"),
     "Camera.DetailsChanged": N_("{who} changed a camera's details"),
+    "CameraImport.Recorded": N_("{who} imported a camera register ({rows} rows)"),
     "Camera.Decommissioned": N_("{who} decommissioned a camera"),
     "Client.Registered": N_("{who} registered an API client ({role}, {agency})"),
-    "Client.Revoked": N_("{who} revoked an API client (\u201c{reason}\u201d)"),
+    "Client.Revoked": N_("{who} revoked the API client {client} (\u201c{reason}\u201d)"),
     "Clip.Ingested": N_("{who} stored a clip"),
     "Clip.Purged": N_("a clip was purged ({outcome})"),
     "Hold.Placed": N_("{who} placed a legal hold"),
@@ -63,9 +64,14 @@ LINES = {
 
 
 def actor_label(item: dict[str, Any]) -> str:
+    """Who acted, as a person reads it: a name and a role; a citizen (who has no account, and
+    whose name the trail never holds) as the citizen, through their portal."""
     actor = item["actor"]
     name = actor.get("name") or actor.get("client_id") or _("the broker")
-    return f"{name} ({actor['role']})" if actor.get("role") else str(name)
+    role = actor.get("role")
+    if role == "citizen_portal":
+        return _("the citizen, through {portal}").format(portal=name)
+    return f"{name} ({_(role)})" if role else str(name)
 
 
 def describe(item: dict[str, Any]) -> str:
@@ -77,10 +83,11 @@ def describe(item: dict[str, Any]) -> str:
               "outcome": item.get("outcome") or "-", "reason": detail.get("reason") or "",
               "what": detail.get("what") or "", "role": detail.get("role") or "",
               "agency": detail.get("agency") or "", "why": detail.get("why") or "",
+              "client": detail.get("name") or detail.get("client_id") or "",
               "subject": detail.get("display_name") or detail.get("person") or "",
               "job": detail.get("job") or "", "error": detail.get("error") or "",
               "note": detail.get("note") or "", "n": detail.get("n") or "",
-              "checked": detail.get("events_checked", "")}
+              "checked": detail.get("events_checked", ""), "rows": detail.get("rows", "")}
     try:
         return _(template).format(**values)
     except (KeyError, IndexError):

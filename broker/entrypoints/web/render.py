@@ -4,6 +4,7 @@ catalogues, and the friendly error page every console failure ends in (never a s
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from broker.entrypoints.web import i18n
-from broker.entrypoints.web.describe import actor_label
+from broker.entrypoints.web.describe import actor_label, describe
 from broker.entrypoints.web.visitor import Visitor
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+PERSON_ID = re.compile(r"person:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 logger = logging.getLogger("broker.entrypoints.web")
 
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
@@ -35,9 +37,16 @@ def when(value: Any) -> str:
     return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 else text
 
 
+def named(text: Any, people: dict[str, str]) -> str:
+    """``person:<uuid>`` in a recorded text, as the person's name (the id stays in the record)."""
+    return PERSON_ID.sub(lambda found: people.get(found.group(0), found.group(0)), str(text or ""))
+
+
 env.filters["short"] = short
+env.filters["named"] = named
 env.filters["when"] = when
 env.globals["actor_label"] = actor_label
+env.globals["describe"] = describe  # called while the page renders: in the page's language
 
 
 def page(request: Request, who: Visitor | None, template: str, http_status: int = 200,

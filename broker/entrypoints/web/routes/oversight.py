@@ -12,7 +12,6 @@ from fastapi.responses import Response
 
 from broker.common import csvout
 from broker.domain.events import NAMES
-from broker.entrypoints.web.describe import describe
 from broker.entrypoints.web.exports import XLSX, xlsx
 from broker.entrypoints.web.render import page, redirect
 from broker.entrypoints.web.routing import PageRoute
@@ -123,10 +122,9 @@ def audit(request: Request, who: VisitorDep, cursor: Annotated[str | None, Query
           partial: bool = False) -> Response:
     chosen = _query(request)
     result = who.broker.oversight.audit_page(who.actor, audit_filter(**chosen), limit=PAGE, cursor=cursor)
-    lines = [(item, describe(item)) for item in result["page"]["items"]]
     template = "_audit_rows.html" if partial else "audit.html"
     query = request.url.query.replace("partial=true", "").strip("&")
-    return page(request, who, template, lines=lines, chosen=chosen, names=NAMES,
+    return page(request, who, template, items=result["page"]["items"], chosen=chosen, names=NAMES,
                 people=result["people"], next_cursor=result["page"]["next_cursor"],
                 query="&".join(p for p in query.split("&") if p and not p.startswith("cursor=")))
 
