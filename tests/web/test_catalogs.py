@@ -42,3 +42,10 @@ def test_english_is_the_source_and_korean_the_default_under_a_korean_pack():
     finally:
         i18n.current.reset(token)
     assert i18n.gettext("Sign in") == "Sign in"
+
+
+def test_the_portals_appeal_routes_are_translated_word_for_word():
+    from broker.application.citizens import APPEAL
+
+    korean = i18n.CATALOGS["ko"]
+    assert set(APPEAL.values()) <= extracted() and all(text in korean for text in APPEAL.values())

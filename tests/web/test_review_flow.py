@@ -165,3 +165,18 @@ def test_the_form_states_the_packs_limits_and_its_defaults_fit_them(citizen, bro
     row = broker.oversight.audit_events(SHELL, AuditFilter(
         request_id=request_id, event_type="FootageRequest.Decided"))["items"][0]
     assert row["outcome"] == "pending_review", row
+
+
+def test_the_officer_narrows_the_scope_by_ticking_cameras_not_typing_ids(web, citizen, broker, officer):
+    cameras = add_cameras(broker, count=2)  # 55 m apart: both cover the incident's 50 m
+    request_id, _ = file_through_portal(citizen)
+    sign_in(web, broker, officer)
+    case = web.get(f"/console/reviews/{request_id}")
+    assert f'name="keep-{cameras[1]}"' in case.text and f'name="keep-{cameras[0]}"' in case.text
+    decided = web.post(f"/console/reviews/{request_id}", data={
+        "csrf_token": csrf_of(case.text), "decision": "approve", "reason": "only the nearer camera",
+        f"keep-{cameras[0]}": "on"})
+    assert decided.status_code == 303, decided.text
+    granted = broker.oversight.audit_events(SHELL, AuditFilter(
+        request_id=request_id, event_type="FootageRequest.Granted"))["items"]
+    assert [item["camera_ids"] for item in granted] == [[cameras[0]]]

@@ -22,4 +22,11 @@ WORDS = (
     N_("Payload too large"), N_("Service unavailable"), N_("Error"), N_("Too many requests"),
     N_("Requests by month"), N_("Requests by legal basis"), N_("Requests by agency kind"),
     N_("Requests by outcome"),
+    # The appeal routes the portal states (broker.application.citizens.APPEAL, word for word:
+    # tests/web/test_catalogs.py holds the two together).
+    N_("You may challenge this decision within 90 days of learning of it by an administrative "
+       "appeal (행정심판법 Art. 27) or ask the Personal Information Dispute Mediation "
+       "Committee (개인정보 분쟁조정위원회, PIPA Art. 43) to mediate."),
+    N_("You may lodge a complaint with a supervisory authority (GDPR Art. 77) and seek a "
+       "judicial remedy (GDPR Art. 79)."),
 )

@@ -57,6 +57,7 @@ class Pages:
         self.contexts: list[Any] = []
         self.axe = (node.module("axe-core") / "axe.min.js").read_text(encoding="utf-8")
         self.checked: list[str] = []
+        self.refused: list[str] = []  # what our own CSP blocked: a page that half works
 
     def person(self, **options: Any) -> Any:
         context = self.chromium.new_context(base_url=self.base, accept_downloads=True,
@@ -64,15 +65,19 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
+        page.on("console", lambda message: self.refused.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text else None)
         return page
 
     def check(self, page: Any, name: str) -> None:
-        """axe-core on the page as it is now: no serious or critical violation; a screenshot."""
+        """axe-core on the page as it is now: no serious or critical violation, nothing our CSP
+        refused so far; a screenshot."""
         ARTIFACTS.mkdir(exist_ok=True)
         slug = re.sub(r"[^\w-]+", "-", f"{self.test_name}-{name}")
         page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
         page.evaluate(self.axe)
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        assert not self.refused, f"{name}: the CSP refused {self.refused[:3]}"
         bad = [v for v in result["violations"] if v.get("impact") in BLOCKING]
         (ARTIFACTS / f"{slug}.axe.json").write_text(json.dumps(result["violations"], indent=1))
         assert not bad, f"{name}: " + "; ".join(

@@ -52,6 +52,9 @@ def preview(request: Request, who: VisitorDep, request_id: UUID,
         "ETag": f'"{previewed.sha256}"'})
 
 
+KEEP = "keep-"
+
+
 @router.post("/reviews/{request_id}")
 def review_decision(request: Request, who: VisitorDep, form: FormDep, request_id: UUID) -> Response:
     decision = form.get("decision")
@@ -64,7 +67,10 @@ def review_decision(request: Request, who: VisitorDep, form: FormDep, request_id
 
 
 def _narrower(form: dict[str, str]) -> Scope | None:
-    cameras = tuple(c for c in form.get("cameras", "").split() if c)
+    """The scope an approval keeps: the cameras ticked (``keep-<id>``; none ticked keeps them
+    all), and a window if both its ends are given."""
+    cameras = tuple(sorted(name[len(KEEP):] for name, value in form.items()
+                           if name.startswith(KEEP) and value == "on"))
     start, end = _instant(form.get("start")), _instant(form.get("end"))
     if not cameras and start is None and end is None:
         return None
