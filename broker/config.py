@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     """Map tiles, e.g. ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``; empty: no tiles (the
     offline default: cameras on a plain grid)."""
     console_tile_attribution: str = ""
+    console_timezone: str = Field(default="", max_length=64)
+    """The zone the console shows and reads times in (an IANA name); empty: the pack's
+    jurisdiction's (Asia/Seoul for KR), else UTC. Records and the API stay in UTC."""
     oidc_issuer: str | None = None
     """The city's OpenID Connect provider (its discovery document is under this URL); unset:
     local accounts only."""

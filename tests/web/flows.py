@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -40,7 +41,8 @@ def release_masked_copy(broker: Broker, request_id: str) -> None:
 
 
 def local(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    """As a person types it into the page: in the console's zone (Asia/Seoul under kr-pipa)."""
+    return moment.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%dT%H:%M")
 
 
 def file_through_portal(citizen: TestClient) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from broker.bootstrap import Broker
+from broker.entrypoints.web import zones
 from broker.entrypoints.web.render import error_page
 from broker.entrypoints.web.routes import auth, operations, oversight, portal, redactions
 from broker.entrypoints.web.security import SecurityHeaders, Signer, content_security_policy, cookie_key
@@ -60,7 +61,8 @@ def mount(app: FastAPI, broker: Broker) -> None:
     signer = Signer(cookie_key(broker.signing_key))
     config = {"login": "/console/login", "tile_url": settings.console_tile_url,
               "tile_attribution": settings.console_tile_attribution,
-              "jurisdiction": broker.policy.jurisdiction}
+              "jurisdiction": broker.policy.jurisdiction,
+              "zone": zones.zone_for(settings.console_timezone, broker.policy.jurisdiction)}
     app.mount("/console/static", CachedStatic(directory=STATIC_DIR), name="console-static")
     app.mount("/console", _site(broker, signer, config, auth.router, oversight.router,
                                 redactions.router, operations.router))

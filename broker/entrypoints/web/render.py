@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from broker.entrypoints.web import i18n
+from broker.entrypoints.web import i18n, zones
 from broker.entrypoints.web.describe import actor_label, describe
 from broker.entrypoints.web.visitor import Visitor
 
@@ -31,12 +31,6 @@ def short(value: Any, n: int = 8) -> str:
     return str(value or "")[:n]
 
 
-def when(value: Any) -> str:
-    """RFC 3339 text to 'YYYY-MM-DD HH:MM UTC'."""
-    text = str(value or "")
-    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 else text
-
-
 def named(text: Any, people: dict[str, str]) -> str:
     """``person:<uuid>`` in a recorded text, as the person's name (the id stays in the record)."""
     return PERSON_ID.sub(lambda found: people.get(found.group(0), found.group(0)), str(text or ""))
@@ -44,7 +38,9 @@ def named(text: Any, people: dict[str, str]) -> str:
 
 env.filters["short"] = short
 env.filters["named"] = named
-env.filters["when"] = when
+env.filters["when"] = zones.shown
+env.filters["local_input"] = zones.for_input
+env.globals["zone_label"] = zones.label
 env.globals["actor_label"] = actor_label
 env.globals["describe"] = describe  # called while the page renders: in the page's language
 
@@ -53,11 +49,13 @@ def page(request: Request, who: Visitor | None, template: str, http_status: int 
          **context: Any) -> Response:
     language = who.language if who else "en"
     token = i18n.current.set(language)
+    zone = zones.current.set(request.app.state.console["zone"])
     try:
         html = env.get_template(template).render(
             request=request, who=who, lang=language, path=request.url.path,
             console=request.app.state.console, **context)
     finally:
+        zones.current.reset(zone)
         i18n.current.reset(token)
     response = HTMLResponse(html, status_code=http_status)
     return who.apply(response) if who else response

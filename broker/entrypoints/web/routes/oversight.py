@@ -3,15 +3,16 @@ chain and the transparency report. Each route parses, makes one application call
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from broker.common import csvout
 from broker.domain.events import NAMES
+from broker.entrypoints.web import zones
 from broker.entrypoints.web.exports import XLSX, xlsx
 from broker.entrypoints.web.render import page, redirect
 from broker.entrypoints.web.routing import PageRoute
@@ -60,34 +61,24 @@ def review_decision(request: Request, who: VisitorDep, form: FormDep, request_id
     decision = form.get("decision")
     if decision not in ("approve", "deny"):
         raise InvalidInput("choose approve or deny")
-    narrower = _narrower(form) if decision == "approve" else None
+    narrower = _narrower(form, request.app.state.console["zone"]) if decision == "approve" else None
     who.broker.reviews.review(who.actor, request_id, approve=decision == "approve",
                               reason=form.get("reason", "")[:2000], narrower=narrower)
     return redirect(who, f"/console/reviews/{request_id}", request)
 
 
-def _narrower(form: dict[str, str]) -> Scope | None:
+def _narrower(form: dict[str, str], zone: ZoneInfo) -> Scope | None:
     """The scope an approval keeps: the cameras ticked (``keep-<id>``; none ticked keeps them
     all), and a window if both its ends are given."""
     cameras = tuple(sorted(name[len(KEEP):] for name, value in form.items()
                            if name.startswith(KEEP) and value == "on"))
-    start, end = _instant(form.get("start")), _instant(form.get("end"))
+    start, end = zones.read(form.get("start"), zone), zones.read(form.get("end"), zone)
     if not cameras and start is None and end is None:
         return None
     if (start is None) != (end is None):
         raise InvalidInput("a narrower window needs both its start and its end")
     window = TimeWindow(start=start, end=end) if start and end else None
     return Scope(camera_ids=cameras, window=window)
-
-
-def _instant(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value[:40]!r} is not a time (YYYY-MM-DDTHH:MM)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _uuid(value: str | None, name: str) -> str | None:
@@ -101,7 +92,7 @@ def _uuid(value: str | None, name: str) -> str | None:
 
 def audit_filter(camera: str | None, agency: str | None, person: str | None,
                  request_id: str | None, basis: str | None, start: str | None, end: str | None,
-                 types: list[str], exclude: list[str]) -> AuditFilter:
+                 types: list[str], exclude: list[str], zone: ZoneInfo) -> AuditFilter:
     known = set(NAMES)
     if not set(types) <= known or not set(exclude) <= known:
         raise InvalidInput("unknown event type")
@@ -110,7 +101,7 @@ def audit_filter(camera: str | None, agency: str | None, person: str | None,
         raise InvalidInput("person must be a person or a client")
     return AuditFilter(camera_id=(camera or "").strip() or None, agency=agency or None,
                        client_id=person or None, request_id=_uuid(request_id, "request"),
-                       legal_basis=basis or None, start=_instant(start), end=_instant(end),
+                       legal_basis=basis or None, start=zones.read(start, zone), end=zones.read(end, zone),
                        include_types=tuple(types), exclude_types=tuple(exclude), newest_first=True)
 
 
@@ -127,7 +118,8 @@ def _query(request: Request) -> dict[str, Any]:
 def audit(request: Request, who: VisitorDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
           partial: bool = False) -> Response:
     chosen = _query(request)
-    result = who.broker.oversight.audit_page(who.actor, audit_filter(**chosen), limit=PAGE, cursor=cursor)
+    flt = audit_filter(**chosen, zone=request.app.state.console["zone"])
+    result = who.broker.oversight.audit_page(who.actor, flt, limit=PAGE, cursor=cursor)
     template = "_audit_rows.html" if partial else "audit.html"
     query = request.url.query.replace("partial=true", "").strip("&")
     return page(request, who, template, items=result["page"]["items"], chosen=chosen, names=NAMES,
@@ -138,7 +130,7 @@ def audit(request: Request, who: VisitorDep, cursor: Annotated[str | None, Query
 @router.get("/audit/export")
 def audit_export(request: Request, who: VisitorDep, format: Annotated[str, Query(pattern="^(csv|xlsx)$")]
                  ) -> Response:
-    flt = audit_filter(**_query(request))
+    flt = audit_filter(**_query(request), zone=request.app.state.console["zone"])
     page_ = who.broker.oversight.audit_events(who.actor, flt, limit=10_000, output=format)
     rows = [audit_query.csv_row(item) for item in page_["items"]]
     return _download("audit-events", audit_query.CSV_COLUMNS, rows, format)
@@ -147,7 +139,9 @@ def audit_export(request: Request, who: VisitorDep, format: Annotated[str, Query
 @router.get("/ledger")
 def ledger(request: Request, who: VisitorDep, start: Annotated[str, Query(alias="from", max_length=32)] = "",
            end: Annotated[str, Query(alias="to", max_length=32)] = "") -> Response:
-    rows = who.broker.oversight.ledger(who.actor, _instant(start), _instant(end), output="html")
+    zone = request.app.state.console["zone"]
+    rows = who.broker.oversight.ledger(who.actor, zones.read(start, zone), zones.read(end, zone),
+                                       output="html")
     return page(request, who, "ledger.html", rows=rows["items"], start=start, end=end)
 
 
@@ -155,7 +149,9 @@ def ledger(request: Request, who: VisitorDep, start: Annotated[str, Query(alias=
 def ledger_export(request: Request, who: VisitorDep, format: Annotated[str, Query(pattern="^(csv|xlsx)$")],
                   start: Annotated[str, Query(alias="from", max_length=32)] = "",
                   end: Annotated[str, Query(alias="to", max_length=32)] = "") -> Response:
-    rows = who.broker.oversight.ledger(who.actor, _instant(start), _instant(end), output=format)
+    zone = request.app.state.console["zone"]
+    rows = who.broker.oversight.ledger(who.actor, zones.read(start, zone), zones.read(end, zone),
+                                       output=format)
     columns = ledger_view.LEDGER_COLUMNS
     return _download("provision-ledger", columns, [[row[c] for c in columns] for row in rows["items"]],
                      format)

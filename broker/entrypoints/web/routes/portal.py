@@ -8,9 +8,10 @@ access token, kept only in an HttpOnly cookie for this path once the citizen has
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
@@ -20,6 +21,7 @@ from broker.application.actors import Actor
 from broker.application.citizens import CitizenDraft
 from broker.domain.roles import Role
 from broker.entrypoints.api.schemas.citizens import CitizenRequestCreate
+from broker.entrypoints.web import zones
 from broker.entrypoints.web.render import page, redirect
 from broker.entrypoints.web.routing import PageRoute
 from broker.entrypoints.web.security import CITIZEN_COOKIE
@@ -33,8 +35,10 @@ PORTAL = Actor(client_id="portal:broker-page", name="the broker's citizen page",
 KEEP = 90 * 24 * 3600
 
 
-def _draft(form: dict[str, str], who: Visitor) -> CitizenDraft:
-    occurred = form.get("occurred_at", "")
+def _draft(form: dict[str, str], who: Visitor, zone: ZoneInfo) -> CitizenDraft:
+    def utc(name: str) -> datetime | None:
+        return zones.read(form.get(name, ""), zone)
+
     try:
         body = CitizenRequestCreate.model_validate({
             "reason": form.get("reason"),
@@ -43,8 +47,8 @@ def _draft(form: dict[str, str], who: Visitor) -> CitizenDraft:
             "claim_reference": form.get("claim_reference") or None,
             "incident_kind": form.get("incident_kind") or None,
             "location": {"lat": form.get("lat") or None, "lon": form.get("lon") or None},
-            "occurred_at": _utc(occurred),
-            "window": {"start": _utc(form.get("start", "")), "end": _utc(form.get("end", ""))},
+            "occurred_at": utc("occurred_at"),
+            "window": {"start": utc("start"), "end": utc("end")},
             "radius_m": form.get("radius_m") or 50,
             "description": form.get("description") or None,
         })
@@ -58,11 +62,6 @@ def _draft(form: dict[str, str], who: Visitor) -> CitizenDraft:
         location=(body.location.lat, body.location.lon), occurred_at=body.occurred_at,
         window_start=body.window.start, window_end=body.window.end, radius_m=body.radius_m,
         description=body.description)
-
-
-def _utc(value: str) -> str:
-    """``datetime-local`` inputs carry no zone; the page says they are in UTC."""
-    return value + ":00Z" if len(value) == 16 else value
 
 
 def _held(request: Request) -> tuple[UUID, str]:
@@ -84,7 +83,7 @@ def portal(request: Request, who: VisitorDep) -> Response:
 
 @router.post("/requests")
 def file_request(request: Request, who: VisitorDep, form: FormDep) -> Response:
-    filed = who.broker.citizens.file(PORTAL, _draft(form, who))
+    filed = who.broker.citizens.file(PORTAL, _draft(form, who, request.app.state.console["zone"]))
     who.cookie(CITIZEN_COOKIE, f"{filed['id']}~{filed['access_token']}", KEEP, path="/portal")
     return page(request, who, "portal/filed.html", filed=filed)
 
