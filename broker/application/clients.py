@@ -62,15 +62,13 @@ class Clients(UseCases):
         if row is None:
             raise NotFound(f"no client {client_id}")
         self._require_manager(actor, row["role"])
-        return {"id": row["id"], "name": row["name"], "role": row["role"],
-                "agency": row["agency"], "status": row["status"]}
+        return _public(row)
 
     def list(self, actor: Actor) -> list[dict[str, Any]]:
         """Every client (never a key)."""
         self._require_manager(actor, None)
         with self.read() as conn:
-            return [{"id": row["id"], "name": row["name"], "role": row["role"],
-                     "agency": row["agency"], "status": row["status"]} for row in list_clients(conn)]
+            return [_public(row) for row in list_clients(conn)]
 
     def authenticate(self, authorization: str | None) -> Actor:
         """``Authorization: Bearer <api key>`` -> the actor; every failure looks the same."""
@@ -102,3 +100,8 @@ class Clients(UseCases):
         if role is not None and role in {r.value for r in OVERSIGHT_ROLES}:
             raise Forbidden(f"clients of role {role!r} are created and revoked only at the shell")
 
+
+def _public(row: Any) -> dict[str, Any]:
+    """A client as the console and the CLI list it: never its key's hash."""
+    return {"id": row["id"], "name": row["name"], "role": row["role"], "agency": row["agency"],
+            "status": row["status"]}

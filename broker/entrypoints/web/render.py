@@ -49,7 +49,7 @@ def page(request: Request, who: Visitor | None, template: str, http_status: int 
          **context: Any) -> Response:
     language = who.language if who else "en"
     token = i18n.current.set(language)
-    zone = zones.current.set(request.app.state.console["zone"])
+    zone = zones.current.set(who.zone if who else request.app.state.console["zone"])
     try:
         html = env.get_template(template).render(
             request=request, who=who, lang=language, path=request.url.path,

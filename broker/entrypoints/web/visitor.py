@@ -1,11 +1,12 @@
 """Who is looking at a page: a signed-in person (with their session), or an anonymous visitor
-with a pre-session; their language and CSRF token. Built once per request."""
+with a pre-session; their language, time zone and CSRF token. Built once per request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 
@@ -35,6 +36,7 @@ class Visitor:
     broker: Broker
     signer: Signer
     language: str
+    zone: ZoneInfo
     pre: str
     secure: bool
     session: ConsoleSession | None = None
@@ -82,7 +84,8 @@ def visitor(request: Request) -> Visitor:
     secure = request.url.scheme == "https"
     pre = request.cookies.get(PRE_COOKIE) or ""
     found = Visitor(broker=broker, signer=signer, secure=secure, pre=pre,
-                    language=i18n.choose(request.cookies.get(LANG_COOKIE), broker.policy.jurisdiction))
+                    language=i18n.choose(request.cookies.get(LANG_COOKIE), broker.policy.jurisdiction),
+                    zone=request.app.state.console["zone"])
     if not pre or len(pre) > 64:
         found.pre = new_pre_session()
         found.cookie(PRE_COOKIE, found.pre, None)

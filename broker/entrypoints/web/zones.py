@@ -33,7 +33,7 @@ def label(zone: ZoneInfo | None = None) -> str:
 
 def shown(value: Any) -> str:
     """An instant (RFC 3339 text or an aware datetime) as ``YYYY-MM-DD HH:MM KST``."""
-    moment = value if isinstance(value, datetime) else _parse(str(value or ""))
+    moment = _instant(value)
     if moment is None:
         return str(value or "")
     local = moment.astimezone(current.get())
@@ -42,7 +42,7 @@ def shown(value: Any) -> str:
 
 def for_input(value: Any) -> str:
     """An instant as a ``datetime-local`` input's value, in the console's zone."""
-    moment = value if isinstance(value, datetime) else _parse(str(value or ""))
+    moment = _instant(value)
     return "" if moment is None else f"{moment.astimezone(current.get()):%Y-%m-%dT%H:%M}"
 
 
@@ -57,9 +57,14 @@ def read(value: str | None, zone: ZoneInfo) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
 
 
-def _parse(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def _instant(value: Any) -> datetime | None:
+    """A datetime, or RFC 3339 text, as an aware datetime (no zone: UTC, as records are); None
+    for anything else."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value or ""))
+        except ValueError:
+            return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

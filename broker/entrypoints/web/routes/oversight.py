@@ -61,7 +61,7 @@ def review_decision(request: Request, who: VisitorDep, form: FormDep, request_id
     decision = form.get("decision")
     if decision not in ("approve", "deny"):
         raise InvalidInput("choose approve or deny")
-    narrower = _narrower(form, request.app.state.console["zone"]) if decision == "approve" else None
+    narrower = _narrower(form, who.zone) if decision == "approve" else None
     who.broker.reviews.review(who.actor, request_id, approve=decision == "approve",
                               reason=form.get("reason", "")[:2000], narrower=narrower)
     return redirect(who, f"/console/reviews/{request_id}", request)
@@ -118,7 +118,7 @@ def _query(request: Request) -> dict[str, Any]:
 def audit(request: Request, who: VisitorDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
           partial: bool = False) -> Response:
     chosen = _query(request)
-    flt = audit_filter(**chosen, zone=request.app.state.console["zone"])
+    flt = audit_filter(**chosen, zone=who.zone)
     result = who.broker.oversight.audit_page(who.actor, flt, limit=PAGE, cursor=cursor)
     template = "_audit_rows.html" if partial else "audit.html"
     query = request.url.query.replace("partial=true", "").strip("&")
@@ -130,7 +130,7 @@ def audit(request: Request, who: VisitorDep, cursor: Annotated[str | None, Query
 @router.get("/audit/export")
 def audit_export(request: Request, who: VisitorDep, format: Annotated[str, Query(pattern="^(csv|xlsx)$")]
                  ) -> Response:
-    flt = audit_filter(**_query(request), zone=request.app.state.console["zone"])
+    flt = audit_filter(**_query(request), zone=who.zone)
     page_ = who.broker.oversight.audit_events(who.actor, flt, limit=10_000, output=format)
     rows = [audit_query.csv_row(item) for item in page_["items"]]
     return _download("audit-events", audit_query.CSV_COLUMNS, rows, format)
@@ -139,9 +139,8 @@ def audit_export(request: Request, who: VisitorDep, format: Annotated[str, Query
 @router.get("/ledger")
 def ledger(request: Request, who: VisitorDep, start: Annotated[str, Query(alias="from", max_length=32)] = "",
            end: Annotated[str, Query(alias="to", max_length=32)] = "") -> Response:
-    zone = request.app.state.console["zone"]
-    rows = who.broker.oversight.ledger(who.actor, zones.read(start, zone), zones.read(end, zone),
-                                       output="html")
+    rows = who.broker.oversight.ledger(who.actor, zones.read(start, who.zone),
+                                       zones.read(end, who.zone), output="html")
     return page(request, who, "ledger.html", rows=rows["items"], start=start, end=end)
 
 
@@ -149,9 +148,8 @@ def ledger(request: Request, who: VisitorDep, start: Annotated[str, Query(alias=
 def ledger_export(request: Request, who: VisitorDep, format: Annotated[str, Query(pattern="^(csv|xlsx)$")],
                   start: Annotated[str, Query(alias="from", max_length=32)] = "",
                   end: Annotated[str, Query(alias="to", max_length=32)] = "") -> Response:
-    zone = request.app.state.console["zone"]
-    rows = who.broker.oversight.ledger(who.actor, zones.read(start, zone), zones.read(end, zone),
-                                       output=format)
+    rows = who.broker.oversight.ledger(who.actor, zones.read(start, who.zone),
+                                       zones.read(end, who.zone), output=format)
     columns = ledger_view.LEDGER_COLUMNS
     return _download("provision-ledger", columns, [[row[c] for c in columns] for row in rows["items"]],
                      format)

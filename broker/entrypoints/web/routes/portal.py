@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
@@ -35,9 +34,9 @@ PORTAL = Actor(client_id="portal:broker-page", name="the broker's citizen page",
 KEEP = 90 * 24 * 3600
 
 
-def _draft(form: dict[str, str], who: Visitor, zone: ZoneInfo) -> CitizenDraft:
+def _draft(form: dict[str, str], who: Visitor) -> CitizenDraft:
     def utc(name: str) -> datetime | None:
-        return zones.read(form.get(name, ""), zone)
+        return zones.read(form.get(name, ""), who.zone)
 
     try:
         body = CitizenRequestCreate.model_validate({
@@ -83,7 +82,7 @@ def portal(request: Request, who: VisitorDep) -> Response:
 
 @router.post("/requests")
 def file_request(request: Request, who: VisitorDep, form: FormDep) -> Response:
-    filed = who.broker.citizens.file(PORTAL, _draft(form, who, request.app.state.console["zone"]))
+    filed = who.broker.citizens.file(PORTAL, _draft(form, who))
     who.cookie(CITIZEN_COOKIE, f"{filed['id']}~{filed['access_token']}", KEEP, path="/portal")
     return page(request, who, "portal/filed.html", filed=filed)
 
