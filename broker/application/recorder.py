@@ -117,6 +117,17 @@ class Recorder(UseCases):
             return Outcome(path=version.relative, size=version.size, mtime_ns=version.mtime_ns,
                            sha256=sha256, at=now.astimezone(UTC).isoformat(), **values)  # type: ignore[arg-type]
 
+        def fail(sha256: str, detail: str, **values: object) -> None:
+            """A file that will never ingest as it is: recorded, so it is not tried again."""
+            failed = outcome(sha256, status="failed", error=detail, **values)
+            folder.state.record(failed)
+            report.failed.append(failed)
+            log.warning("watch: %s not ingested: %s", version.relative, detail)
+
+        def unreadable(exc: OSError) -> None:
+            report.retrying.append((version.relative, f"{exc.strerror or exc}"))
+            log.warning("watch: %s unreadable, retried next poll: %s", version.relative, exc)
+
         try:
             end = segment.end or self._end(path, segment.start, folder.segment_seconds)
             if end > now:
@@ -124,14 +135,10 @@ class Recorder(UseCases):
                 return
             sha256 = sha256_of(path)
         except BrokerError as exc:
-            failed = outcome("", status="failed", start=segment.start.isoformat(), error=exc.detail)
-            folder.state.record(failed)
-            report.failed.append(failed)
-            log.warning("watch: %s not ingested: %s", version.relative, exc.detail)
+            fail("", exc.detail, start=segment.start.isoformat())
             return
         except OSError as exc:
-            report.retrying.append((version.relative, f"{exc.strerror or exc}"))
-            log.warning("watch: %s unreadable, retried next poll: %s", version.relative, exc)
+            unreadable(exc)
             return
         window = {"start": segment.start.isoformat(), "end": end.isoformat()}
         try:
@@ -149,14 +156,10 @@ class Recorder(UseCases):
                 log.warning("watch: %s not ingested, retried next poll: %s", version.relative,
                             exc.detail)
                 return
-            failed = outcome(sha256, status="failed", error=exc.detail, **window)
-            folder.state.record(failed)
-            report.failed.append(failed)
-            log.warning("watch: %s not ingested: %s", version.relative, exc.detail)
+            fail(sha256, exc.detail, **window)
             return
         except OSError as exc:
-            report.retrying.append((version.relative, f"{exc.strerror or exc}"))
-            log.warning("watch: %s unreadable, retried next poll: %s", version.relative, exc)
+            unreadable(exc)
             return
         done = outcome(sha256, status="ingested", clip_id=clip["id"], camera_id=clip["camera_id"],
                        replayed=replayed, **window)
