@@ -12,7 +12,7 @@ import openpyxl
 
 from broker.readmodel.audit_query import AuditFilter
 from tests.conftest import SHELL, T0
-from tests.web.browser.steps import sign_in, sign_out
+from tests.web.browser.steps import play, sign_in, sign_out
 from tests.web.flows import local, real_footage
 
 
@@ -46,13 +46,7 @@ def test_filed_reviewed_released_and_played(pages, broker, officer, models, tmp_
     officer_page.click(f"a[href='/console/reviews/{request_id}']")
     officer_page.wait_for_selector("#review-form")
     pages.check(officer_page, "review")
-    previewed = officer_page.evaluate("""async () => {
-        const video = document.querySelector('#preview-1');
-        video.muted = true;
-        await video.play();
-        await new Promise((done) => setTimeout(done, 800));
-        return {time: video.currentTime, width: video.videoWidth, error: video.error && video.error.code};
-    }""")
+    previewed = play(officer_page, "#preview-1")
     assert previewed["error"] is None and previewed["width"] > 0 and previewed["time"] > 0, previewed
     officer_page.check("#review-form input[value=approve]")
     officer_page.fill("#reason", "the claimant's own collision, in scope")
@@ -100,13 +94,7 @@ def test_filed_reviewed_released_and_played(pages, broker, officer, models, tmp_
     follower.click("#follow-form button[type=submit]")
     follower.wait_for_selector("#clip-1")
     assert "the claimant's own collision" in follower.inner_text("main")
-    played = follower.evaluate("""async () => {
-        const video = document.querySelector('#clip-1');
-        video.muted = true;
-        await video.play();
-        await new Promise((done) => setTimeout(done, 800));
-        return {time: video.currentTime, width: video.videoWidth, error: video.error && video.error.code};
-    }""")
+    played = play(follower, "#clip-1")
     assert played["error"] is None and played["width"] > 0 and played["time"] > 0, played
     pages.check(follower, "portal-status")
     trail = broker.oversight.audit_events(SHELL, AuditFilter(request_id=request_id))["items"]
