@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -14,6 +13,7 @@ from sqlalchemy import Connection, RowMapping
 
 from broker.adapters.importers.camera_csv import CameraRecord, CsvFormatError, parse_camera_csv
 from broker.application.actors import ANY_CLIENT, Actor, allowed
+from broker.application.camera_refs import resolve_camera
 from broker.application.context import UseCases
 from broker.common.geo import haversine_m
 from broker.common.progress import Progress, no_progress
@@ -327,46 +327,6 @@ class Cameras(UseCases):
             return row
 
         return camera_view.as_public(self.look_up(camera, after))
-
-
-_SHORT_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{1,4})*")
-"""The first 8 (or more) characters of an id, as pages show it."""
-
-
-def resolve_camera(use_cases: UseCases, ref: str) -> UUID:
-    """What ``Cameras.resolve`` does, for other use cases that take a camera by name: an id, a
-    key, a 관리번호, an exact name, or an id's first 8 characters; one camera, or an error
-    naming the candidates."""
-    text = ref.strip()
-    if not text:
-        raise InvalidInput("no camera given")
-    try:
-        candidate = UUID(text)
-    except ValueError:
-        candidate = None
-    app = use_cases.ctx.app
-    if candidate is not None and app.find(candidate, Camera) is not None:
-        return candidate
-    by_key = camera_id_for(text)
-    if app.find(by_key, Camera) is not None:
-        return by_key
-    with use_cases.read() as conn:
-        for kind, found in (
-                ("관리번호", lambda: camera_view.by_management_number(conn, text.removeprefix("mn-"))),
-                ("name", lambda: camera_view.by_name(conn, text)),
-                ("short id", lambda: camera_view.by_id_prefix(conn, text.lower())
-                 if _SHORT_ID.fullmatch(text) else [])):
-            rows = found()
-            if len(rows) == 1:
-                return UUID(rows[0]["id"])
-            if rows:
-                keys = ", ".join(row["key"] for row in rows[:5])
-                raise InvalidInput(f"{kind} {text!r} names {len(rows)} cameras ({keys}"
-                                   f"{', ...' if len(rows) > 5 else ''}): give one key")
-    what = "camera id" if candidate is not None else "camera id, key, 관리번호 or name"
-    raise NotFound(f"no camera with {what} {text!r}; the console's camera search, "
-                   "`broker cameras find TEXT` or `broker cameras list --near LAT,LON` shows "
-                   "keys and ids")
 
 
 def new_camera_key() -> str:

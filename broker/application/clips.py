@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 from broker.adapters.video import VideoInfo, probe
 from broker.adapters.video.errors import VideoError
 from broker.application.actors import Actor, allowed
-from broker.application.cameras import resolve_camera
+from broker.application.camera_refs import resolve_camera
 from broker.application.context import UseCases
 from broker.application.core import RecordConflict
 from broker.domain.camera import Camera

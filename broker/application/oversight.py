@@ -17,7 +17,7 @@ from uuid import UUID
 from broker.adapters.vault.kek import export_public_key
 from broker.application import audit_chain
 from broker.application.actors import Actor, allowed
-from broker.application.cameras import resolve_camera
+from broker.application.camera_refs import resolve_camera
 from broker.application.context import UseCases
 from broker.common.progress import Progress, no_progress
 from broker.domain.audit import AuditAccess

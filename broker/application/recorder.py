@@ -29,7 +29,7 @@ from broker.adapters.watchfolder import (
     sha256_of,
 )
 from broker.application.actors import Actor, allowed
-from broker.application.cameras import resolve_camera
+from broker.application.camera_refs import resolve_camera
 from broker.application.clips import Clips
 from broker.application.context import Context, UseCases
 from broker.common.progress import Progress, no_progress
